@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# osiscope: bpf/*.bpf.c -> .output/*.bpf.o -> .output/*.skel.h -> ./osiscope
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+OUTPUT      ?= .output
+CLANG       ?= clang
+LLVM_STRIP  ?= llvm-strip
+BPFTOOL     ?= bpftool
+CC          ?= cc
+ARCH        := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(ARCH)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+LAYERS      := tcp
+BPF_SRCS    := $(patsubst %,bpf/%.bpf.c,$(LAYERS))
+BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS    := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard exporters/*.c)
+LIB_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+MAIN_OBJ    := $(OUTPUT)/user/main.o
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+UNIT_OBJS   := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS     := $(patsubst tests/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
+
+WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+CFLAGS      ?= -O2 -g
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(OUTPUT) -Iuser -Iexporters -Ibpf \
+	-DOSISCOPE_VERSION='"$(VERSION)"' -DOSISCOPE_REVISION='"$(GIT_REV)"'
+LDLIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+	-lmicrohttpd -lz -lpthread
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
+	-I$(VMLINUX_DIR) -Ibpf -I$(OUTPUT)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps run test unit bench vmlinux format clean
+all: osiscope
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/exporters $(OUTPUT)/tests/unit $(OUTPUT)/helpers:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Every userspace object may include any skeleton: generate them first.
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/exporters/%.o: exporters/%.c | $(OUTPUT)/exporters
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/unit/%.o: tests/unit/%.c | $(OUTPUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+osiscope: $(MAIN_OBJ) $(LIB_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/helpers/%: tests/helpers/%.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
+
+unit: $(OUTPUT)/unit-tests
+	$(Q)$(OUTPUT)/unit-tests
+
+run: deps all
+	./osiscope run $(ARGS)
+
+test: deps all $(OUTPUT)/unit-tests $(HELPERS)
+	$(Q)tests/run.sh
+
+bench: deps all $(HELPERS)
+	$(Q)scripts/bench.sh
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)
+	$(Q)mkdir -p $(VMLINUX_DIR)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h
+
+format:
+	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) osiscope
+
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)

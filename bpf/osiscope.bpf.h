@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Kernel-side helpers shared by every layer. */
+#ifndef OSISCOPE_BPF_H
+#define OSISCOPE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "common.h"
+
+/* Set by the loader before load (read-only afterwards, so the verifier prunes). */
+const volatile bool events_enabled = false;
+const volatile __u32 events_per_sec = 1000; /* per CPU */
+
+struct ratelimit {
+	__u64 window_start;
+	__u32 count;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ratelimit);
+} event_ratelimit SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOST_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} events_lost SEC(".maps");
+
+/* Per-CPU values need no atomics: the kernel never nests a tracing program inside
+ * itself on one CPU (it skips and counts the recursion), and every counter field is
+ * written by exactly one program. Userspace sums the CPUs. The lost-event counter is
+ * the one exception, shared by all programs of a layer: a softirq interleaving with
+ * a task on the same CPU can lose one of its increments, which is acceptable for a
+ * loss estimate and not worth an atomic on every event. */
+static __always_inline void count_lost(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&events_lost, &reason);
+
+	if (v)
+		(*v)++;
+}
+
+/* Fixed one-second window per CPU: cheap, and a burst can never exceed the budget. */
+static __always_inline bool event_allowed(void)
+{
+	__u32 zero = 0;
+	struct ratelimit *rl;
+	__u64 now;
+
+	if (!events_enabled)
+		return false;
+	rl = bpf_map_lookup_elem(&event_ratelimit, &zero);
+	if (!rl)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (now - rl->window_start >= 1000000000ULL) {
+		rl->window_start = now;
+		rl->count = 0;
+	}
+	if (rl->count >= events_per_sec) {
+		count_lost(LOST_RATELIMIT);
+		return false;
+	}
+	rl->count++;
+	return true;
+}
+
+/* Reserves a record in rb, or counts why not. NULL when the event is not to be sent. */
+static __always_inline void *event_reserve(void *rb, __u64 size)
+{
+	void *e;
+
+	if (!event_allowed())
+		return NULL;
+	e = bpf_ringbuf_reserve(rb, size, 0);
+	if (!e)
+		count_lost(LOST_RINGBUF);
+	return e;
+}
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xFFFFFFFFULL) << 5;
+	v >>= s;
+	r |= s;
+	s = (v > 0xFFFF) << 4;
+	v >>= s;
+	r |= s;
+	s = (v > 0xFF) << 3;
+	v >>= s;
+	r |= s;
+	s = (v > 0xF) << 2;
+	v >>= s;
+	r |= s;
+	s = (v > 0x3) << 1;
+	v >>= s;
+	r |= s;
+	r |= (v >> 1);
+	return r;
+}
+
+/* Slot of v in a HIST_SLOTS log2 histogram (see common.h). */
+static __always_inline __u32 hist_slot(__u64 v)
+{
+	__u32 s = v ? log2_u64(v) + 1 : 0;
+
+	if (s > HIST_SLOTS - 1)
+		s = HIST_SLOTS - 1;
+	/* Hide the range from clang so the mask stays on the register that indexes:
+	 * otherwise it bounds a copy and the verifier sees an unbounded index. */
+	asm volatile("" : "+r"(s));
+	return s & (HIST_SLOTS - 1);
+}
+
+#endif

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TCP layer (L4/L5). Counts, per network namespace and in the kernel: retransmitted
+ * segments, SYN retransmits, resets sent and received, active connects by result with
+ * their latency, passive opens, and connection lifetimes with bytes moved.
+ *
+ * Each hook comes in up to three flavours: tp_btf (typed, direct reads), raw_tp and
+ * the classic tracepoint (both read through bpf_probe_read_kernel). The loader keeps
+ * the cheapest one that works on the running kernel and disables the others.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "osiscope.bpf.h"
+#include "tcp.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define TCPHDR_SYN 0x02
+#define EAGAIN 11
+#define ENOMEM 12
+#define EBUSY 16
+#define ENETUNREACH 101
+#define ETIMEDOUT 110
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
+
+/* What we remember about a socket from its first state to CLOSE. */
+struct sk_start {
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u8 established;
+	__u8 pad[3];
+	char comm[COMM_LEN];
+};
+
+/* tp_btf: socket-local storage, freed with the socket and unbounded in count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_start);
+} sk_start_store SEC(".maps");
+
+/* raw_tp and tracepoint cannot use socket storage: a bounded LRU keyed by address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sk_start);
+} sk_start_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096); /* network namespaces; the loader may resize */
+	__type(key, __u32);
+	__type(value, struct tcp_netns_stats);
+} tcp_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} tcp_events SEC(".maps");
+
+static const struct tcp_netns_stats zero_stats;
+static const struct sk_start zero_start;
+
+static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
+{
+	struct tcp_netns_stats *s = bpf_map_lookup_elem(&tcp_stats, &netns);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&tcp_stats, &netns, &zero_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tcp_stats, &netns);
+}
+
+static __always_inline __u32 sk_netns(const struct sock *sk, const bool btf)
+{
+	if (btf)
+		return sk->__sk_common.skc_net.net->ns.inum;
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u32 skb_netns(const struct sk_buff *skb)
+{
+	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+}
+
+static __always_inline struct sk_start *start_get(struct sock *sk, bool create, const bool btf)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+	struct sk_start *st;
+
+	if (btf)
+		return bpf_sk_storage_get(&sk_start_store, sk, 0,
+					  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	st = bpf_map_lookup_elem(&sk_start_hash, &key);
+	if (st || !create)
+		return st;
+	bpf_map_update_elem(&sk_start_hash, &key, &zero_start, BPF_ANY);
+	return bpf_map_lookup_elem(&sk_start_hash, &key);
+}
+
+static __always_inline void start_del(struct sock *sk, const bool btf)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+
+	if (btf)
+		bpf_sk_storage_delete(&sk_start_store, sk);
+	else
+		bpf_map_delete_elem(&sk_start_hash, &key);
+}
+
+/* Events are rare, so they read everything through CO-RE probe reads. */
+static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struct sock *sk)
+{
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->cgroup_id = sk_cgroup_id(sk);
+	if (e->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* A reset answering a packet that found no socket: the reset goes back to its source. */
+static __always_inline void event_tuple_from_skb(struct tcp_event *e, const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr th;
+	__u8 ver = 0;
+
+	bpf_probe_read_kernel(&ver, 1, head + nh);
+	ver >>= 4;
+	if (ver == 4) {
+		struct iphdr ip;
+
+		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
+		e->family = AF_INET;
+		__builtin_memcpy(e->saddr, &ip.daddr, 4);
+		__builtin_memcpy(e->daddr, &ip.saddr, 4);
+	} else if (ver == 6) {
+		struct ipv6hdr ip6;
+
+		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
+		e->family = AF_INET6;
+		__builtin_memcpy(e->saddr, &ip6.daddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.saddr, 16);
+	} else {
+		return;
+	}
+	if (bpf_probe_read_kernel(&th, sizeof(th), head + th_off) == 0) {
+		e->sport = bpf_ntohs(th.dest);
+		e->dport = bpf_ntohs(th.source);
+	}
+}
+
+static __always_inline struct tcp_event *event_new(__u8 type, __u32 netns)
+{
+	struct tcp_event *e = event_reserve(&tcp_events, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->netns = netns;
+	return e;
+}
+
+static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct sk_start *st)
+{
+	struct tcp_netns_stats *s;
+	int err = BPF_CORE_READ(sk, sk_err);
+	__u32 result;
+	__u8 type;
+
+	switch (err) {
+	case ECONNREFUSED:
+		result = TCP_CONNECT_REFUSED;
+		type = TCP_EV_CONNECT_REFUSED;
+		break;
+	case ETIMEDOUT:
+		result = TCP_CONNECT_TIMEOUT;
+		type = TCP_EV_CONNECT_TIMEOUT;
+		break;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		result = TCP_CONNECT_UNREACHABLE;
+		type = TCP_EV_CONNECT_UNREACHABLE;
+		break;
+	default: /* e.g. closed by the application before the handshake finished */
+		result = TCP_CONNECT_OTHER;
+		type = 0;
+	}
+	s = stats_for(netns);
+	if (s && result < TCP_CONNECT_RESULTS)
+		s->connects[result]++;
+	if (type) {
+		struct tcp_event *e = event_new(type, netns);
+
+		if (e) {
+			event_tuple_from_sk(e, sk);
+			e->detail = err;
+			if (st) {
+				e->pid = st->pid;
+				__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
+			}
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+}
+
+static __always_inline void handle_state(struct sock *sk, int old, int new, const bool btf)
+{
+	struct tcp_netns_stats *s;
+	struct sk_start *st;
+	__u64 now, delta;
+	__u32 netns;
+
+	/* Most transitions (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, ...) carry nothing we count:
+	 * leave before touching the socket. */
+	if (new != TCP_SYN_SENT && new != TCP_SYN_RECV && new != TCP_ESTABLISHED &&
+	    new != TCP_CLOSE)
+		return;
+	if (new == TCP_CLOSE && (old == TCP_LISTEN || old == TCP_CLOSE))
+		return;
+	if (sk_protocol(sk) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
+		return;
+
+	netns = sk_netns(sk, btf);
+	now = bpf_ktime_get_ns();
+
+	if (new == TCP_SYN_SENT || (new == TCP_SYN_RECV && old != TCP_SYN_SENT)) {
+		st = start_get(sk, true, btf);
+		if (st) {
+			st->start_ns = now;
+			st->established = 0;
+			if (new == TCP_SYN_SENT) {
+				/* connect() and TCP Fast Open sendmsg(): a task context */
+				st->pid = bpf_get_current_pid_tgid() >> 32;
+				bpf_get_current_comm(st->comm, sizeof(st->comm));
+			}
+		}
+		s = stats_for(netns);
+		if (!s)
+			return;
+		if (new == TCP_SYN_SENT)
+			s->active_opens++;
+		else
+			s->passive_opens++;
+		return;
+	}
+
+	st = start_get(sk, false, btf);
+	if (new == TCP_ESTABLISHED) {
+		if (st)
+			st->established = 1;
+		if (old != TCP_SYN_SENT)
+			return;
+		s = stats_for(netns);
+		if (!s)
+			return;
+		s->connects[TCP_CONNECT_OK]++;
+		if (st) {
+			delta = now - st->start_ns;
+			s->connect_sum_ns += delta;
+			s->connect_hist[hist_slot(delta / 1000)]++;
+		}
+		return;
+	}
+
+	if (new != TCP_CLOSE)
+		return;
+	if (old == TCP_SYN_SENT) {
+		connect_failed(sk, netns, st);
+	} else if (st && st->established) {
+		s = stats_for(netns);
+		if (s) {
+			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+			delta = now - st->start_ns;
+			s->closes++;
+			s->lifetime_sum_ns += delta;
+			s->lifetime_hist[hist_slot(delta / 1000000)]++;
+			s->bytes_sent += BPF_CORE_READ(tp, bytes_acked);
+			s->bytes_received += BPF_CORE_READ(tp, bytes_received);
+		}
+	}
+	if (st)
+		start_del(sk, btf);
+}
+
+/*
+ * Since v6.11 the tracepoint also fires for failed retransmits. The MIB counter
+ * TcpRetransSegs is bumped after the early exits (-EBUSY still in host queue, -ENOMEM,
+ * -EAGAIN outside the window, -EHOSTUNREACH from rebuild_header) and before the
+ * transmit, whose own errors (-ENOBUFS, -EPERM from netfilter, ...) still count.
+ */
+static __always_inline bool retrans_counted(int err)
+{
+	return err != -EBUSY && err != -ENOMEM && err != -EAGAIN && err != -EHOSTUNREACH;
+}
+
+static __always_inline void handle_retransmit(const struct sock *sk, const struct sk_buff *skb,
+					      int err, const bool btf)
+{
+	struct tcp_skb_cb *tcb;
+	struct tcp_netns_stats *s;
+	struct tcp_event *e;
+	__u16 segs;
+	__u8 flags;
+	__u32 netns;
+
+	if (!sk || !skb || !retrans_counted(err))
+		return;
+	tcb = (struct tcp_skb_cb *)__builtin_preserve_access_index(&skb->cb);
+	segs = BPF_CORE_READ(tcb, tcp_gso_segs);
+	flags = BPF_CORE_READ(tcb, tcp_flags);
+	if (!segs)
+		segs = 1;
+	netns = sk_netns(sk, btf);
+	s = stats_for(netns);
+	if (!s)
+		return;
+	s->retrans_segs += segs;
+	if (flags & TCPHDR_SYN)
+		s->syn_retrans++;
+	e = event_new(TCP_EV_RETRANSMIT, netns);
+	if (e) {
+		event_tuple_from_sk(e, sk);
+		e->detail = segs;
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+static __always_inline void handle_synack(const struct sock *sk, const bool btf)
+{
+	struct tcp_netns_stats *s;
+
+	if (!sk)
+		return;
+	s = stats_for(sk_netns(sk, btf));
+	if (s)
+		s->synack_retrans++;
+}
+
+static __always_inline void handle_send_reset(const struct sock *sk, const struct sk_buff *skb,
+					      __u32 reason, const bool btf)
+{
+	struct tcp_netns_stats *s;
+	struct tcp_event *e;
+	__u32 netns;
+
+	if (sk)
+		netns = sk_netns(sk, btf);
+	else if (skb)
+		netns = skb_netns(skb);
+	else
+		return;
+	s = stats_for(netns);
+	if (!s)
+		return;
+	s->rst_sent++;
+	e = event_new(TCP_EV_RESET_SENT, netns);
+	if (!e)
+		return;
+	if (sk)
+		event_tuple_from_sk(e, sk);
+	else
+		event_tuple_from_skb(e, skb);
+	e->detail = reason;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void handle_receive_reset(const struct sock *sk, const bool btf)
+{
+	struct tcp_netns_stats *s;
+	struct tcp_event *e;
+	__u32 netns;
+
+	if (!sk)
+		return;
+	netns = sk_netns(sk, btf);
+	s = stats_for(netns);
+	if (!s)
+		return;
+	s->rst_received++;
+	e = event_new(TCP_EV_RESET_RECEIVED, netns);
+	if (e) {
+		event_tuple_from_sk(e, sk);
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/* --- inet_sock_set_state --- */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state_btf, const struct sock *sk, const int old, const int new)
+{
+	handle_state((struct sock *)sk, old, new, true);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tcp_state_raw, const struct sock *sk, const int old, const int new)
+{
+	handle_state((struct sock *)sk, old, new, false);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	handle_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
+	return 0;
+}
+
+/* --- tcp_retransmit_skb: (sk, skb) before v6.11, (sk, skb, err) since --- */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_btf, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	handle_retransmit(sk, skb, err, true);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_btf2, const struct sock *sk, const struct sk_buff *skb)
+{
+	handle_retransmit(sk, skb, 0, true);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_raw, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	handle_retransmit(sk, skb, err, false);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_raw2, const struct sock *sk, const struct sk_buff *skb)
+{
+	handle_retransmit(sk, skb, 0, false);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tcp_retransmit_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	int err = 0;
+
+	if (bpf_core_field_exists(ctx->err))
+		err = BPF_CORE_READ(ctx, err);
+	handle_retransmit(ctx->skaddr, ctx->skbaddr, err, false);
+	return 0;
+}
+
+/* --- tcp_retransmit_synack --- */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(tcp_synack_btf, const struct sock *sk, const struct request_sock *req)
+{
+	handle_synack(sk, true);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(tcp_synack_raw, const struct sock *sk, const struct request_sock *req)
+{
+	handle_synack(sk, false);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_synack")
+int tcp_synack_tp(struct trace_event_raw_tcp_retransmit_synack *ctx)
+{
+	handle_synack(ctx->skaddr, false);
+	return 0;
+}
+
+/* --- tcp_send_reset: (sk, skb) before v6.10, (sk, skb, reason) since --- */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_btf, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	handle_send_reset(sk, skb, reason, true);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_btf2, const struct sock *sk, const struct sk_buff *skb)
+{
+	handle_send_reset(sk, skb, 0, true);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_raw, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	handle_send_reset(sk, skb, reason, false);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_raw2, const struct sock *sk, const struct sk_buff *skb)
+{
+	handle_send_reset(sk, skb, 0, false);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int tcp_send_reset_tp(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	__u32 reason = 0;
+
+	if (bpf_core_field_exists(ctx->reason))
+		reason = BPF_CORE_READ(ctx, reason);
+	handle_send_reset(ctx->skaddr, ctx->skbaddr, reason, false);
+	return 0;
+}
+
+/* --- tcp_receive_reset --- */
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_receive_reset_btf, const struct sock *sk)
+{
+	handle_receive_reset(sk, true);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(tcp_receive_reset_raw, const struct sock *sk)
+{
+	handle_receive_reset(sk, false);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int tcp_receive_reset_tp(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	handle_receive_reset(ctx->skaddr, false);
+	return 0;
+}

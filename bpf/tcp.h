@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* TCP layer (L4/L5): structures shared by bpf/tcp.bpf.c and user/tcp.c. */
+#ifndef OSISCOPE_TCP_H
+#define OSISCOPE_TCP_H
+
+#include "common.h"
+
+enum tcp_connect_result {
+	TCP_CONNECT_OK = 0,
+	TCP_CONNECT_REFUSED,
+	TCP_CONNECT_TIMEOUT,
+	TCP_CONNECT_UNREACHABLE,
+	TCP_CONNECT_OTHER,
+	TCP_CONNECT_RESULTS,
+};
+
+/* Per network namespace, per CPU: userspace sums the CPUs. */
+struct tcp_netns_stats {
+	/* One writer program per field, so per-CPU increments need no atomics. */
+	__u64 retrans_segs; /* tcp_retransmit_skb: MIB TcpRetransSegs, less SYN-ACKs */
+	__u64 syn_retrans; /* tcp_retransmit_skb with SYN: TcpExtTCPSynRetrans, less SYN-ACKs */
+	__u64 synack_retrans; /* tcp_retransmit_synack: in both MIB counters above */
+	__u64 rst_sent; /* MIB TcpOutRsts */
+	__u64 rst_received;
+	__u64 passive_opens; /* MIB TcpPassiveOpens */
+	__u64 active_opens; /* MIB TcpActiveOpens (those that reached SYN_SENT) */
+	__u64 connects[TCP_CONNECT_RESULTS];
+	__u64 closes; /* established connections that closed */
+	__u64 bytes_sent; /* acked by the peer, at close */
+	__u64 bytes_received; /* at close */
+	__u64 connect_sum_ns;
+	__u64 lifetime_sum_ns;
+	__u64 connect_hist[HIST_SLOTS]; /* SYN_SENT -> ESTABLISHED, microseconds */
+	__u64 lifetime_hist[HIST_SLOTS]; /* first state to CLOSE, milliseconds */
+};
+
+enum tcp_event_type {
+	TCP_EV_RESET_SENT = 1,
+	TCP_EV_RESET_RECEIVED,
+	TCP_EV_CONNECT_REFUSED,
+	TCP_EV_CONNECT_TIMEOUT,
+	TCP_EV_CONNECT_UNREACHABLE,
+	TCP_EV_RETRANSMIT,
+};
+
+/* Ring-buffer record: largest fields first, explicit padding, fixed size. */
+struct tcp_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u64 cgroup_id; /* of the socket's cgroup, 0 if unknown */
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u32 netns; /* network namespace inode */
+	__u32 pid; /* tgid of the task that connected, 0 where no task context */
+	__u32 detail; /* reset reason, socket error, or retransmitted segments */
+	__u16 sport; /* host byte order */
+	__u16 dport;
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u8 type; /* enum tcp_event_type */
+	__u8 state; /* TCP state of the socket when it happened */
+	__u8 __pad[4];
+	char comm[COMM_LEN];
+};
+
+_Static_assert(sizeof(struct tcp_event) == 88, "tcp_event layout");
+
+#endif

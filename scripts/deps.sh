@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Installs what osiscope needs to build, run and test, from Debian 12 packages only.
+# Idempotent: quiet and quick when everything is already present.
+set -euo pipefail
+
+# package -> a file it provides, so the check needs no dpkg query per package
+declare -A need=(
+	[make]=/usr/bin/make
+	[gcc]=/usr/bin/gcc
+	[clang]=/usr/bin/clang
+	[llvm]=/usr/bin/llvm-strip
+	[pkg-config]=/usr/bin/pkg-config
+	[libbpf-dev]=/usr/include/bpf/libbpf.h
+	[bpftool]=/usr/sbin/bpftool
+	[libelf-dev]=/usr/include/libelf.h
+	[zlib1g-dev]=/usr/include/zlib.h
+	[libmicrohttpd-dev]=/usr/include/microhttpd.h
+	[libssl-dev]=/usr/include/openssl/ssl.h
+	[iproute2]=/usr/sbin/ip
+	[nftables]=/usr/sbin/nft
+	[iptables]=/usr/sbin/iptables
+	[curl]=/usr/bin/curl
+	[prometheus]=/usr/bin/promtool
+	[procps]=/usr/bin/pgrep
+	[psmisc]=/usr/bin/killall
+)
+
+missing=()
+for pkg in "${!need[@]}"; do
+	[ -e "${need[$pkg]}" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages (${missing[*]}) and not root: run as root or install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package lists when they are absent or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+	apt-get update -qq >/dev/null
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The prometheus package starts a server on :9090; we only want promtool.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+	systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_REGISTRY_H
+#define OSISCOPE_REGISTRY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Metric registry: the one place collected values live between the collectors
+ * (user/<layer>.c, which read BPF maps) and the exporters (which only format).
+ *
+ * Counters only ever grow: collectors hand in deltas, so a series folded into
+ * "_other" by the series budget stays monotonic too. Gauges are set whole once
+ * per collection cycle (metric_gauge_reset() first, then metric_gauge_set()).
+ * Histograms take per-bucket deltas on fixed bounds.
+ *
+ * Not thread safe by itself: the caller holds registry->lock around a collection
+ * cycle and around rendering (see registry_lock()).
+ */
+
+#define METRIC_MAX_LABELS 6
+#define METRIC_OTHER "_other"
+
+enum metric_type {
+	METRIC_COUNTER,
+	METRIC_GAUGE,
+	METRIC_HISTOGRAM,
+};
+
+struct metric_desc {
+	const char *name; /* full name, counters end in _total */
+	const char *help;
+	enum metric_type type;
+	const char *labels[METRIC_MAX_LABELS + 1]; /* NULL terminated */
+	unsigned int budget; /* max series, 0 = registry default */
+	const double *bounds; /* histogram upper bounds, ascending, base units */
+	unsigned int nbounds;
+};
+
+struct series {
+	struct series *next; /* hash chain */
+	struct series *order; /* insertion order, for stable output */
+	uint64_t hash;
+	char **values; /* one per label */
+	double value; /* counter or gauge */
+	uint64_t *buckets; /* histogram: nbounds + 1 non-cumulative counts, last is +Inf */
+	double sum;
+	bool touched; /* gauge set in the current cycle */
+};
+
+struct metric {
+	struct metric *next;
+	struct metric_desc desc;
+	unsigned int nlabels;
+	unsigned int budget;
+	unsigned int nseries;
+	size_t nbuckets; /* hash table size */
+	struct series **table;
+	struct series *first, *last;
+	struct series *other; /* the fold series, counted in nseries once it exists */
+	struct registry *reg;
+};
+
+struct registry {
+	pthread_mutex_t lock;
+	struct metric *first, *last;
+	unsigned int default_budget;
+	struct metric *overflow; /* osiscope_series_overflow_total{metric} */
+};
+
+struct registry *registry_new(unsigned int default_budget);
+void registry_free(struct registry *reg);
+void registry_lock(struct registry *reg);
+void registry_unlock(struct registry *reg);
+
+/* desc is copied (strings are not: they must be static). NULL on bad desc or ENOMEM. */
+struct metric *registry_add(struct registry *reg, const struct metric_desc *desc);
+struct metric *registry_find(struct registry *reg, const char *name);
+
+/* values: one per label, in desc order. A value never seen before creates a series
+ * unless the budget is spent, in which case it goes to the "_other" series and the
+ * fold is counted. Return 0, or -ENOMEM / -EINVAL. */
+int metric_counter_add(struct metric *m, const char *const *values, double delta);
+int metric_gauge_set(struct metric *m, const char *const *values, double v);
+/* bucket_deltas has nbounds + 1 entries (the last one is above every bound). */
+int metric_hist_add(struct metric *m, const char *const *values, const uint64_t *bucket_deltas,
+		    double sum_delta);
+/* Start a gauge cycle: every series is forgotten unless set again before rendering. */
+void metric_gauge_reset(struct metric *m);
+
+/* Fills bounds[i] = first * 2^i for i < n: the fixed log2 buckets. */
+void metric_log2_bounds(double *bounds, unsigned int n, double first);
+
+size_t registry_series_total(const struct registry *reg);
+
+#endif
