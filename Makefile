@@ -28,7 +28,8 @@ UNIT_OBJS   := $(patsubst %.c,$(OUTPUT)/%.o,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS     := $(patsubst tests/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
-WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-format-truncation -Werror
 CFLAGS      ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(OUTPUT) -Iuser -Iexporters -Ibpf \
 	-DOSISCOPE_VERSION='"$(VERSION)"' -DOSISCOPE_REVISION='"$(GIT_REV)"'

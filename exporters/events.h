@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_EVENTS_H
+#define OSISCOPE_EVENTS_H
+
+#include <stdint.h>
+
+#include "../user/layer.h"
+#include "../user/strbuf.h"
+
+/* Renders one event as a JSON object on one line (with the newline). wall_offset_ns
+ * turns the kernel's monotonic timestamp into wall-clock time. */
+void events_json(struct strbuf *out, const struct event_record *ev, int64_t wall_offset_ns);
+/* The header line and one row of the columns view. */
+void events_columns_header(struct strbuf *out);
+void events_columns(struct strbuf *out, const struct event_record *ev, int64_t wall_offset_ns);
+
+#endif

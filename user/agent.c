@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's core: collectors, the one event loop (signals, timer, ring buffers), BPF
+ * run-time statistics sampling, and the run and trace commands. */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "../exporters/events.h"
+#include "../exporters/prometheus.h"
+#include "log.h"
+#include "probe.h"
+
+/* Sampled BPF statistics: on for STATS_ON_S seconds in every STATS_PERIOD_S. */
+#define STATS_PERIOD_S 30
+#define STATS_ON_S 1
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+#define TAG_SIGNAL 1000
+#define TAG_TIMER 1001
+
+int agent_init(struct agent *a, const struct config *cfg)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t mask;
+	int err = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->epfd = a->sigfd = a->tfd = a->stats_fd = -1;
+	atomic_store(&a->ready, false);
+	strbuf_init(&a->out);
+	layers_init(a->layers);
+	a->wall_offset_ns = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
+
+	/* Block the signals in every thread (the HTTP server's inherits this mask) and
+	 * read them from a signalfd in the one event loop: no async handler at all. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	a->reg = registry_new(cfg->series_budget);
+	if (!a->reg)
+		return -ENOMEM;
+	a->self = selfstats_new(a->reg, cfg);
+	if (!a->self)
+		return -ENOMEM;
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (a->epfd < 0 || a->sigfd < 0 || a->tfd < 0) {
+		err = -errno;
+		pr_err("event loop setup: %s", strerror(-err));
+		return err;
+	}
+	if (timerfd_settime(a->tfd, 0, &its, NULL) || (err = epoll_add(a->epfd, a->sigfd, TAG_SIGNAL)) ||
+	    (err = epoll_add(a->epfd, a->tfd, TAG_TIMER))) {
+		err = err ? err : -errno;
+		pr_err("event loop setup: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
+		      void *sink_ctx)
+{
+	struct layer_opts opts = {
+		.cfg = a->cfg, .events = events, .sink = sink, .sink_ctx = sink_ctx
+	};
+	int up = 0;
+
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &a->layers[i];
+		int err;
+
+		if (!(a->cfg->collectors & (1u << i)) || (only && !(only & (1u << i))))
+			continue;
+		if (!l->open) {
+			snprintf(l->why, sizeof(l->why), "not built in this version of osiscope");
+			pr_warn("collector %s: %s", l->name, l->why);
+			continue;
+		}
+		err = l->open(l, &opts);
+		if (err) {
+			if (!l->why[0])
+				snprintf(l->why, sizeof(l->why), "%s", strerror(-err));
+			pr_warn("collector %s unavailable: %s", l->name, l->why);
+			l->close(l);
+			continue;
+		}
+		l->up = true;
+		up++;
+		if (l->rb && (err = epoll_add(a->epfd, ring_buffer__epoll_fd(l->rb), (uint64_t)i))) {
+			pr_warn("collector %s: cannot watch its ring buffer: %s", l->name,
+				strerror(-err));
+		}
+		for (size_t h = 0; h < l->nhooks; h++)
+			if (l->hooks[h].chosen)
+				pr_info("collector %s: %s/%s attached", l->name, l->hooks[h].mode,
+					l->hooks[h].name);
+	}
+	/* First collection right away: counters start at zero here and baselines of
+	 * kernel counters read without a hook are taken now, not at the first scrape. */
+	registry_lock(a->reg);
+	agent_collect(a);
+	registry_unlock(a->reg);
+	return up;
+}
+
+void agent_collect(struct agent *a)
+{
+	double on = a->stats_seconds;
+
+	if (a->stats_fd >= 0)
+		on += (double)(now_ns(CLOCK_MONOTONIC) - a->stats_since_ns) / 1e9;
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (a->layers[i].up && a->layers[i].collect)
+			a->layers[i].collect(&a->layers[i], a->reg);
+	selfstats_collect(a->self, a->layers, COLL_COUNT, on, a->stats_fd >= 0);
+}
+
+static void stats_set(struct agent *a, bool on)
+{
+	if (on && a->stats_fd < 0) {
+		a->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (a->stats_fd < 0) {
+			if (!a->stats_failed)
+				pr_warn("BPF run-time statistics: %s; "
+					"osiscope_bpf_program_* stay at zero",
+					probe_strerror(-errno));
+			a->stats_failed = true;
+			return;
+		}
+		a->stats_since_ns = now_ns(CLOCK_MONOTONIC);
+	} else if (!on && a->stats_fd >= 0) {
+		/* closing the last such fd in the system turns the statistics off */
+		close(a->stats_fd);
+		a->stats_fd = -1;
+		a->stats_seconds += (double)(now_ns(CLOCK_MONOTONIC) - a->stats_since_ns) / 1e9;
+	}
+}
+
+static void on_tick(struct agent *a)
+{
+	uint64_t n;
+
+	if (read(a->tfd, &n, sizeof(n)) != sizeof(n))
+		return;
+	a->ticks += n;
+	switch (a->cfg->bpf_stats) {
+	case BPF_STATS_ON:
+		stats_set(a, true);
+		break;
+	case BPF_STATS_SAMPLED:
+		registry_lock(a->reg);
+		stats_set(a, a->ticks % STATS_PERIOD_S < STATS_ON_S);
+		registry_unlock(a->reg);
+		break;
+	case BPF_STATS_OFF:
+		break;
+	}
+}
+
+int agent_loop(struct agent *a, double duration)
+{
+	uint64_t deadline = duration > 0 ? now_ns(CLOCK_MONOTONIC) + (uint64_t)(duration * 1e9) : 0;
+	struct epoll_event evs[16];
+
+	if (a->cfg->bpf_stats == BPF_STATS_ON || a->cfg->bpf_stats == BPF_STATS_SAMPLED)
+		stats_set(a, true);
+	for (;;) {
+		int timeout = -1, n;
+
+		if (deadline) {
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline)
+				return 0;
+			timeout = (int)((deadline - now) / 1000000) + 1;
+		}
+		n = epoll_wait(a->epfd, evs, 16, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				if (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					pr_info("received %s, shutting down", strsignal((int)si.ssi_signo));
+					return 0;
+				}
+			} else if (tag == TAG_TIMER) {
+				on_tick(a);
+			} else if (tag < COLL_COUNT && a->layers[tag].rb) {
+				ring_buffer__consume(a->layers[tag].rb);
+			}
+		}
+		if (a->out.len) {
+			fwrite(a->out.buf, 1, a->out.len, stdout);
+			fflush(stdout);
+			strbuf_reset(&a->out);
+		}
+	}
+}
+
+void agent_fini(struct agent *a)
+{
+	stats_set(a, false);
+	for (int i = 0; i < COLL_COUNT; i++) {
+		if (a->layers[i].up && a->layers[i].close)
+			a->layers[i].close(&a->layers[i]);
+		a->layers[i].up = false;
+	}
+	selfstats_free(a->self);
+	registry_free(a->reg);
+	strbuf_free(&a->out);
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+	if (a->tfd >= 0)
+		close(a->tfd);
+}
+
+/* --- run --- */
+
+static int scrape(void *ctx, struct strbuf *out)
+{
+	struct agent *a = ctx;
+
+	registry_lock(a->reg);
+	agent_collect(a);
+	prom_render(a->reg, out);
+	registry_unlock(a->reg);
+	return out->failed ? -ENOMEM : 0;
+}
+
+static bool ready(void *ctx)
+{
+	struct agent *a = ctx;
+
+	return atomic_load(&a->ready);
+}
+
+static void log_event(void *ctx, const struct event_record *ev)
+{
+	struct agent *a = ctx;
+	struct strbuf line;
+
+	strbuf_init(&line);
+	events_json(&line, ev, a->wall_offset_ns);
+	if (line.len)
+		line.buf[--line.len] = '\0';
+	pr_debug("event %s", line.buf ? line.buf : "");
+	strbuf_free(&line);
+}
+
+int agent_need_bpf(void)
+{
+	struct probe_result r;
+
+	probe_bpf_syscall(&r);
+	if (!r.ok) {
+		pr_err("cannot use BPF: %s", r.why);
+		return -1;
+	}
+	if (!probe_kernel_btf())
+		pr_warn("no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF): "
+			"CO-RE programs cannot be relocated, collectors will fail");
+	return 0;
+}
+
+int cmd_run(const struct config *cfg)
+{
+	struct prom_server_ops ops = { .scrape = scrape, .ready = ready };
+	struct prom_server *srv = NULL;
+	struct agent a;
+	char err[256];
+	int up, ret = 1;
+
+	if (agent_need_bpf())
+		return 1;
+	if (agent_init(&a, cfg))
+		goto out;
+	ops.ctx = &a;
+	srv = prom_server_start(cfg->listen, &ops, err, sizeof(err));
+	if (!srv) {
+		pr_err("%s", err);
+		goto out;
+	}
+	pr_info("serving /metrics on %s", cfg->listen);
+	/* events are only decoded for the debug log: with nobody reading, the kernel side
+	 * does not even reserve ring-buffer space */
+	up = agent_open_layers(&a, 0, log_get_level() == LOG_DEBUG, log_event, &a);
+	atomic_store(&a.ready, true);
+	pr_info("ready: %d collector%s up", up, up == 1 ? "" : "s");
+	ret = agent_loop(&a, 0) ? 1 : 0;
+out:
+	prom_server_stop(srv); /* before the layers go: no scrape during teardown */
+	agent_fini(&a);
+	return ret;
+}
+
+/* --- trace --- */
+
+static void trace_event(void *ctx, const struct event_record *ev)
+{
+	struct agent *a = ctx;
+	const struct config *cfg = a->cfg;
+
+	if (cfg->pid && ev->pid != cfg->pid)
+		return;
+	if (cfg->netns && ev->netns != cfg->netns)
+		return;
+	a->events_seen++;
+	if (cfg->output == OUT_JSON)
+		events_json(&a->out, ev, a->wall_offset_ns);
+	else
+		events_columns(&a->out, ev, a->wall_offset_ns);
+}
+
+int cmd_trace(const struct config *cfg)
+{
+	struct agent a;
+	int up, ret = 1;
+
+	if (agent_need_bpf())
+		return 1;
+	if (agent_init(&a, cfg))
+		goto out;
+	up = agent_open_layers(&a, cfg->trace_layers, true, trace_event, &a);
+	if (!up) {
+		pr_err("trace: no collector could be loaded");
+		goto out;
+	}
+	pr_info("tracing; Ctrl-C to stop");
+	if (cfg->output != OUT_JSON) {
+		events_columns_header(&a.out);
+		fwrite(a.out.buf, 1, a.out.len, stdout);
+		fflush(stdout);
+		strbuf_reset(&a.out);
+	}
+	ret = agent_loop(&a, cfg->duration) ? 1 : 0;
+	/* what is still queued in the ring buffers belongs to the trace too */
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (a.layers[i].rb)
+			ring_buffer__consume(a.layers[i].rb);
+	if (a.out.len)
+		fwrite(a.out.buf, 1, a.out.len, stdout);
+	fflush(stdout);
+out:
+	agent_fini(&a);
+	return ret;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_AGENT_H
+#define OSISCOPE_AGENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "layer.h"
+#include "registry.h"
+#include "selfstats.h"
+#include "strbuf.h"
+
+struct agent {
+	const struct config *cfg;
+	struct registry *reg;
+	struct selfstats *self;
+	struct layer layers[COLL_COUNT];
+	atomic_bool ready;
+	int epfd, sigfd, tfd;
+	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	/* BPF run-time statistics (--bpf.stats) */
+	int stats_fd;
+	double stats_seconds;
+	uint64_t stats_since_ns;
+	bool stats_failed;
+	uint64_t ticks;
+	/* trace output */
+	struct strbuf out;
+	uint64_t events_seen;
+};
+
+/* Sets up signals, timer and registry; no BPF yet. 0 or -errno (logged). */
+int agent_init(struct agent *a, const struct config *cfg);
+/* Opens every enabled collector (or, with only, those in that mask); a collector that
+ * fails is logged and left down. Returns how many are up. */
+int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
+		      void *sink_ctx);
+/* Runs the event loop until a signal, or for duration seconds when > 0. */
+int agent_loop(struct agent *a, double duration);
+/* Collects every layer into the registry; the caller holds the registry lock. */
+void agent_collect(struct agent *a);
+void agent_fini(struct agent *a);
+
+/* Logs why and returns -1 when this process cannot load BPF programs. */
+int agent_need_bpf(void);
+
+int cmd_run(const struct config *cfg);
+int cmd_trace(const struct config *cfg);
+int cmd_probe(const struct config *cfg);
+int cmd_diagnose(const struct config *cfg);
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "btf_names.h"
+
+#include <bpf/btf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+
+const char *btf_enum_name(const char *type, int64_t v, const char *prefix, char *out,
+			  size_t outlen)
+{
+	const struct btf *btf = probe_kernel_btf();
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return NULL;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	if (id < 0)
+		id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM64);
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name;
+		int64_t val;
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t) + i;
+
+			name = btf__name_by_offset(btf, e->name_off);
+			val = btf_kflag(t) ? (int64_t)(int32_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+
+			name = btf__name_by_offset(btf, e->name_off);
+			val = (int64_t)btf_enum64_value(e);
+		}
+		if (val != v || !name)
+			continue;
+		if (prefix && !strncmp(name, prefix, strlen(prefix)))
+			name += strlen(prefix);
+		snprintf(out, outlen, "%s", name);
+		return out;
+	}
+	return NULL;
+}

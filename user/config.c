@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const collector_names[COLL_COUNT] = {
+	[COLL_LINK] = "link", [COLL_NEIGH] = "neigh", [COLL_ROUTE] = "route", [COLL_DROP] = "drop",
+	[COLL_TCP] = "tcp",   [COLL_UDP] = "udp",     [COLL_TLS] = "tls",     [COLL_DNS] = "dns",
+};
+
+bool collector_implemented(enum collector c)
+{
+	return c == COLL_TCP;
+}
+
+int collector_from_name(const char *name, bool accept_osi)
+{
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (!strcmp(name, collector_names[i]))
+			return i;
+	if (accept_osi && (!strcmp(name, "l4") || !strcmp(name, "l5")))
+		return COLL_TCP;
+	return -1;
+}
+
+void config_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage:\n"
+		"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
+		"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
+		"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
+		"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
+		"  osiscope diagnose [--duration S] [-o text|json]\n"
+		"  osiscope probe    [-o text|json]\n"
+		"  osiscope --version | --help\n"
+		"\n"
+		"Commands:\n"
+		"  run       load the collectors and serve /metrics, /-/ready, /-/healthy (default)\n"
+		"  trace     stream notable events (resets, refused and timed-out connects,\n"
+		"            retransmits) as columns or JSON lines\n"
+		"  diagnose  watch for a while, then print a per-layer health report\n"
+		"  probe     print which hooks and layers work on this kernel, and why not\n"
+		"\n"
+		"Options:\n"
+		"  --web.listen-address=[HOST]:PORT  where to serve HTTP (default :10700)\n"
+		"  --collector.NAME, --no-collector.NAME\n"
+		"                        enable or disable a collector: link neigh route drop tcp udp\n"
+		"                        tls dns. Built in this version: tcp (the others are planned and\n"
+		"                        report osiscope_layer_up 0 when asked for)\n"
+		"  --log.level=LEVEL     debug, info (default), warn or error\n"
+		"  --log.format=FORMAT   logfmt (default) or json, on stderr\n"
+		"  -v, --verbose         also show libbpf's own debug output\n"
+		"  --metrics.series-budget=N\n"
+		"                        most series per metric before folding into _other (default 2000)\n"
+		"  --events.rate=N       most events per second per CPU sent to userspace (default 1000)\n"
+		"  --bpf.stats=MODE      kernel BPF run-time statistics behind\n"
+		"                        osiscope_bpf_program_run_seconds_total: off, sampled (default:\n"
+		"                        on 1 s in every 30 s) or on (always; costs every BPF program on\n"
+		"                        the host two clock reads per run)\n"
+		"  -l, --layer=LAYER     trace: only this collector (tcp) or OSI layer (l4, l5); repeatable\n"
+		"  -o, --output=FORMAT   trace: columns (default) or json; diagnose, probe: text or json\n"
+		"  -p, --pid=PID         trace: only events of this process\n"
+		"  --netns=INODE         trace: only this network namespace (readlink /proc/PID/ns/net)\n"
+		"  --duration=S          trace, diagnose: stop after S seconds (diagnose default 10)\n"
+		"  -h, --help            this text\n"
+		"  --version             version and build\n");
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (*end == 's' && end[1] == '\0')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Matches "--name=value", "--name value" and, for short, "-x value" / "-xvalue".
+ * Returns 1 when matched (value set, *i advanced past a separate value), 0 when not
+ * this option, -1 when the value is missing. */
+static int take_opt(int argc, char **argv, int *i, const char *lng, const char *shrt,
+		    const char **value)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(lng);
+
+	if (!strncmp(a, lng, n) && (a[n] == '=' || a[n] == '\0')) {
+		if (a[n] == '=') {
+			*value = a + n + 1;
+			return 1;
+		}
+	} else if (shrt && !strncmp(a, shrt, 2)) {
+		if (a[2]) {
+			*value = a + 2;
+			return 1;
+		}
+	} else {
+		return 0;
+	}
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmd = CMD_RUN;
+	snprintf(cfg->listen, sizeof(cfg->listen), ":10700");
+	for (int c = 0; c < COLL_COUNT; c++)
+		if (collector_implemented(c))
+			cfg->collectors |= 1u << c;
+	cfg->log_level = LOG_INFO;
+	cfg->log_format = LOG_LOGFMT;
+	cfg->series_budget = 2000;
+	cfg->events_per_sec = 1000;
+	cfg->bpf_stats = BPF_STATS_SAMPLED;
+	cfg->output = OUT_DEFAULT;
+}
+
+int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	unsigned long long u;
+	const char *v;
+	int i = 1, r;
+
+	config_defaults(cfg);
+	if (i < argc && argv[i][0] != '-') {
+		if (!strcmp(argv[i], "run"))
+			cfg->cmd = CMD_RUN;
+		else if (!strcmp(argv[i], "trace"))
+			cfg->cmd = CMD_TRACE;
+		else if (!strcmp(argv[i], "diagnose"))
+			cfg->cmd = CMD_DIAGNOSE;
+		else if (!strcmp(argv[i], "probe"))
+			cfg->cmd = CMD_PROBE;
+		else
+			return fail(err, errlen, "unknown command '%s'", argv[i]);
+		i++;
+	}
+	if (cfg->cmd == CMD_DIAGNOSE)
+		cfg->duration = 10;
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		bool run = cfg->cmd == CMD_RUN, trace = cfg->cmd == CMD_TRACE;
+		bool diag = cfg->cmd == CMD_DIAGNOSE, probe = cfg->cmd == CMD_PROBE;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			cfg->cmd = CMD_HELP;
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			cfg->cmd = CMD_VERSION;
+			return 0;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cfg->verbose = 1;
+			continue;
+		}
+		if (!strncmp(a, "--collector.", 12) || !strncmp(a, "--no-collector.", 15)) {
+			bool on = a[2] != 'n';
+			const char *name = a + (on ? 12 : 15);
+			int c = collector_from_name(name, false);
+
+			if (!run && !diag)
+				return fail(err, errlen, "%s: only for run and diagnose", a);
+			if (c < 0)
+				return fail(err, errlen, "%s: unknown collector '%s'", a, name);
+			if (on)
+				cfg->collectors |= 1u << c;
+			else
+				cfg->collectors &= ~(1u << c);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--web.listen-address", NULL, &v))) {
+			if (r < 0 || !*v)
+				return fail(err, errlen, "--web.listen-address needs [HOST]:PORT");
+			if (!run)
+				return fail(err, errlen, "--web.listen-address: only for run");
+			if (strlen(v) >= sizeof(cfg->listen) || !strrchr(v, ':'))
+				return fail(err, errlen, "--web.listen-address=%s: want [HOST]:PORT",
+					    v);
+			snprintf(cfg->listen, sizeof(cfg->listen), "%s", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--log.level", NULL, &v))) {
+			static const char *const lv[] = { "debug", "info", "warn", "error" };
+			int k;
+
+			if (r < 0)
+				return fail(err, errlen, "--log.level needs a value");
+			for (k = 0; k < 4 && strcmp(v, lv[k]); k++)
+				;
+			if (k == 4)
+				return fail(err, errlen,
+					    "--log.level=%s: want debug, info, warn or error", v);
+			cfg->log_level = (enum log_level)k;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--log.format", NULL, &v))) {
+			if (r < 0)
+				return fail(err, errlen, "--log.format needs a value");
+			if (!strcmp(v, "logfmt"))
+				cfg->log_format = LOG_LOGFMT;
+			else if (!strcmp(v, "json"))
+				cfg->log_format = LOG_JSON;
+			else
+				return fail(err, errlen, "--log.format=%s: want logfmt or json", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--metrics.series-budget", NULL, &v))) {
+			if (r < 0 || parse_uint(v, 10000000, &u) || u < 2)
+				return fail(err, errlen,
+					    "--metrics.series-budget: want a whole number from 2 to 10000000");
+			cfg->series_budget = (unsigned int)u;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--events.rate", NULL, &v))) {
+			if (r < 0 || parse_uint(v, 1000000, &u))
+				return fail(err, errlen,
+					    "--events.rate: want a whole number from 0 to 1000000");
+			cfg->events_per_sec = (unsigned int)u;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--bpf.stats", NULL, &v))) {
+			if (r < 0)
+				return fail(err, errlen, "--bpf.stats needs a value");
+			if (!strcmp(v, "off"))
+				cfg->bpf_stats = BPF_STATS_OFF;
+			else if (!strcmp(v, "sampled"))
+				cfg->bpf_stats = BPF_STATS_SAMPLED;
+			else if (!strcmp(v, "on"))
+				cfg->bpf_stats = BPF_STATS_ON;
+			else
+				return fail(err, errlen, "--bpf.stats=%s: want off, sampled or on", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--output", "-o", &v))) {
+			if (r < 0)
+				return fail(err, errlen, "-o needs a format");
+			if (trace && !strcmp(v, "columns"))
+				cfg->output = OUT_COLUMNS;
+			else if ((diag || probe) && !strcmp(v, "text"))
+				cfg->output = OUT_TEXT;
+			else if ((trace || diag || probe) && !strcmp(v, "json"))
+				cfg->output = OUT_JSON;
+			else if (run)
+				return fail(err, errlen, "-o: not an option of run");
+			else
+				return fail(err, errlen, "-o %s: want %s", v,
+					    trace ? "columns or json" : "text or json");
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--layer", "-l", &v))) {
+			int c;
+
+			if (r < 0)
+				return fail(err, errlen, "-l needs a layer");
+			if (!trace)
+				return fail(err, errlen, "-l: only for trace");
+			c = collector_from_name(v, true);
+			if (c < 0)
+				return fail(err, errlen, "-l %s: unknown layer", v);
+			cfg->trace_layers |= 1u << c;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--pid", "-p", &v))) {
+			if (!trace)
+				return fail(err, errlen, "-p: only for trace");
+			if (r < 0 || parse_uint(v, 4194304, &u) || u == 0)
+				return fail(err, errlen, "-p: want a process id");
+			cfg->pid = (uint32_t)u;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--netns", NULL, &v))) {
+			if (!trace)
+				return fail(err, errlen, "--netns: only for trace");
+			if (r < 0 || parse_uint(v, UINT32_MAX, &u) || u == 0)
+				return fail(err, errlen,
+					    "--netns: want a namespace inode number (readlink /proc/PID/ns/net)");
+			cfg->netns = u;
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--duration", NULL, &v))) {
+			if (!trace && !diag)
+				return fail(err, errlen, "--duration: only for trace and diagnose");
+			if (r < 0 || parse_seconds(v, &cfg->duration) || cfg->duration > 86400 * 365)
+				return fail(err, errlen, "--duration: want seconds, e.g. 30 or 2.5");
+			continue;
+		}
+		return fail(err, errlen, "unknown option '%s'", a);
+	}
+	if (cfg->output == OUT_DEFAULT)
+		cfg->output = cfg->cmd == CMD_TRACE ? OUT_COLUMNS : OUT_TEXT;
+	return 0;
+}

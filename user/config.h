@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_CONFIG_H
+#define OSISCOPE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+enum command { CMD_RUN, CMD_TRACE, CMD_DIAGNOSE, CMD_PROBE, CMD_VERSION, CMD_HELP };
+
+/* Collectors, one BPF object each (DESIGN.md). */
+enum collector {
+	COLL_LINK,
+	COLL_NEIGH,
+	COLL_ROUTE,
+	COLL_DROP,
+	COLL_TCP,
+	COLL_UDP,
+	COLL_TLS,
+	COLL_DNS,
+	COLL_COUNT,
+};
+
+enum output_format { OUT_DEFAULT, OUT_TEXT, OUT_COLUMNS, OUT_JSON };
+enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
+
+/* Every option of every command, read-only once parsed. */
+struct config {
+	enum command cmd;
+	char listen[256];
+	unsigned int collectors; /* bit per enum collector: enabled */
+	enum log_level log_level;
+	enum log_format log_format;
+	int verbose;
+	unsigned int series_budget;
+	unsigned int events_per_sec; /* per CPU */
+	enum bpf_stats_mode bpf_stats;
+	/* trace, diagnose, probe */
+	enum output_format output;
+	unsigned int trace_layers; /* bit per enum collector; 0 = all */
+	uint32_t pid;
+	uint64_t netns;
+	double duration; /* seconds, 0 = until interrupted */
+};
+
+extern const char *const collector_names[COLL_COUNT];
+/* Whether this build has the collector (the others are planned, see README). */
+bool collector_implemented(enum collector c);
+/* "tcp" -> COLL_TCP; also OSI layers "l4" -> COLL_TCP for trace -l. -1 if unknown. */
+int collector_from_name(const char *name, bool accept_osi);
+
+/* Parses argv into cfg. 0 on success; -1 with a one-line reason in err (the caller
+ * prints it with the usage and exits 2). */
+int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
+void config_usage(FILE *f);
+
+#endif

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* osiscope diagnose: watch for --duration seconds, then say per layer and namespace
+ * what went wrong, with the likely cause an SRE would check first. */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+#include "strbuf.h"
+
+struct finding {
+	const char *metric;
+	const char *label, *value; /* optional extra label filter */
+	const char *what;
+	const char *hint;
+};
+
+static const struct finding tcp_findings[] = {
+	{ "osiscope_tcp_connects_total", "result", "refused", "connects refused",
+	  "nothing listens on the port, or a firewall answers with a reset" },
+	{ "osiscope_tcp_connects_total", "result", "timeout", "connects timed out",
+	  "SYNs unanswered: a firewall dropping them, or the host is down" },
+	{ "osiscope_tcp_connects_total", "result", "unreachable", "connects unreachable",
+	  "an ICMP unreachable came back: routing or a reject rule on the path" },
+	{ "osiscope_tcp_retransmitted_segments_total", NULL, NULL, "segments retransmitted",
+	  "loss or congestion on the path" },
+	{ "osiscope_tcp_syn_retransmits_total", NULL, NULL, "SYN retransmits",
+	  "handshakes that needed another try" },
+	{ "osiscope_tcp_listen_overflows_total", NULL, NULL, "listen queue overflows",
+	  "an application accepts too slowly: check its accept loop and backlog" },
+	{ "osiscope_tcp_resets_sent_total", NULL, NULL, "resets sent",
+	  "connections to closed ports, or aborted by an application" },
+	{ "osiscope_tcp_resets_received_total", NULL, NULL, "resets received",
+	  "peers aborting connections" },
+};
+
+static int label_index(const struct metric *m, const char *name)
+{
+	for (unsigned int i = 0; i < m->nlabels; i++)
+		if (!strcmp(m->desc.labels[i], name))
+			return (int)i;
+	return -1;
+}
+
+int cmd_diagnose(const struct config *cfg)
+{
+	bool json = cfg->output == OUT_JSON, first = true;
+	struct strbuf out;
+	struct agent a;
+	int issues = 0, ret = 1;
+
+	strbuf_init(&out);
+	if (agent_init(&a, cfg))
+		goto done;
+	if (agent_need_bpf())
+		goto done;
+	agent_open_layers(&a, 0, false, NULL, NULL);
+	atomic_store(&a.ready, true);
+	if (!json)
+		fprintf(stderr, "watching for %g s...\n", cfg->duration);
+	if (agent_loop(&a, cfg->duration))
+		goto done;
+	registry_lock(a.reg);
+	agent_collect(&a);
+
+	strbuf_printf(&out, json ? "{\"duration_seconds\":%g,\"layers\":[" : "osiscope diagnose: %g s\n\n",
+		      cfg->duration);
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &a.layers[i];
+
+		if (!(cfg->collectors & (1u << i)))
+			continue;
+		if (json) {
+			strbuf_printf(&out, "%s{\"layer\":", first ? "" : ",");
+			strbuf_json_str(&out, l->name);
+			strbuf_printf(&out, ",\"up\":%s,\"detail\":", l->up ? "true" : "false");
+			strbuf_json_str(&out, l->up ? "" : l->why);
+			strbuf_puts(&out, ",\"findings\":[");
+		} else {
+			strbuf_printf(&out, "%s (%s): %s%s\n", l->name, l->osi, l->up ? "up" : "unavailable: ",
+				      l->up ? "" : l->why);
+		}
+		first = false;
+		bool ffirst = true;
+		int before = issues;
+
+		for (size_t f = 0; l->up && i == COLL_TCP && f < sizeof(tcp_findings) / sizeof(tcp_findings[0]); f++) {
+			const struct finding *fd = &tcp_findings[f];
+			struct metric *m = registry_find(a.reg, fd->metric);
+			int ns_i, lab_i;
+
+			if (!m)
+				continue;
+			ns_i = label_index(m, "netns");
+			lab_i = fd->label ? label_index(m, fd->label) : -1;
+			for (struct series *s = m->first; s; s = s->order) {
+				if (s->value <= 0 || ns_i < 0)
+					continue;
+				if (lab_i >= 0 && strcmp(s->values[lab_i], fd->value))
+					continue;
+				issues++;
+				if (json) {
+					strbuf_printf(&out, "%s{\"netns\":%s,\"what\":", ffirst ? "" : ",",
+						      s->values[ns_i]);
+					strbuf_json_str(&out, fd->what);
+					strbuf_printf(&out, ",\"count\":%.0f,\"hint\":", s->value);
+					strbuf_json_str(&out, fd->hint);
+					strbuf_putc(&out, '}');
+				} else {
+					strbuf_printf(&out, "  netns %-10s %8.0f %-26s %s\n", s->values[ns_i],
+						      s->value, fd->what, fd->hint);
+				}
+				ffirst = false;
+			}
+		}
+		if (json)
+			strbuf_puts(&out, "]}");
+		else if (l->up && issues == before)
+			strbuf_puts(&out, "  nothing wrong seen\n");
+	}
+	registry_unlock(a.reg);
+	if (json)
+		strbuf_printf(&out, "],\"issues\":%d}\n", issues);
+	else
+		strbuf_printf(&out, "\n%d issue%s\n", issues, issues == 1 ? "" : "s");
+	fwrite(out.buf, 1, out.len, stdout);
+	ret = 0;
+done:
+	agent_fini(&a);
+	strbuf_free(&out);
+	return ret;
+}

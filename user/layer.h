@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_LAYER_H
+#define OSISCOPE_LAYER_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "config.h"
+#include "probe.h"
+#include "registry.h"
+
+/* One event decoded for display; exporters/events.c renders it. */
+struct event_record {
+	uint64_t ts_ns; /* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	uint64_t cgroup_id;
+	uint32_t netns;
+	uint32_t pid;
+	const char *layer; /* collector name */
+	const char *osi; /* "l4" */
+	const char *type; /* "reset_sent", ... */
+	char comm[17];
+	char src[64]; /* "192.0.2.1:80", "[2001:db8::1]:80" */
+	char dst[64];
+	char state[16];
+	char detail[96];
+};
+
+typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
+
+struct layer_opts {
+	const struct config *cfg;
+	bool events; /* send events to userspace at all */
+	event_sink_fn sink;
+	void *sink_ctx;
+};
+
+/*
+ * A collector: one BPF object and its userspace half. open() loads and attaches; on
+ * failure it leaves up false and a reason in why, and the agent goes on without it.
+ */
+struct layer {
+	enum collector id;
+	const char *name;
+	const char *osi; /* OSI layers covered, for display: "l4/l5" */
+	bool up;
+	char why[512];
+	struct hook *hooks;
+	size_t nhooks;
+	struct bpf_object *obj;
+	struct ring_buffer *rb;
+	void *priv;
+	int (*open)(struct layer *l, const struct layer_opts *opts);
+	/* Reads the kernel maps into reg. Called with the registry locked. */
+	void (*collect)(struct layer *l, struct registry *reg);
+	void (*close)(struct layer *l);
+};
+
+/* Constructors, one per implemented collector. */
+void tcp_layer_init(struct layer *l);
+
+/* All collectors in enum order; unimplemented ones have open == NULL. */
+void layers_init(struct layer *layers);
+
+/* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
+int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
+
+#endif

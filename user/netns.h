@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_NETNS_H
+#define OSISCOPE_NETNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Network namespaces on the host: every one that a process is in (/proc/PID/ns/net)
+ * or that is bind-mounted where ip-netns, Docker and CNI plugins keep them. A
+ * namespace held only by an open file descriptor elsewhere is not found.
+ */
+struct netns_entry {
+	uint32_t inode;
+	char path[64]; /* something to open() for setns(): /proc/PID/ns/net or a mount */
+};
+
+struct netns_list {
+	struct netns_entry *v;
+	size_t n, cap;
+};
+
+int netns_scan(struct netns_list *list);
+void netns_list_free(struct netns_list *list);
+uint32_t netns_self(void);
+
+/* Runs fn inside the namespace on the calling thread, then returns to the thread's
+ * own namespace. -errno if the namespace cannot be entered (it may just have gone). */
+int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
+
+/* TCP sockets by state (index = kernel TCP state, 1..12), via NETLINK_SOCK_DIAG in the
+ * current namespace, IPv4 and IPv6: the same source as ss. */
+#define TCP_STATE_MAX 13
+int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX]);
+extern const char *const tcp_state_names[TCP_STATE_MAX];
+
+/* Reads one counter of /proc/thread-self/net/{netstat,snmp} in the current namespace,
+ * e.g. ("TcpExt", "ListenOverflows"). 0 and *v set, or -errno. */
+int mib_read(const char *group, const char *name, uint64_t *v);
+
+#endif

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const struct bpf_insn ret0[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+const char *probe_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case EPERM:
+		return "permission denied (EPERM)";
+	case EACCES:
+		return "refused by the verifier or permission denied (EACCES)";
+	case ENOENT:
+		return "not found in this kernel (ENOENT)";
+	case EINVAL:
+		return "not supported by this kernel (EINVAL)";
+	case 524: /* the kernel's internal ENOTSUPP leaks to userspace from BPF */
+		return "not supported by this kernel (ENOTSUPP)";
+	case EOPNOTSUPP:
+		return "not supported (EOPNOTSUPP)";
+	default:
+		return strerror(err);
+	}
+}
+
+static void set(struct probe_result *r, int err, const char *fmt, const char *arg)
+{
+	r->ok = err == 0;
+	r->err = err;
+	if (err == 0)
+		snprintf(r->why, sizeof(r->why), "ok");
+	else if (fmt)
+		snprintf(r->why, sizeof(r->why), fmt, arg);
+	else
+		snprintf(r->why, sizeof(r->why), "%s", probe_strerror(err));
+}
+
+const struct btf *probe_kernel_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+		if (!btf) {
+			btf = NULL;
+			pr_debug("kernel BTF: %s", strerror(errno));
+		}
+	}
+	return btf;
+}
+
+int probe_tp_nargs(const char *tp)
+{
+	const struct btf *btf = probe_kernel_btf();
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type); /* PTR */
+	if (!t || !btf_is_ptr(t))
+		return -1;
+	t = btf__type_by_id(btf, t->type); /* FUNC_PROTO */
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1; /* the first one is the tracepoint's void *data */
+}
+
+static int load_tracing(enum bpf_attach_type type, int btf_id)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
+		    .attach_btf_id = btf_id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "osiscope_probe", "GPL", ret0, 2, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void probe_tp_btf(const char *tp, struct probe_result *r)
+{
+	const struct btf *btf = probe_kernel_btf();
+	char name[128];
+	int id, fd, lfd;
+
+	if (!btf) {
+		set(r, -ENOENT, "no kernel BTF (/sys/kernel/btf/vmlinux)%s", "");
+		return;
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		set(r, -ENOENT, "tracepoint %s not in kernel BTF", tp);
+		return;
+	}
+	fd = load_tracing(BPF_TRACE_RAW_TP, id);
+	if (fd < 0) {
+		set(r, fd, NULL, NULL);
+		return;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	set(r, lfd < 0 ? -errno : 0, NULL, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+}
+
+void probe_raw_tp(const char *tp, struct probe_result *r)
+{
+	int fd, lfd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "osiscope_probe", "GPL", ret0, 2, NULL);
+	if (fd < 0) {
+		set(r, -errno, NULL, NULL);
+		return;
+	}
+	lfd = bpf_raw_tracepoint_open(tp, fd);
+	set(r, lfd < 0 ? -errno : 0, NULL, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+}
+
+void probe_tracepoint(const char *category, const char *tp, struct probe_result *r)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], category, tp);
+		if (access(path, R_OK) == 0) {
+			if (!libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL)) {
+				set(r, -EOPNOTSUPP, "BPF tracepoint programs not supported%s", "");
+				return;
+			}
+			set(r, 0, NULL, NULL);
+			return;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", category, tp);
+	set(r, -ENOENT, "tracepoint %s not found in tracefs (is tracefs mounted?)", path);
+}
+
+void probe_fentry(const char *func, struct probe_result *r)
+{
+	const struct btf *btf = probe_kernel_btf();
+	int id, fd, lfd;
+
+	if (!btf) {
+		set(r, -ENOENT, "no kernel BTF%s", "");
+		return;
+	}
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0) {
+		set(r, -ENOENT, "function %s not in kernel BTF", func);
+		return;
+	}
+	fd = load_tracing(BPF_TRACE_FENTRY, id);
+	if (fd < 0) {
+		set(r, fd, NULL, NULL);
+		return;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	set(r, lfd < 0 ? -errno : 0, NULL, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+}
+
+void probe_kprobe(struct probe_result *r)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0)
+		set(r, 0, NULL, NULL);
+	else
+		set(r, -ENOENT,
+		    "no kprobe PMU (/sys/bus/event_source/devices/kprobe): CONFIG_KPROBES unset%s",
+		    "");
+}
+
+void probe_map_type(enum bpf_map_type type, struct probe_result *r)
+{
+	int ret = libbpf_probe_bpf_map_type(type, NULL);
+
+	if (ret == 1)
+		set(r, 0, NULL, NULL);
+	else
+		set(r, ret < 0 ? ret : -EOPNOTSUPP, NULL, NULL);
+}
+
+void probe_bpf_stats(struct probe_result *r)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (fd < 0) {
+		set(r, -errno, NULL, NULL);
+		return;
+	}
+	close(fd);
+	set(r, 0, NULL, NULL);
+}
+
+void probe_bpf_syscall(struct probe_result *r)
+{
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "osiscope_probe", "GPL", ret0, 2, NULL);
+
+	if (fd < 0) {
+		int err = -errno;
+
+		set(r, err,
+		    err == -EPERM ? "loading BPF needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN)%s"
+				  : NULL,
+		    "");
+		return;
+	}
+	close(fd);
+	set(r, 0, NULL, NULL);
+}
+
+static void disable(struct bpf_program *p)
+{
+	if (p)
+		bpf_program__set_autoload(p, false);
+}
+
+int hooks_select(struct hook *hooks, size_t n)
+{
+	int missing = 0;
+	bool required_missing = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct hook *h = &hooks[i];
+		struct probe_result r;
+		int nargs = probe_tp_nargs(h->name);
+		bool full = nargs < 0 || nargs >= h->nargs;
+
+		h->chosen = NULL;
+		h->mode = NULL;
+		h->why[0] = '\0';
+		if (h->btf || h->btf_short) {
+			probe_tp_btf(h->name, &r);
+			if (r.ok && (full ? h->btf : h->btf_short)) {
+				h->chosen = full ? h->btf : h->btf_short;
+				h->mode = "tp_btf";
+			} else if (!r.ok) {
+				snprintf(h->why, sizeof(h->why), "tp_btf: %s", r.why);
+			}
+		}
+		if (!h->chosen && (h->raw || h->raw_short)) {
+			probe_raw_tp(h->name, &r);
+			if (r.ok && (full ? h->raw : h->raw_short)) {
+				h->chosen = full ? h->raw : h->raw_short;
+				h->mode = "raw_tp";
+			} else if (!r.ok) {
+				size_t len = strlen(h->why);
+
+				snprintf(h->why + len, sizeof(h->why) - len, "%sraw_tp: %s",
+					 len ? "; " : "", r.why);
+			}
+		}
+		if (!h->chosen && h->tp) {
+			probe_tracepoint(h->category, h->name, &r);
+			if (r.ok) {
+				h->chosen = h->tp;
+				h->mode = "tracepoint";
+			} else {
+				size_t len = strlen(h->why);
+
+				snprintf(h->why + len, sizeof(h->why) - len, "%stracepoint: %s",
+					 len ? "; " : "", r.why);
+			}
+		}
+		struct bpf_program *all[] = { h->btf, h->btf_short, h->raw, h->raw_short, h->tp };
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+			if (all[k] != h->chosen)
+				disable(all[k]);
+		if (!h->chosen) {
+			missing++;
+			if (h->required)
+				required_missing = true;
+		}
+	}
+	return required_missing ? -1 : missing;
+}

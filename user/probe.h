@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef OSISCOPE_PROBE_H
+#define OSISCOPE_PROBE_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Feature probes: each really tries the thing (load a two-instruction program and
+ * attach it) instead of guessing from the kernel version, and says why not.
+ */
+struct probe_result {
+	bool ok;
+	int err; /* negative errno */
+	char why[160];
+};
+
+/* Kernel BTF is needed for CO-RE; NULL-safe cached handle, do not free. */
+const struct btf *probe_kernel_btf(void);
+void probe_tp_btf(const char *tp, struct probe_result *r);
+void probe_raw_tp(const char *tp, struct probe_result *r);
+void probe_tracepoint(const char *category, const char *tp, struct probe_result *r);
+void probe_fentry(const char *func, struct probe_result *r);
+void probe_kprobe(struct probe_result *r);
+void probe_map_type(enum bpf_map_type type, struct probe_result *r);
+void probe_bpf_stats(struct probe_result *r);
+/* Whether this process may load BPF at all (root or CAP_BPF+CAP_PERFMON). */
+void probe_bpf_syscall(struct probe_result *r);
+/* Number of arguments of a tracepoint from its BTF prototype, or -1. */
+int probe_tp_nargs(const char *tp);
+
+/*
+ * One logical hook of a layer, offered in up to five program flavours. Flavours whose
+ * program is NULL do not exist. nargs is what the full flavours read; the "short"
+ * ones serve kernels whose tracepoint has fewer arguments.
+ */
+struct hook {
+	const char *category; /* tracefs category: "tcp", "sock" */
+	const char *name; /* tracepoint name */
+	int nargs;
+	bool required; /* the layer cannot work without it */
+	struct bpf_program *btf, *btf_short, *raw, *raw_short, *tp;
+	/* result */
+	struct bpf_program *chosen;
+	const char *mode; /* "tp_btf", "raw_tp", "tracepoint" or NULL */
+	char why[256]; /* why no flavour works, or why a cheaper one was passed over */
+};
+
+/* Picks the cheapest working flavour of each hook and disables autoload of every other
+ * program. Call between open and load. Returns the number of hooks left without a
+ * flavour; -1 if a required one is among them. */
+int hooks_select(struct hook *hooks, size_t n);
+
+const char *probe_strerror(int err);
+
+#endif

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* TCP layer (L4/L5), userspace half: load and attach bpf/tcp.bpf.c, turn its per-netns
+ * per-CPU counters into metrics, add what the kernel counts without a hook (listen
+ * queue overflows, socket states), and decode its events. */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btf_names.h"
+#include "layer.h"
+#include "log.h"
+#include "netns.h"
+#include "tcp.h"
+#include "tcp.skel.h"
+
+/* What was last handed to the registry for one namespace: counters go in as deltas. */
+struct tcp_prev {
+	uint32_t netns;
+	bool at_start; /* existed when the agent started: MIB baseline is its value then */
+	bool mib_seen;
+	uint64_t listen_overflows, listen_drops; /* MIB baseline / last value */
+	struct tcp_netns_stats s;
+};
+
+struct tcp_priv {
+	struct tcp_bpf *skel;
+	struct bpf_link *links[8];
+	int nlinks;
+	int ncpus;
+	struct tcp_netns_stats *percpu; /* lookup buffer, ncpus entries */
+	struct tcp_prev *prev;
+	size_t nprev, capprev;
+	bool first_collect;
+	event_sink_fn sink;
+	void *sink_ctx;
+	struct hook hooks[5];
+	/* metrics */
+	struct metric *retrans, *syn_retrans, *rst_sent, *rst_recv, *connects, *connect_dur,
+		*active, *passive, *overflows, *drops, *sockets, *lifetime, *sent, *received;
+	double lat_bounds[HIST_SLOTS - 1], life_bounds[HIST_SLOTS - 1];
+};
+
+static const char *const connect_results[TCP_CONNECT_RESULTS] = {
+	"ok", "refused", "timeout", "unreachable", "other",
+};
+
+static struct tcp_prev *prev_get(struct tcp_priv *p, uint32_t netns, bool create)
+{
+	for (size_t i = 0; i < p->nprev; i++)
+		if (p->prev[i].netns == netns)
+			return &p->prev[i];
+	if (!create)
+		return NULL;
+	if (p->nprev == p->capprev) {
+		size_t cap = p->capprev ? p->capprev * 2 : 16;
+		struct tcp_prev *v = realloc(p->prev, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->prev = v;
+		p->capprev = cap;
+	}
+	memset(&p->prev[p->nprev], 0, sizeof(p->prev[0]));
+	p->prev[p->nprev].netns = netns;
+	p->prev[p->nprev].at_start = p->first_collect;
+	return &p->prev[p->nprev++];
+}
+
+static int register_metrics(struct tcp_priv *p, struct registry *reg)
+{
+#define NS { "netns", NULL }
+	const struct metric_desc descs[] = {
+		{ "osiscope_tcp_retransmitted_segments_total",
+		  "TCP segments retransmitted, SYN-ACKs included (kernel MIB TcpRetransSegs).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_syn_retransmits_total",
+		  "SYN and SYN-ACK retransmits (kernel MIB TcpExtTCPSynRetrans).", METRIC_COUNTER,
+		  NS },
+		{ "osiscope_tcp_resets_sent_total", "TCP resets sent (kernel MIB TcpOutRsts).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_resets_received_total",
+		  "TCP resets received and accepted by a socket (tracepoint tcp_receive_reset).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_connects_total",
+		  "Active connects that finished, by result: ok, refused (RST), timeout, "
+		  "unreachable (ICMP), other (e.g. closed by the application first).",
+		  METRIC_COUNTER, { "netns", "result", NULL } },
+		{ "osiscope_tcp_connect_duration_seconds",
+		  "Time from SYN sent to ESTABLISHED for successful active connects.",
+		  METRIC_HISTOGRAM, NS, 0, p->lat_bounds, HIST_SLOTS - 1 },
+		{ "osiscope_tcp_active_opens_total",
+		  "Connects that sent a SYN (kernel MIB TcpActiveOpens).", METRIC_COUNTER, NS },
+		{ "osiscope_tcp_passive_opens_total",
+		  "Connections accepted from a listener's SYN queue (kernel MIB TcpPassiveOpens).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_listen_overflows_total",
+		  "Times a listener's accept queue was full (kernel MIB TcpExtListenOverflows).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_listen_drops_total",
+		  "Connection requests dropped by a listener, overflows included (kernel MIB "
+		  "TcpExtListenDrops).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_sockets", "TCP sockets by state, as ss counts them (sock_diag).",
+		  METRIC_GAUGE, { "netns", "state", NULL } },
+		{ "osiscope_tcp_connection_duration_seconds",
+		  "Lifetime of established TCP connections, from first handshake state to close.",
+		  METRIC_HISTOGRAM, NS, 0, p->life_bounds, HIST_SLOTS - 1 },
+		{ "osiscope_tcp_sent_bytes_total",
+		  "Bytes sent and acknowledged by the peer, counted when the connection closes "
+		  "(tcp_sock bytes_acked).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_tcp_received_bytes_total",
+		  "Bytes received, counted when the connection closes (tcp_sock bytes_received).",
+		  METRIC_COUNTER, NS },
+	};
+#undef NS
+	struct metric **out[] = { &p->retrans,	 &p->syn_retrans, &p->rst_sent,	 &p->rst_recv,
+				  &p->connects,	 &p->connect_dur, &p->active,	 &p->passive,
+				  &p->overflows, &p->drops,	  &p->sockets,	 &p->lifetime,
+				  &p->sent,	 &p->received };
+
+	metric_log2_bounds(p->lat_bounds, HIST_SLOTS - 1, 1e-6);
+	metric_log2_bounds(p->life_bounds, HIST_SLOTS - 1, 1e-3);
+	for (size_t i = 0; i < sizeof(descs) / sizeof(descs[0]); i++) {
+		*out[i] = registry_find(reg, descs[i].name);
+		if (!*out[i])
+			*out[i] = registry_add(reg, &descs[i]);
+		if (!*out[i])
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void format_addr(char *out, size_t len, uint16_t family, const uint8_t *addr,
+			uint16_t port)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip));
+	if (family == 10)
+		snprintf(out, len, "[%s]:%u", ip, port);
+	else
+		snprintf(out, len, "%s:%u", ip, port);
+}
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	default:
+		return NULL;
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct tcp_priv *p = l->priv;
+	const struct tcp_event *e = data;
+	struct event_record r = { 0 };
+	static const char *const types[] = {
+		[TCP_EV_RESET_SENT] = "reset_sent",
+		[TCP_EV_RESET_RECEIVED] = "reset_received",
+		[TCP_EV_CONNECT_REFUSED] = "connect_refused",
+		[TCP_EV_CONNECT_TIMEOUT] = "connect_timeout",
+		[TCP_EV_CONNECT_UNREACHABLE] = "connect_unreachable",
+		[TCP_EV_RETRANSMIT] = "retransmit",
+	};
+	char name[64];
+
+	if (size < sizeof(*e)) {
+		pr_warn("tcp: short event of %zu bytes, want %zu: agent and BPF object differ",
+			size, sizeof(*e));
+		return 0;
+	}
+	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
+		return 0;
+	r.ts_ns = e->ts_ns;
+	r.cgroup_id = e->cgroup_id;
+	r.netns = e->netns;
+	r.pid = e->pid;
+	r.layer = l->name;
+	r.osi = "l4";
+	r.type = types[e->type];
+	memcpy(r.comm, e->comm, sizeof(e->comm));
+	r.comm[16] = '\0';
+	if (e->family) {
+		format_addr(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
+		format_addr(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+	}
+	if (e->state && e->state < TCP_STATE_MAX && tcp_state_names[e->state])
+		snprintf(r.state, sizeof(r.state), "%s", tcp_state_names[e->state]);
+	switch (e->type) {
+	case TCP_EV_RESET_SENT:
+		if (btf_enum_name("sk_rst_reason", e->detail, "SK_RST_REASON_", name, sizeof(name)))
+			snprintf(r.detail, sizeof(r.detail), "reason=%s", name);
+		break;
+	case TCP_EV_CONNECT_REFUSED:
+	case TCP_EV_CONNECT_TIMEOUT:
+	case TCP_EV_CONNECT_UNREACHABLE: {
+		const char *en = errno_name((int)e->detail);
+
+		if (en)
+			snprintf(r.detail, sizeof(r.detail), "error=%s", en);
+		else
+			snprintf(r.detail, sizeof(r.detail), "error=%u", e->detail);
+		break;
+	}
+	case TCP_EV_RETRANSMIT:
+		snprintf(r.detail, sizeof(r.detail), "segments=%u", e->detail);
+		break;
+	}
+	p->sink(p->sink_ctx, &r);
+	return 0;
+}
+
+static int tcp_open(struct layer *l, const struct layer_opts *opts)
+{
+	struct tcp_priv *p;
+	struct tcp_bpf *s;
+	int err, missing;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->priv = p;
+	p->first_collect = true;
+	p->sink = opts->sink;
+	p->sink_ctx = opts->sink_ctx;
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0) {
+		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
+	if (!p->percpu)
+		return -ENOMEM;
+
+	s = p->skel = tcp_bpf__open();
+	if (!s) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
+		return err;
+	}
+	l->obj = s->obj;
+	s->rodata->events_enabled = opts->events;
+	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+
+	struct hook hooks[] = {
+		{ "sock", "inet_sock_set_state", 3, true, s->progs.tcp_state_btf, NULL,
+		  s->progs.tcp_state_raw, NULL, s->progs.tcp_state_tp },
+		{ "tcp", "tcp_retransmit_skb", 3, false, s->progs.tcp_retransmit_btf,
+		  s->progs.tcp_retransmit_btf2, s->progs.tcp_retransmit_raw,
+		  s->progs.tcp_retransmit_raw2, s->progs.tcp_retransmit_tp },
+		{ "tcp", "tcp_retransmit_synack", 2, false, s->progs.tcp_synack_btf, NULL,
+		  s->progs.tcp_synack_raw, NULL, s->progs.tcp_synack_tp },
+		{ "tcp", "tcp_send_reset", 3, false, s->progs.tcp_send_reset_btf,
+		  s->progs.tcp_send_reset_btf2, s->progs.tcp_send_reset_raw,
+		  s->progs.tcp_send_reset_raw2, s->progs.tcp_send_reset_tp },
+		{ "tcp", "tcp_receive_reset", 1, false, s->progs.tcp_receive_reset_btf, NULL,
+		  s->progs.tcp_receive_reset_raw, NULL, s->progs.tcp_receive_reset_tp },
+	};
+	memcpy(p->hooks, hooks, sizeof(hooks));
+	l->hooks = p->hooks;
+	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
+
+	missing = hooks_select(p->hooks, l->nhooks);
+	if (missing < 0) {
+		snprintf(l->why, sizeof(l->why), "no usable hook for sock:inet_sock_set_state: %s",
+			 p->hooks[0].why);
+		return -EOPNOTSUPP;
+	}
+	/* socket storage serves the tp_btf flavour only; an unused map still loads */
+	if (p->hooks[0].chosen != s->progs.tcp_state_btf)
+		bpf_map__set_autocreate(s->maps.sk_start_store, false);
+	else
+		bpf_map__set_autocreate(s->maps.sk_start_hash, false);
+	if (!opts->events)
+		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
+
+	err = tcp_bpf__load(s);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < l->nhooks; i++) {
+		struct hook *h = &p->hooks[i];
+		struct bpf_link *link;
+
+		if (!h->chosen) {
+			pr_warn("tcp: %s:%s unavailable, its metrics stay at zero: %s",
+				h->category, h->name, h->why);
+			continue;
+		}
+		link = bpf_program__attach(h->chosen);
+		if (!link) {
+			err = -errno;
+			pr_warn("tcp: attach %s/%s: %s", h->mode, h->name, probe_strerror(err));
+			if (h->required) {
+				snprintf(l->why, sizeof(l->why), "attach %s/%s: %s", h->mode,
+					 h->name, probe_strerror(err));
+				return err;
+			}
+			h->chosen = NULL;
+			continue;
+		}
+		p->links[p->nlinks++] = link;
+		pr_debug("tcp: attached %s/%s", h->mode, h->name);
+	}
+	if (opts->events) {
+		l->rb = ring_buffer__new(bpf_map__fd(s->maps.tcp_events), on_event, l, NULL);
+		if (!l->rb) {
+			err = -errno;
+			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void sum_cpus(const struct tcp_netns_stats *percpu, int ncpus, struct tcp_netns_stats *out)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)out;
+	size_t n = sizeof(*out) / sizeof(uint64_t);
+
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpus; c++) {
+		src = (const uint64_t *)&percpu[c];
+		for (size_t i = 0; i < n; i++)
+			dst[i] += src[i];
+	}
+}
+
+static void add(struct metric *m, const char **labels, uint64_t now, uint64_t before)
+{
+	/* a counter that went backwards means the map entry was recreated: count afresh */
+	metric_counter_add(m, labels, (double)(now >= before ? now - before : now));
+}
+
+static void add_hist(struct metric *m, const char **labels, const __u64 *now,
+		     const __u64 *before, uint64_t sum_now, uint64_t sum_before)
+{
+	uint64_t d[HIST_SLOTS];
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		d[i] = now[i] >= before[i] ? now[i] - before[i] : now[i];
+	metric_hist_add(m, labels, d,
+			(double)(sum_now >= sum_before ? sum_now - sum_before : sum_now) / 1e9);
+}
+
+static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct tcp_netns_stats *n)
+{
+	const struct tcp_netns_stats *o = &pv->s;
+	char ns[16];
+	const char *lab[] = { ns, NULL };
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	add(p->retrans, lab, n->retrans_segs + n->synack_retrans,
+	    o->retrans_segs + o->synack_retrans);
+	add(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans,
+	    o->syn_retrans + o->synack_retrans);
+	add(p->rst_sent, lab, n->rst_sent, o->rst_sent);
+	add(p->rst_recv, lab, n->rst_received, o->rst_received);
+	add(p->active, lab, n->active_opens, o->active_opens);
+	add(p->passive, lab, n->passive_opens, o->passive_opens);
+	add(p->sent, lab, n->bytes_sent, o->bytes_sent);
+	add(p->received, lab, n->bytes_received, o->bytes_received);
+	for (int r = 0; r < TCP_CONNECT_RESULTS; r++) {
+		const char *cl[] = { ns, connect_results[r] };
+
+		add(p->connects, cl, n->connects[r], o->connects[r]);
+	}
+	add_hist(p->connect_dur, lab, n->connect_hist, o->connect_hist, n->connect_sum_ns,
+		 o->connect_sum_ns);
+	add_hist(p->lifetime, lab, n->lifetime_hist, o->lifetime_hist, n->lifetime_sum_ns,
+		 o->lifetime_sum_ns);
+	pv->s = *n;
+}
+
+struct ns_visit {
+	struct tcp_priv *p;
+	struct tcp_prev *pv;
+};
+
+static int visit_netns(void *ctx)
+{
+	struct ns_visit *v = ctx;
+	struct tcp_priv *p = v->p;
+	struct tcp_prev *pv = v->pv;
+	uint64_t states[TCP_STATE_MAX], ovf, drp;
+	char ns[16];
+	int err;
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	err = sockdiag_tcp_states(states);
+	if (!err) {
+		/* the kernel's request sockets (NEW_SYN_RECV) are what ss shows as SYN-RECV */
+		states[3] += states[12];
+		for (int s = 1; s < 12; s++) {
+			const char *lab[] = { ns, tcp_state_names[s] };
+
+			metric_gauge_set(p->sockets, lab, (double)states[s]);
+		}
+	}
+	if (mib_read("TcpExt", "ListenOverflows", &ovf) == 0 &&
+	    mib_read("TcpExt", "ListenDrops", &drp) == 0) {
+		const char *lab[] = { ns };
+
+		if (!pv->mib_seen) {
+			/* a namespace born after the agent started counts from zero; one that
+			 * was already there counts from what it had then */
+			pv->mib_seen = true;
+			if (pv->at_start) {
+				pv->listen_overflows = ovf;
+				pv->listen_drops = drp;
+			}
+		}
+		add(p->overflows, lab, ovf, pv->listen_overflows);
+		add(p->drops, lab, drp, pv->listen_drops);
+		pv->listen_overflows = ovf;
+		pv->listen_drops = drp;
+	}
+	return err;
+}
+
+static void tcp_collect(struct layer *l, struct registry *reg)
+{
+	struct tcp_priv *p = l->priv;
+	int fd = bpf_map__fd(p->skel->maps.tcp_stats);
+	struct netns_list nsl = { 0 };
+	struct tcp_netns_stats sum;
+	uint32_t key, next;
+	uint32_t *keyp = NULL;
+
+	if (!p->retrans && register_metrics(p, reg)) {
+		pr_err("tcp: cannot register metrics");
+		return;
+	}
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue; /* deleted under us */
+		sum_cpus(p->percpu, p->ncpus, &sum);
+		struct tcp_prev *pv = prev_get(p, key, true);
+
+		if (pv)
+			emit_counters(p, pv, &sum);
+	}
+
+	metric_gauge_reset(p->sockets);
+	if (netns_scan(&nsl) == 0) {
+		for (size_t i = 0; i < nsl.n; i++) {
+			struct tcp_prev *pv = prev_get(p, nsl.v[i].inode, true);
+			struct ns_visit v = { p, pv };
+			int err;
+
+			if (!pv)
+				continue;
+			/* every namespace gets its series from the start, at zero, so that
+			 * rate() sees the first increment */
+			emit_counters(p, pv, &pv->s);
+			err = netns_run(&nsl.v[i], visit_netns, &v);
+			if (err && err != -ENOENT && err != -ESTALE)
+				pr_debug("tcp: netns %u (%s): %s", nsl.v[i].inode, nsl.v[i].path,
+					 strerror(-err));
+		}
+	}
+	netns_list_free(&nsl);
+	p->first_collect = false;
+}
+
+static void tcp_close(struct layer *l)
+{
+	struct tcp_priv *p = l->priv;
+
+	if (!p)
+		return;
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	tcp_bpf__destroy(p->skel);
+	l->obj = NULL;
+	free(p->percpu);
+	free(p->prev);
+	free(p);
+	l->priv = NULL;
+}
+
+void tcp_layer_init(struct layer *l)
+{
+	l->open = tcp_open;
+	l->collect = tcp_collect;
+	l->close = tcp_close;
+}
