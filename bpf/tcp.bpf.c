@@ -124,7 +124,10 @@ static __always_inline void start_del(struct sock *sk, const bool btf)
 static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struct sock *sk)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* at CLOSE the port is already released (skc_num = 0); inet_sport stays */
+	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	if (!e->sport)
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->cgroup_id = sk_cgroup_id(sk);

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "prometheus.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <zlib.h>
+
+/* Length of the valid UTF-8 sequence at p, 0 if there is none (RFC 3629 table 3-7). */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return n;
+}
+
+void prom_escape_label(struct strbuf *out, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v, *run = p;
+	size_t n;
+
+	/*
+	 * Label values come from the kernel (comm, device names) and may hold any byte. One
+	 * invalid UTF-8 sequence makes Prometheus reject the whole scrape, so each one is
+	 * replaced by U+FFFD.
+	 */
+	while (*p) {
+		const char *esc = NULL;
+
+		if (*p == '\\')
+			esc = "\\\\";
+		else if (*p == '"')
+			esc = "\\\"";
+		else if (*p == '\n')
+			esc = "\\n";
+		else if (!(n = utf8_seq(p)))
+			esc = "\xef\xbf\xbd";
+		if (!esc) {
+			p += n;
+			continue;
+		}
+		strbuf_append(out, (const char *)run, (size_t)(p - run));
+		strbuf_puts(out, esc);
+		run = ++p;
+	}
+	strbuf_append(out, (const char *)run, (size_t)(p - run));
+}
+
+const char *prom_format_value(double v, char *buf)
+{
+	if (isnan(v))
+		return strcpy(buf, "NaN");
+	if (isinf(v))
+		return strcpy(buf, v > 0 ? "+Inf" : "-Inf");
+	/* Counters are whole numbers: print them as such, not as 1.234e+06. */
+	if (fabs(v) < 9007199254740992.0 && (double)(long long)v == v) {
+		snprintf(buf, 32, "%lld", (long long)v);
+		return buf;
+	}
+	snprintf(buf, 32, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, 32, "%.17g", v);
+	return buf;
+}
+
+static void put_help(struct strbuf *out, const char *help)
+{
+	const char *run = help;
+
+	for (; *help; help++) {
+		if (*help != '\\' && *help != '\n')
+			continue;
+		strbuf_append(out, run, (size_t)(help - run));
+		strbuf_puts(out, *help == '\\' ? "\\\\" : "\\n");
+		run = help + 1;
+	}
+	strbuf_append(out, run, (size_t)(help - run));
+}
+
+static void put_sample_name(struct strbuf *out, const struct metric *m, const char *suffix,
+			    const struct series *s, const char *le)
+{
+	strbuf_puts(out, m->desc.name);
+	if (suffix)
+		strbuf_puts(out, suffix);
+	if (!m->nlabels && !le)
+		return;
+	strbuf_putc(out, '{');
+	for (unsigned int i = 0; i < m->nlabels; i++) {
+		if (i)
+			strbuf_putc(out, ',');
+		strbuf_puts(out, m->desc.labels[i]);
+		strbuf_puts(out, "=\"");
+		prom_escape_label(out, s->values[i]);
+		strbuf_putc(out, '"');
+	}
+	if (le) {
+		strbuf_puts(out, m->nlabels ? ",le=\"" : "le=\"");
+		strbuf_puts(out, le);
+		strbuf_putc(out, '"');
+	}
+	strbuf_putc(out, '}');
+}
+
+static void put_histogram(struct strbuf *out, const struct metric *m, const struct series *s)
+{
+	uint64_t cum = 0;
+	char num[32];
+
+	for (unsigned int i = 0; i <= m->desc.nbounds; i++) {
+		const char *le =
+			i < m->desc.nbounds ? prom_format_value(m->desc.bounds[i], num) : "+Inf";
+
+		cum += s->buckets[i];
+		put_sample_name(out, m, "_bucket", s, le);
+		strbuf_printf(out, " %" PRIu64 "\n", cum);
+	}
+	put_sample_name(out, m, "_sum", s, NULL);
+	strbuf_putc(out, ' ');
+	strbuf_puts(out, prom_format_value(s->sum, num));
+	strbuf_putc(out, '\n');
+	put_sample_name(out, m, "_count", s, NULL);
+	strbuf_printf(out, " %" PRIu64 "\n", cum);
+}
+
+void prom_render(const struct registry *reg, struct strbuf *out)
+{
+	static const char *const type_name[] = {
+		[METRIC_COUNTER] = "counter",
+		[METRIC_GAUGE] = "gauge",
+		[METRIC_HISTOGRAM] = "histogram",
+	};
+	char num[32];
+
+	for (const struct metric *m = reg->first; m; m = m->next) {
+		strbuf_puts(out, "# HELP ");
+		strbuf_puts(out, m->desc.name);
+		strbuf_putc(out, ' ');
+		put_help(out, m->desc.help);
+		strbuf_puts(out, "\n# TYPE ");
+		strbuf_puts(out, m->desc.name);
+		strbuf_putc(out, ' ');
+		strbuf_puts(out, type_name[m->desc.type]);
+		strbuf_putc(out, '\n');
+		for (const struct series *s = m->first; s; s = s->order) {
+			if (m->desc.type == METRIC_HISTOGRAM) {
+				put_histogram(out, m, s);
+				continue;
+			}
+			if (m->desc.type == METRIC_GAUGE && !s->touched)
+				continue;
+			put_sample_name(out, m, NULL, s, NULL);
+			strbuf_putc(out, ' ');
+			strbuf_puts(out, prom_format_value(s->value, num));
+			strbuf_putc(out, '\n');
+		}
+	}
+}
+
+int prom_gzip(const char *in, size_t len, struct strbuf *out)
+{
+	unsigned char chunk[16384];
+	z_stream zs = { 0 };
+	int flush, ret;
+
+	/*
+	 * Level 1: exposition text is so repetitive that the fastest level already shrinks
+	 * it about tenfold, and the scrape must stay cheap for the host it watches.
+	 */
+	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	do {
+		/* avail_in is 32 bits: feed a body of 4 GiB or more in pieces. */
+		uInt step = len > 0x40000000 ? 0x40000000 : (uInt)len;
+
+		zs.avail_in = step;
+		len -= step;
+		flush = len ? Z_NO_FLUSH : Z_FINISH;
+		do {
+			zs.next_out = chunk;
+			zs.avail_out = sizeof(chunk);
+			ret = deflate(&zs, flush);
+			if (ret == Z_STREAM_ERROR)
+				goto fail;
+			strbuf_append(out, (const char *)chunk, sizeof(chunk) - zs.avail_out);
+		} while (zs.avail_out == 0);
+	} while (flush != Z_FINISH);
+	if (ret != Z_STREAM_END || out->failed)
+		goto fail;
+	deflateEnd(&zs);
+	return 0;
+fail:
+	deflateEnd(&zs);
+	return -1;
+}
+
+int prom_parse_listen(const char *addr, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *hs, *he, *p;
+	unsigned long v;
+	char *end;
+
+	if (!addr || !host || !hostlen || !port)
+		return -EINVAL;
+	if (addr[0] == '[') {
+		hs = addr + 1;
+		he = strchr(hs, ']');
+		if (!he || he == hs || he[1] != ':')
+			return -EINVAL;
+		p = he + 2;
+	} else {
+		he = strrchr(addr, ':');
+		if (!he)
+			return -EINVAL;
+		hs = addr;
+		p = he + 1;
+		/* A bare IPv6 address is ambiguous: its last group would read as the port. */
+		if (memchr(hs, ':', (size_t)(he - hs)))
+			return -EINVAL;
+	}
+	for (const char *c = hs; c < he; c++) {
+		if (*c == '[' || *c == ']' || *c == ' ' || *c == '\t' || *c == '/')
+			return -EINVAL;
+	}
+	/* strtoul alone would take " 80", "+80" and "-1". */
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	if ((size_t)(he - hs) >= hostlen)
+		return -EINVAL;
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* HTTP server */
+
+struct prom_server {
+	struct MHD_Daemon *daemon;
+	struct prom_server_ops ops;
+};
+
+static const char index_page[] = "<!DOCTYPE html>\n"
+				 "<html><head><title>osiscope</title></head><body>\n"
+				 "<h1>osiscope</h1>\n"
+				 "<p><a href=\"/metrics\">Metrics</a></p>\n"
+				 "</body></html>\n";
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *ctype,
+			     const char *body, bool allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
+				  const char *body)
+{
+	return reply(conn, status, "text/plain; charset=utf-8", body, false);
+}
+
+/*
+ * Whether an Accept-Encoding value (RFC 9110 12.5.3) takes gzip: a list of codings, each
+ * with an optional ;q=. q=0 refuses a coding; "*" stands for every coding not named.
+ */
+static bool accepts_gzip(const char *h)
+{
+	int gzip = -1, star = -1;
+
+	while (h && *h) {
+		const char *tok, *tok_end, *elem_end = strchr(h, ',');
+		bool ok = true;
+		size_t n;
+
+		if (!elem_end)
+			elem_end = h + strlen(h);
+		while (h < elem_end && (*h == ' ' || *h == '\t'))
+			h++;
+		tok = h;
+		while (h < elem_end && *h != ';' && *h != ' ' && *h != '\t')
+			h++;
+		tok_end = h;
+		n = (size_t)(tok_end - tok);
+		for (const char *q = h; q < elem_end; q++) {
+			const char *v;
+
+			if (*q != ';')
+				continue;
+			v = q + 1;
+			while (v < elem_end && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v + 2 > elem_end || (v[0] != 'q' && v[0] != 'Q') || v[1] != '=')
+				continue;
+			/* qvalue = "0" [ "." 0*3DIGIT ]: zero only if every digit is 0. */
+			v += 2;
+			ok = false;
+			for (; v < elem_end && *v != ' ' && *v != '\t' && *v != ';'; v++) {
+				if (*v != '0' && *v != '.')
+					ok = true;
+			}
+		}
+		if ((n == 4 && !strncasecmp(tok, "gzip", 4)) ||
+		    (n == 6 && !strncasecmp(tok, "x-gzip", 6)))
+			gzip = ok;
+		else if (n == 1 && *tok == '*')
+			star = ok;
+		h = *elem_end ? elem_end + 1 : elem_end;
+	}
+	return gzip >= 0 ? gzip : star > 0;
+}
+
+static enum MHD_Result serve_metrics(struct prom_server *srv, struct MHD_Connection *conn)
+{
+	struct strbuf body, gz;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	bool gzip;
+
+	strbuf_init(&body);
+	if (!srv->ops.scrape || srv->ops.scrape(srv->ops.ctx, &body) || body.failed) {
+		strbuf_free(&body);
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "scrape failed\n");
+	}
+	gzip = accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	if (gzip) {
+		strbuf_init(&gz);
+		/* Identity is always acceptable, so a failed gzip still answers. */
+		if (prom_gzip(body.buf, body.len, &gz)) {
+			strbuf_free(&gz);
+			gzip = false;
+		} else {
+			strbuf_free(&body);
+			body = gz;
+		}
+	}
+	if (body.buf) {
+		resp = MHD_create_response_from_buffer(body.len, body.buf, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			strbuf_free(&body);
+	} else {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	static int seen;
+	struct prom_server *srv = cls;
+
+	/*
+	 * No endpoint takes a body: a 405 goes out before one is read, which makes MHD drop
+	 * it along with the connection.
+	 */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+			     "Method Not Allowed\n", true);
+	/* A response queued on the first call would also cost the keep-alive connection. */
+	if (!*con_cls) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/metrics"))
+		return serve_metrics(srv, conn);
+	if (!strcmp(url, "/-/healthy"))
+		return reply_text(conn, MHD_HTTP_OK, "OK\n");
+	if (!strcmp(url, "/-/ready")) {
+		if (!srv->ops.ready || srv->ops.ready(srv->ops.ctx))
+			return reply_text(conn, MHD_HTTP_OK, "Ready\n");
+		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Not ready\n");
+	}
+	if (!strcmp(url, "/"))
+		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_page, false);
+	return reply_text(conn, MHD_HTTP_NOT_FOUND, "Not Found\n");
+}
+
+static int listen_on(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd, one = 1, zero = 0, err;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* Restarting the agent must not wait for TIME_WAIT of the last scrapes. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	/* One socket takes IPv4 too, whatever net.ipv6.bindv6only says. */
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)))
+		goto fail;
+	if (bind(fd, sa, salen) || listen(fd, SOMAXCONN))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * The listening socket is made here, not by libmicrohttpd, so that a failure names its
+ * cause ("Address already in use") instead of only going to MHD's log.
+ */
+static int open_listener(const char *addr, const char *host, uint16_t port, char *err,
+			 size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	char service[8];
+	int fd = -EADDRNOTAVAIL, rc;
+
+	if (!*host) {
+		struct sockaddr_in6 any6 = { .sin6_family = AF_INET6,
+					     .sin6_port = htons(port),
+					     .sin6_addr = IN6ADDR_ANY_INIT };
+		struct sockaddr_in any4 = { .sin_family = AF_INET,
+					    .sin_port = htons(port),
+					    .sin_addr.s_addr = htonl(INADDR_ANY) };
+
+		fd = listen_on((struct sockaddr *)&any6, sizeof(any6));
+		/* A host booted with ipv6.disable=1 still gets the IPv4 listener. */
+		if (fd == -EAFNOSUPPORT)
+			fd = listen_on((struct sockaddr *)&any4, sizeof(any4));
+		if (fd < 0)
+			snprintf(err, errlen, "listen on %s: %s", addr, strerror(-fd));
+		return fd;
+	}
+	snprintf(service, sizeof(service), "%u", port);
+	rc = getaddrinfo(host, service, &hints, &res);
+	if (rc == EAI_NONAME) {
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG;
+		rc = getaddrinfo(host, service, &hints, &res);
+	}
+	if (rc) {
+		snprintf(err, errlen, "listen on %s: %s", addr,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -EINVAL;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = listen_on(ai->ai_addr, ai->ai_addrlen);
+		if (fd >= 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		snprintf(err, errlen, "listen on %s: %s", addr, strerror(-fd));
+	return fd;
+}
+
+/*
+ * MHD closes a failed daemon's listen socket on some failure paths and not on others
+ * (not when it rejects its options, for one): close fd only if it is still our listener.
+ */
+static void close_if_listening(int fd, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int on = 0;
+	socklen_t olen = sizeof(on);
+	uint16_t p;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) || !on ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len))
+		return;
+	if (ss.ss_family == AF_INET)
+		p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		return;
+	if (p == port)
+		close(fd);
+}
+
+struct prom_server *prom_server_start(const char *addr, const struct prom_server_ops *ops,
+				      char *err, size_t errlen)
+{
+	/* epoll, not select: the agent holds many BPF fds and select stops at fd 1024. */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct prom_server *srv;
+	char host[256];
+	uint16_t port;
+	int fd;
+
+	if (!ops || prom_parse_listen(addr, host, sizeof(host), &port)) {
+		snprintf(err, errlen, "invalid listen address \"%s\": want [HOST]:PORT",
+			 addr ? addr : "");
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv) {
+		snprintf(err, errlen, "listen on %s: %s", addr, strerror(ENOMEM));
+		return NULL;
+	}
+	srv->ops = *ops;
+	fd = open_listener(addr, host, port, err, errlen);
+	if (fd < 0) {
+		free(srv);
+		return NULL;
+	}
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET,
+				       fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+				       MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_END);
+	if (!srv->daemon) {
+		close_if_listening(fd, port);
+		snprintf(err, errlen, "listen on %s: cannot start the HTTP server", addr);
+		free(srv);
+		return NULL;
+	}
+	/* The socket is MHD's now: MHD_stop_daemon() closes it. */
+	return srv;
+}
+
+void prom_server_stop(struct prom_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}
