@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Scenario test library: sourced by tests/scenario/*.sh. Every scenario builds its own
+# namespaces (named after its pid, removed on exit), starts its own agent on its own
+# port, makes a condition happen for real and compares what the agent exported with
+# the kernel's own counters (nstat, ss, ip) or with the count of what it did.
+# Exit status: 0 pass, 1 fail, 77 skipped (a kernel feature is really missing).
+set -u
+
+OSI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OSI_BIN=$OSI_ROOT/osiscope
+TCPLOAD=$OSI_ROOT/.output/helpers/tcpload
+T=osi$$ # namespace name prefix: unique per run
+TMP=$(mktemp -d /tmp/osiscope-test.XXXXXX)
+AGENT_PID=
+PORT=$((20000 + $$ % 30000))
+fails=0
+checks=0
+
+log() { echo "  $*" >&2; }
+fail() {
+	echo "  FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+skip() {
+	echo "  SKIP: $*" >&2
+	exit 77
+}
+# assert_eq GOT WANT WHAT
+assert_eq() {
+	checks=$((checks + 1))
+	if [ "$1" = "$2" ]; then log "ok: $3 = $1"; else fail "$3: got '$1', want '$2'"; fi
+}
+# assert_gt GOT MIN WHAT: GOT > MIN, so a test cannot pass on a condition that never happened
+assert_gt() {
+	checks=$((checks + 1))
+	if [ "$1" -gt "$2" ] 2>/dev/null; then log "ok: $3 = $1 (> $2)"; else fail "$3: got '$1', want more than $2"; fi
+}
+
+cleanup() {
+	agent_stop
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$T-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+require_root() { [ "$(id -u)" -eq 0 ] || skip "needs root"; }
+
+# ns_create NAME...: empty namespaces with loopback up, no route anywhere
+ns_create() {
+	for n in "$@"; do
+		ip netns add "$T-$n" || { fail "ip netns add $T-$n"; exit 1; }
+		ip -n "$T-$n" link set lo up
+	done
+}
+# nsx NAME CMD...: run in a namespace
+nsx() {
+	local n=$1
+	shift
+	ip netns exec "$T-$n" "$@"
+}
+# ns_link A B ADDR_A ADDR_B [PREFIXLEN]: veth eth0 in A <-> eth0 in B, addresses, up.
+# Only the /24 between them is reachable: no default route, nothing leaves the machine.
+ns_link() {
+	local a=$1 b=$2 pa=$3 pb=$4 len=${5:-24}
+	ip -n "$T-$a" link add eth0 type veth peer name eth0 netns "$T-$b" || { fail "veth $a-$b"; exit 1; }
+	ip -n "$T-$a" addr add "$pa/$len" dev eth0
+	ip -n "$T-$b" addr add "$pb/$len" dev eth0
+	ip -n "$T-$a" link set eth0 up
+	ip -n "$T-$b" link set eth0 up
+}
+# ns_inode NAME: the namespace's inode, as the agent's netns label shows it
+ns_inode() { stat -L -c %i "/run/netns/$T-$1"; }
+# mib NAME COUNTER: absolute value of a kernel MIB counter in that namespace
+mib() { nsx "$1" nstat -asz "$2" | awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'; }
+
+agent_start() {
+	"$OSI_BIN" run --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/agent.log" 2>&1 &
+	AGENT_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			cat "$TMP/agent.log" >&2
+			fail "agent exited before it was ready"
+			AGENT_PID=
+			exit 1
+		fi
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/-/ready")" = 200 ] && return 0
+		sleep 0.1
+	done
+	fail "agent not ready after 20 s"
+	exit 1
+}
+agent_stop() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_RC=$?
+	AGENT_PID=
+}
+scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "scrape failed"; }
+# metric NAME [label=value]...: value of the one series of NAME with those labels in
+# the last scrape, 0 when absent. For a histogram give NAME_count / NAME_sum.
+metric() {
+	local name=$1
+	shift
+	awk -v name="$name" -v want="$*" '
+		BEGIN { n = split(want, w, " ") }
+		$0 ~ /^#/ { next }
+		{
+			s = $1; sub(/\{.*/, "", s)
+			if (s != name) next
+			for (i = 1; i <= n; i++) {
+				split(w[i], kv, "=")
+				if (index($0, kv[1] "=\"" kv[2] "\"") == 0) next
+			}
+			v = $NF; found = 1
+		}
+		END { if (found) printf "%.0f\n", v; else print 0 }' "$TMP/metrics"
+}
+# field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
+field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+
+finish() {
+	if [ "$checks" -eq 0 ]; then
+		fail "no check ran"
+	fi
+	[ "$fails" -eq 0 ] && exit 0
+	echo "  --- agent log ---" >&2
+	tail -20 "$TMP/agent.log" >&2 2>/dev/null
+	exit 1
+}

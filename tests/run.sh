@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Runs the unit tests, then every scenario (root), and ends with the line
+# "N passed, N failed, N skipped". tests/run.sh PATTERN runs only matching scenarios.
+set -u
+cd "$(dirname "$0")/.."
+pattern=${1:-}
+passed=0 failed=0 skipped=0
+
+if [ -z "$pattern" ]; then
+	echo "== unit tests"
+	out=$(.output/unit-tests 2>&1)
+	echo "$out" | grep -v '^unit:' | sed 's/^/  /'
+	p=$(echo "$out" | grep -c '^ok ')
+	f=$(echo "$out" | grep -c '^FAIL ')
+	[ "$p" -gt 0 ] || f=$((f + 1)) # a unit binary that ran nothing is a failure
+	passed=$((passed + p))
+	failed=$((failed + f))
+fi
+
+echo "== scenario tests"
+for t in tests/scenario/[0-9]*.sh; do
+	name=$(basename "$t" .sh)
+	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP $name (needs root)"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	start=$(date +%s)
+	timeout 300 bash "$t" >"/tmp/osiscope-$name.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0)
+		echo "PASS $name (${secs}s)"
+		passed=$((passed + 1))
+		;;
+	77)
+		echo "SKIP $name: $(grep -m1 'SKIP:' "/tmp/osiscope-$name.log" | sed 's/.*SKIP: //')"
+		skipped=$((skipped + 1))
+		;;
+	*)
+		echo "FAIL $name (exit $rc, ${secs}s)"
+		sed 's/^/    /' "/tmp/osiscope-$name.log"
+		failed=$((failed + 1))
+		;;
+	esac
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
