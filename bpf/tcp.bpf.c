@@ -35,6 +35,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct sk_start {
 	__u64 start_ns;
 	__u64 cgroup_id;
+	/* byte counters when the connection became established: the handshake's SYN is
+	 * in bytes_acked on the active side, and is not data */
+	__u64 acked0, received0;
 	__u32 pid;
 	__u8 established;
 	__u8 pad[3];
@@ -230,6 +233,15 @@ static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct 
 	}
 }
 
+/* Our FIN went out in FIN_WAIT1/CLOSING/LAST_ACK; it was acked when nothing is
+ * outstanding any more. */
+static __always_inline bool fin_acked(const struct tcp_sock *tp, int old)
+{
+	if (old != TCP_FIN_WAIT2 && old != TCP_CLOSING && old != TCP_LAST_ACK)
+		return false;
+	return BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq);
+}
+
 static __always_inline void handle_state(struct sock *sk, int old, int new, const bool btf)
 {
 	struct tcp_netns_stats *s;
@@ -273,8 +285,13 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 
 	st = start_get(sk, false, btf);
 	if (new == TCP_ESTABLISHED) {
-		if (st)
+		if (st) {
+			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
 			st->established = 1;
+			st->acked0 = BPF_CORE_READ(tp, bytes_acked);
+			st->received0 = BPF_CORE_READ(tp, bytes_received);
+		}
 		if (old != TCP_SYN_SENT)
 			return;
 		s = stats_for(netns);
@@ -298,12 +315,22 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 		if (s) {
 			const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
+			__u64 acked = BPF_CORE_READ(tp, bytes_acked) - st->acked0;
+			__u64 received = BPF_CORE_READ(tp, bytes_received) - st->received0;
+
 			delta = now - st->start_ns;
 			s->closes++;
 			s->lifetime_sum_ns += delta;
 			s->lifetime_hist[hist_slot(delta / 1000000)]++;
-			s->bytes_sent += BPF_CORE_READ(tp, bytes_acked);
-			s->bytes_received += BPF_CORE_READ(tp, bytes_received);
+			/* a FIN takes one sequence number: it is in the byte counters once
+			 * acked (ours) or received (the peer's, which sets SOCK_DONE) */
+			if (acked && fin_acked(tp, old))
+				acked--;
+			if (received && (BPF_CORE_READ(sk, __sk_common.skc_flags) &
+					 (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+				received--;
+			s->bytes_sent += acked;
+			s->bytes_received += received;
 		}
 	}
 	if (st)
