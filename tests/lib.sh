@@ -38,6 +38,7 @@ assert_gt() {
 
 cleanup() {
 	agent_stop
+	disown -a 2>/dev/null # background helpers die below: no job-control noise
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$T-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
