@@ -38,7 +38,11 @@ assert_gt() {
 
 cleanup() {
 	agent_stop
-	disown -a 2>/dev/null # background helpers die below: no job-control noise
+	# background helpers: stop and reap them quietly (bash reports killed jobs)
+	{
+		kill $(jobs -p) 2>/dev/null
+		wait
+	} 2>/dev/null
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$T-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
