@@ -381,6 +381,16 @@ int cmd_trace(const struct config *cfg)
 	if (a.out.len)
 		fwrite(a.out.buf, 1, a.out.len, stdout);
 	fflush(stdout);
+	for (int i = 0; i < COLL_COUNT; i++) {
+		uint64_t lost[LOST_REASONS];
+
+		if (a.layers[i].up && layer_read_lost(&a.layers[i], "events_lost", lost) == 0 &&
+		    (lost[LOST_RATELIMIT] || lost[LOST_RINGBUF]))
+			pr_warn("%s: %llu events lost over the rate limit (--events.rate), %llu with "
+				"the ring buffer full",
+				a.layers[i].name, (unsigned long long)lost[LOST_RATELIMIT],
+				(unsigned long long)lost[LOST_RINGBUF]);
+	}
 out:
 	agent_fini(&a);
 	return ret;

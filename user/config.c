@@ -35,6 +35,7 @@ void config_usage(FILE *f)
 		"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
 		"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
 		"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
+		"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint]\n"
 		"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
 		"  osiscope diagnose [--duration S] [-o text|json]\n"
 		"  osiscope probe    [-o text|json]\n"
@@ -63,6 +64,8 @@ void config_usage(FILE *f)
 		"                        osiscope_bpf_program_run_seconds_total: off, sampled (default:\n"
 		"                        on 1 s in every 30 s) or on (always; costs every BPF program on\n"
 		"                        the host two clock reads per run)\n"
+		"  --bpf.attach=MODE     cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
+		"                        tracepoint; a flavour the kernel lacks falls back to the next\n"
 		"  -l, --layer=LAYER     trace: only this collector (tcp) or OSI layer (l4, l5); repeatable\n"
 		"  -o, --output=FORMAT   trace: columns (default) or json; diagnose, probe: text or json\n"
 		"  -p, --pid=PID         trace: only events of this process\n"
@@ -276,6 +279,20 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 				cfg->bpf_stats = BPF_STATS_ON;
 			else
 				return fail(err, errlen, "--bpf.stats=%s: want off, sampled or on", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--bpf.attach", NULL, &v))) {
+			if (r < 0)
+				return fail(err, errlen, "--bpf.attach needs a value");
+			if (!strcmp(v, "auto") || !strcmp(v, "tp_btf"))
+				cfg->attach = ATTACH_TP_BTF;
+			else if (!strcmp(v, "raw_tp"))
+				cfg->attach = ATTACH_RAW_TP;
+			else if (!strcmp(v, "tracepoint"))
+				cfg->attach = ATTACH_TRACEPOINT;
+			else
+				return fail(err, errlen,
+					    "--bpf.attach=%s: want auto, tp_btf, raw_tp or tracepoint", v);
 			continue;
 		}
 		if ((r = take_opt(argc, argv, &i, "--output", "-o", &v))) {

@@ -26,6 +26,8 @@ enum collector {
 
 enum output_format { OUT_DEFAULT, OUT_TEXT, OUT_COLUMNS, OUT_JSON };
 enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
+/* The cheapest hook flavour the loader may use; later ones remain as fallbacks. */
+enum attach_mode { ATTACH_TP_BTF, ATTACH_RAW_TP, ATTACH_TRACEPOINT };
 
 /* Every option of every command, read-only once parsed. */
 struct config {
@@ -38,6 +40,7 @@ struct config {
 	unsigned int series_budget;
 	unsigned int events_per_sec; /* per CPU */
 	enum bpf_stats_mode bpf_stats;
+	enum attach_mode attach;
 	/* trace, diagnose, probe */
 	enum output_format output;
 	unsigned int trace_layers; /* bit per enum collector; 0 = all */

@@ -243,7 +243,7 @@ static void disable(struct bpf_program *p)
 		bpf_program__set_autoload(p, false);
 }
 
-int hooks_select(struct hook *hooks, size_t n)
+int hooks_select(struct hook *hooks, size_t n, int first_mode)
 {
 	int missing = 0;
 	bool required_missing = false;
@@ -257,7 +257,7 @@ int hooks_select(struct hook *hooks, size_t n)
 		h->chosen = NULL;
 		h->mode = NULL;
 		h->why[0] = '\0';
-		if (h->btf || h->btf_short) {
+		if ((h->btf || h->btf_short) && first_mode <= 0) {
 			probe_tp_btf(h->name, &r);
 			if (r.ok && (full ? h->btf : h->btf_short)) {
 				h->chosen = full ? h->btf : h->btf_short;
@@ -266,7 +266,7 @@ int hooks_select(struct hook *hooks, size_t n)
 				snprintf(h->why, sizeof(h->why), "tp_btf: %s", r.why);
 			}
 		}
-		if (!h->chosen && (h->raw || h->raw_short)) {
+		if (!h->chosen && (h->raw || h->raw_short) && first_mode <= 1) {
 			probe_raw_tp(h->name, &r);
 			if (r.ok && (full ? h->raw : h->raw_short)) {
 				h->chosen = full ? h->raw : h->raw_short;

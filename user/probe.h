@@ -50,7 +50,7 @@ struct hook {
 /* Picks the cheapest working flavour of each hook and disables autoload of every other
  * program. Call between open and load. Returns the number of hooks left without a
  * flavour; -1 if a required one is among them. */
-int hooks_select(struct hook *hooks, size_t n);
+int hooks_select(struct hook *hooks, size_t n, int first_mode /* enum attach_mode */);
 
 const char *probe_strerror(int err);
 

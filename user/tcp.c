@@ -274,7 +274,7 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	l->hooks = p->hooks;
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
-	missing = hooks_select(p->hooks, l->nhooks);
+	missing = hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
 	if (missing < 0) {
 		snprintf(l->why, sizeof(l->why), "no usable hook for sock:inet_sock_set_state: %s",
 			 p->hooks[0].why);
