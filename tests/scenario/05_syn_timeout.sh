@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 N=3
-RETRIES=2 # the client's net.ipv4.tcp_syn_retries: gives up after about 3 s
+RETRIES=2 # the client's net.ipv4.tcp_syn_retries: SYN at 0 s, again at 1 s and 3 s, gives up at 7 s
 DPORT=7
 
 # drop_port NS PORT: drop every TCP packet to PORT at NS's input hook, silently.
@@ -35,6 +35,12 @@ ns_link cli srv 203.0.113.1 203.0.113.2
 cli=$(ns_inode cli)
 srv=$(ns_inode srv)
 nsx cli sysctl -qw net.ipv4.tcp_syn_retries=$RETRIES || fail "sysctl tcp_syn_retries"
+# Since Linux 6.7 the first tcp_syn_linear_timeouts (default 4) SYN retransmits come at
+# a fixed 1 s and are allowed on top of tcp_syn_retries (5 retransmits in 7 s for
+# retries=2): turn that off so that a connect sends exactly RETRIES retransmits.
+if [ -e /proc/sys/net/ipv4/tcp_syn_linear_timeouts ]; then
+	nsx cli sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 || fail "sysctl tcp_syn_linear_timeouts"
+fi
 drop_port srv $DPORT
 synr0=$(mib cli TcpExtTCPSynRetrans)
 retr0=$(mib cli TcpRetransSegs)
