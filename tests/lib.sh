@@ -12,7 +12,8 @@ TCPLOAD=$OSI_ROOT/.output/helpers/tcpload
 T=osi$$ # namespace name prefix: unique per run
 TMP=$(mktemp -d /tmp/osiscope-test.XXXXXX)
 AGENT_PID=
-PORT=$((20000 + $$ % 30000))
+# below the kernel's ephemeral range (32768-60999), so no client socket holds it
+PORT=$((20000 + $$ % 12000))
 fails=0
 checks=0
 
@@ -82,21 +83,32 @@ ns_inode() { stat -L -c %i "/run/netns/$T-$1"; }
 mib() { nsx "$1" nstat -asz "$2" | awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'; }
 
 agent_start() {
-	"$OSI_BIN" run --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/agent.log" 2>&1 &
-	AGENT_PID=$!
+	local i try
+	for try in 1 2 3 4 5; do
+		"$OSI_BIN" run --web.listen-address="127.0.0.1:$PORT" "$@" >"$TMP/agent.log" 2>&1 &
+		AGENT_PID=$!
+		agent_wait_ready && return 0
+		# another test or agent on this machine may hold the port: take another
+		grep -q "Address already in use" "$TMP/agent.log" || break
+		PORT=$((20000 + (PORT - 20000 + 997) % 12000))
+	done
+	cat "$TMP/agent.log" >&2
+	fail "agent did not start"
+	AGENT_PID=
+	exit 1
+}
+agent_wait_ready() {
 	local i
 	for i in $(seq 1 200); do
 		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			cat "$TMP/agent.log" >&2
-			fail "agent exited before it was ready"
-			AGENT_PID=
-			exit 1
+			wait "$AGENT_PID" 2>/dev/null
+			return 1
 		fi
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/-/ready")" = 200 ] && return 0
 		sleep 0.1
 	done
-	fail "agent not ready after 20 s"
-	exit 1
+	kill "$AGENT_PID" 2>/dev/null
+	return 1
 }
 agent_stop() {
 	[ -n "$AGENT_PID" ] || return 0

@@ -38,14 +38,15 @@ quiet() { [ -z "$(nsx "$1" ss -Htan | awk '$1 != "LISTEN" && $1 != "TIME-WAIT"')
 agent_start
 ns_create cli srv
 ns_link cli srv 198.51.100.1 198.51.100.2
-cli=$(ns_inode cli)
-srv=$(ns_inode srv)
+declare -A inode retr0 synr0
+for ns in cli srv; do inode[$ns]=$(ns_inode $ns); done
 # one MSS per packet (no TSO/GSO super-packets): every drop is one segment, so a few
 # MB make thousands of packets and losing none of them is out of the question
 ip -n "$T-cli" link set eth0 gso_max_segs 1 || fail "ip link set eth0 gso_max_segs 1"
 drop_random srv $DPORT $LOSS
 for ns in cli srv; do
-	eval "retr0_$ns=\$(mib $ns TcpRetransSegs) synr0_$ns=\$(mib $ns TcpExtTCPSynRetrans)"
+	retr0[$ns]=$(mib $ns TcpRetransSegs)
+	synr0[$ns]=$(mib $ns TcpExtTCPSynRetrans)
 done
 
 nsx srv "$TCPLOAD" serve 198.51.100.2 $DPORT 60 >"$TMP/serve.out" &
@@ -69,14 +70,13 @@ done
 
 scrape
 for ns in cli srv; do
-	eval "retr0=\$retr0_$ns synr0=\$synr0_$ns inode=\$$ns"
-	retr=$(($(mib $ns TcpRetransSegs) - retr0))
-	synr=$(($(mib $ns TcpExtTCPSynRetrans) - synr0))
+	retr=$(($(mib $ns TcpRetransSegs) - ${retr0[$ns]}))
+	synr=$(($(mib $ns TcpExtTCPSynRetrans) - ${synr0[$ns]}))
 	# the sender is the one that must have retransmitted; the server may have (its FIN)
 	[ $ns = cli ] && assert_gt "$retr" 0 "kernel TcpRetransSegs delta ($ns netns)"
-	assert_eq "$(metric osiscope_tcp_retransmitted_segments_total netns=$inode)" "$retr" \
+	assert_eq "$(metric osiscope_tcp_retransmitted_segments_total netns=${inode[$ns]})" "$retr" \
 		"retransmitted segments vs TcpRetransSegs delta ($ns netns)"
-	assert_eq "$(metric osiscope_tcp_syn_retransmits_total netns=$inode)" "$synr" \
+	assert_eq "$(metric osiscope_tcp_syn_retransmits_total netns=${inode[$ns]})" "$synr" \
 		"SYN retransmits vs TcpExtTCPSynRetrans delta ($ns netns)"
 done
 finish
