@@ -44,8 +44,10 @@ static __always_inline __u64 sk_cgroup_id(const struct sock *sk)
  * sk_protocol was an 8-bit bitfield until v5.6, commit bf9765145b85 ("sock: Make
  * sk_protocol a 16-bit value"); the probed bitfield read handles both.
  */
-static __always_inline __u16 sk_protocol(const struct sock *sk)
+static __always_inline __u16 sk_protocol(const struct sock *sk, const bool btf)
 {
+	if (btf) /* a BTF-typed pointer: a plain load */
+		return (__u16)BPF_CORE_READ_BITFIELD(sk, sk_protocol);
 	return (__u16)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 }
 

@@ -280,11 +280,6 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 			 p->hooks[0].why);
 		return -EOPNOTSUPP;
 	}
-	/* socket storage serves the tp_btf flavour only; an unused map still loads */
-	if (p->hooks[0].chosen != s->progs.tcp_state_btf)
-		bpf_map__set_autocreate(s->maps.sk_start_store, false);
-	else
-		bpf_map__set_autocreate(s->maps.sk_start_hash, false);
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
 
