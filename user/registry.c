@@ -494,6 +494,33 @@ void metric_gauge_reset(struct metric *m)
 	}
 }
 
+size_t registry_drop_label_value(struct registry *reg, const char *label, const char *value)
+{
+	size_t dropped = 0;
+
+	for (struct metric *m = reg->first; m; m = m->next) {
+		struct series *s, *prev = NULL, *next;
+		int idx = -1;
+
+		for (unsigned int i = 0; i < m->nlabels; i++)
+			if (!strcmp(m->desc.labels[i], label))
+				idx = (int)i;
+		if (idx < 0)
+			continue;
+		for (s = m->first; s; s = next) {
+			next = s->order;
+			if (s != m->other && !strcmp(s->values[idx], value)) {
+				series_unlink(m, s, prev);
+				free(s);
+				dropped++;
+				continue;
+			}
+			prev = s;
+		}
+	}
+	return dropped;
+}
+
 void metric_log2_bounds(double *bounds, unsigned int n, double first)
 {
 	/* Doubling is exact in binary floating point: no error piles up along the way. */

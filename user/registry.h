@@ -90,6 +90,11 @@ int metric_hist_add(struct metric *m, const char *const *values, const uint64_t 
 /* Start a gauge cycle: every series is forgotten unless set again before rendering. */
 void metric_gauge_reset(struct metric *m);
 
+/* Forgets every series, in every metric that has the label, whose label is value: for
+ * a namespace, device or process that is gone. Memory and budget slots come back; a
+ * series folded into _other stays there. Returns how many series were dropped. */
+size_t registry_drop_label_value(struct registry *reg, const char *label, const char *value);
+
 /* Fills bounds[i] = first * 2^i for i < n: the fixed log2 buckets. */
 void metric_log2_bounds(double *bounds, unsigned int n, double first);
 

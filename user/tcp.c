@@ -21,6 +21,9 @@ struct tcp_prev {
 	uint32_t netns;
 	bool at_start; /* existed when the agent started: MIB baseline is its value then */
 	bool mib_seen;
+	bool changed; /* its kernel counters moved in this collection */
+	unsigned int absent; /* collections in a row that did not find the namespace */
+	uint64_t emitted_gen, seen_gen;
 	uint64_t listen_overflows, listen_drops; /* MIB baseline / last value */
 	struct tcp_netns_stats s;
 };
@@ -34,6 +37,7 @@ struct tcp_priv {
 	struct tcp_prev *prev;
 	size_t nprev, capprev;
 	bool first_collect;
+	uint64_t gen; /* collection number */
 	event_sink_fn sink;
 	void *sink_ctx;
 	struct hook hooks[5];
@@ -380,6 +384,8 @@ static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct 
 		 o->connect_sum_ns);
 	add_hist(p->lifetime, lab, n->lifetime_hist, o->lifetime_hist, n->lifetime_sum_ns,
 		 o->lifetime_sum_ns);
+	pv->changed = memcmp(o, n, sizeof(*n)) != 0;
+	pv->emitted_gen = p->gen;
 	pv->s = *n;
 }
 
@@ -429,6 +435,33 @@ static int visit_netns(void *ctx)
 	return err;
 }
 
+/* A namespace that is gone (not found twice in a row, its counters still) takes its
+ * series and its kernel map entry with it: on a Kubernetes node namespaces come and go
+ * with pods, and their series must not pile up. */
+static void forget_gone(struct tcp_priv *p, struct registry *reg, int map_fd)
+{
+	size_t i = 0;
+
+	while (i < p->nprev) {
+		struct tcp_prev *pv = &p->prev[i];
+		char ns[16];
+
+		bool moved = pv->emitted_gen == p->gen && pv->changed;
+
+		if (pv->seen_gen == p->gen || moved || ++pv->absent < 2) {
+			if (pv->seen_gen == p->gen)
+				pv->absent = 0;
+			i++;
+			continue;
+		}
+		snprintf(ns, sizeof(ns), "%u", pv->netns);
+		bpf_map_delete_elem(map_fd, &pv->netns);
+		pr_debug("tcp: netns %u is gone, dropped %zu series", pv->netns,
+			 registry_drop_label_value(reg, "netns", ns));
+		p->prev[i] = p->prev[--p->nprev];
+	}
+}
+
 static void tcp_collect(struct layer *l, struct registry *reg)
 {
 	struct tcp_priv *p = l->priv;
@@ -442,14 +475,16 @@ static void tcp_collect(struct layer *l, struct registry *reg)
 		pr_err("tcp: cannot register metrics");
 		return;
 	}
+	p->gen++;
 	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct tcp_prev *pv;
+
 		key = next;
 		keyp = &key;
 		if (bpf_map_lookup_elem(fd, &key, p->percpu))
 			continue; /* deleted under us */
 		sum_cpus(p->percpu, p->ncpus, &sum);
-		struct tcp_prev *pv = prev_get(p, key, true);
-
+		pv = prev_get(p, key, true);
 		if (pv)
 			emit_counters(p, pv, &sum);
 	}
@@ -463,14 +498,17 @@ static void tcp_collect(struct layer *l, struct registry *reg)
 
 			if (!pv)
 				continue;
+			pv->seen_gen = p->gen;
 			/* every namespace gets its series from the start, at zero, so that
 			 * rate() sees the first increment */
-			emit_counters(p, pv, &pv->s);
+			if (pv->emitted_gen != p->gen)
+				emit_counters(p, pv, &pv->s);
 			err = netns_run(&nsl.v[i], visit_netns, &v);
 			if (err && err != -ENOENT && err != -ESTALE)
 				pr_debug("tcp: netns %u (%s): %s", nsl.v[i].inode, nsl.v[i].path,
 					 strerror(-err));
 		}
+		forget_gone(p, reg, fd);
 	}
 	netns_list_free(&nsl);
 	p->first_collect = false;

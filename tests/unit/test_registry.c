@@ -492,3 +492,35 @@ TEST(registry_invalid_desc)
 	registry_free(reg);
 	registry_free(NULL);
 }
+
+TEST(registry_drop_label_value)
+{
+	static const struct metric_desc c = { "t_drop_total", "h", METRIC_COUNTER, { "netns", "r", NULL } };
+	static const struct metric_desc g = { "t_drop_gauge", "h", METRIC_GAUGE, { "netns", NULL } };
+	static const struct metric_desc n = { "t_other_total", "h", METRIC_COUNTER, { "x", NULL } };
+	struct registry *reg = registry_new(100);
+	struct metric *mc, *mg, *mn;
+
+	if (!ASSERT_OK_PTR(reg, "registry"))
+		return;
+	mc = registry_add(reg, &c);
+	mg = registry_add(reg, &g);
+	mn = registry_add(reg, &n);
+	metric_counter_add(mc, (const char *[]){ "1", "a" }, 1);
+	metric_counter_add(mc, (const char *[]){ "1", "b" }, 1);
+	metric_counter_add(mc, (const char *[]){ "2", "a" }, 5);
+	metric_gauge_set(mg, (const char *[]){ "1" }, 3);
+	metric_gauge_set(mg, (const char *[]){ "2" }, 4);
+	metric_counter_add(mn, (const char *[]){ "1" }, 1);
+	ASSERT_EQ(registry_drop_label_value(reg, "netns", "1"), 3, "dropped series");
+	ASSERT_EQ(mc->nseries, 1, "counter series left");
+	ASSERT_STREQ(mc->first->values[0], "2", "the other namespace stays");
+	ASSERT_EQ(mc->first->value, 5, "its value is untouched");
+	ASSERT_EQ(mg->nseries, 1, "gauge series left");
+	ASSERT_EQ(mn->nseries, 1, "a metric without the label is untouched");
+	/* the freed slot and hash chain work: the label set comes back from zero */
+	metric_counter_add(mc, (const char *[]){ "1", "a" }, 2);
+	ASSERT_EQ(mc->nseries, 2, "recreated");
+	ASSERT_EQ(mc->last->value, 2, "recreated from zero");
+	registry_free(reg);
+}
