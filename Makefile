@@ -15,12 +15,18 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-LAYERS      := tcp
+# Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each. `make LAYERS="tcp dns"`
+# builds only those (the others report "not built"); BIN and OUTPUT let several trees
+# of the same checkout build side by side.
+BIN         ?= osiscope
+ALL_LAYERS  := link neigh route drop tcp udp tls dns
+LAYERS      ?= $(filter $(ALL_LAYERS),$(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c)))
 BPF_SRCS    := $(patsubst %,bpf/%.bpf.c,$(LAYERS))
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS    := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard exporters/*.c)
+CORE_SRCS   := $(filter-out user/main.c $(ALL_LAYERS:%=user/%.c),$(wildcard user/*.c))
+LIB_SRCS    := $(CORE_SRCS) $(LAYERS:%=user/%.c) $(wildcard exporters/*.c)
 LIB_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 MAIN_OBJ    := $(OUTPUT)/user/main.o
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
@@ -47,7 +53,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps run test unit bench vmlinux format clean
-all: osiscope
+all: $(BIN)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -78,7 +84,7 @@ $(OUTPUT)/tests/unit/%.o: tests/unit/%.c | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-osiscope: $(MAIN_OBJ) $(LIB_OBJS)
+$(BIN): $(MAIN_OBJ) $(LIB_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -94,10 +100,10 @@ unit: $(OUTPUT)/unit-tests
 	$(Q)$(OUTPUT)/unit-tests
 
 run: deps all
-	./osiscope run $(ARGS)
+	./$(BIN) run $(ARGS)
 
 test: deps all $(OUTPUT)/unit-tests $(HELPERS)
-	$(Q)tests/run.sh
+	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) tests/run.sh
 
 bench: deps all $(HELPERS)
 	$(Q)scripts/bench.sh
@@ -112,6 +118,6 @@ format:
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) osiscope
+	$(Q)rm -rf $(OUTPUT) $(BIN)
 
 -include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)

@@ -7,8 +7,13 @@
 set -u
 
 OSI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OSI_BIN=$OSI_ROOT/osiscope
-TCPLOAD=$OSI_ROOT/.output/helpers/tcpload
+OSI_BIN=${OSI_BIN:-$OSI_ROOT/osiscope}
+OUTPUT=${OUTPUT:-.output}
+case $OUTPUT in
+/*) HELPERS=$OUTPUT/helpers ;;
+*) HELPERS=$OSI_ROOT/$OUTPUT/helpers ;;
+esac
+TCPLOAD=$HELPERS/tcpload
 T=osi$$ # namespace name prefix: unique per run
 TMP=$(mktemp -d /tmp/osiscope-test.XXXXXX)
 AGENT_PID=

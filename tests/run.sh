@@ -9,7 +9,7 @@ passed=0 failed=0 skipped=0
 
 if [ -z "$pattern" ]; then
 	echo "== unit tests"
-	out=$(.output/unit-tests 2>&1)
+	out=$("${OUTPUT:-.output}"/unit-tests 2>&1)
 	echo "$out" | grep -v '^unit:' | sed 's/^/  /'
 	p=$(echo "$out" | grep -c '^ok ')
 	f=$(echo "$out" | grep -c '^FAIL ')

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "config.h"
+#include "layer.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,7 +16,7 @@ const char *const collector_names[COLL_COUNT] = {
 
 bool collector_implemented(enum collector c)
 {
-	return c == COLL_TCP;
+	return layer_ctor(c) != NULL;
 }
 
 int collector_from_name(const char *name, bool accept_osi)

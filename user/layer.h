@@ -57,8 +57,21 @@ struct layer {
 	void (*close)(struct layer *l);
 };
 
-/* Constructors, one per implemented collector. */
-void tcp_layer_init(struct layer *l);
+/* Constructors, one per collector, defined in user/<collector>.c. Weak: a build
+ * without a collector (make LAYERS=...) has it NULL and reports it as not built. */
+#define LAYER_CTOR(name) void name##_layer_init(struct layer *l) __attribute__((weak))
+LAYER_CTOR(link);
+LAYER_CTOR(neigh);
+LAYER_CTOR(route);
+LAYER_CTOR(drop);
+LAYER_CTOR(tcp);
+LAYER_CTOR(udp);
+LAYER_CTOR(tls);
+LAYER_CTOR(dns);
+#undef LAYER_CTOR
+typedef void (*layer_ctor_fn)(struct layer *l);
+/* NULL when this build lacks the collector. */
+layer_ctor_fn layer_ctor(enum collector c);
 
 /* All collectors in enum order; unimplemented ones have open == NULL. */
 void layers_init(struct layer *layers);

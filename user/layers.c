@@ -19,7 +19,21 @@ void layers_init(struct layer *layers)
 		layers[i].name = collector_names[i];
 		layers[i].osi = osi_of[i];
 	}
-	tcp_layer_init(&layers[COLL_TCP]);
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (layer_ctor(i))
+			layer_ctor(i)(&layers[i]);
+}
+
+layer_ctor_fn layer_ctor(enum collector c)
+{
+	static const layer_ctor_fn ctors[COLL_COUNT] = {
+		[COLL_LINK] = link_layer_init, [COLL_NEIGH] = neigh_layer_init,
+		[COLL_ROUTE] = route_layer_init, [COLL_DROP] = drop_layer_init,
+		[COLL_TCP] = tcp_layer_init,	 [COLL_UDP] = udp_layer_init,
+		[COLL_TLS] = tls_layer_init,	 [COLL_DNS] = dns_layer_init,
+	};
+
+	return c < COLL_COUNT ? ctors[c] : NULL;
 }
 
 int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
