@@ -134,15 +134,101 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 	return up;
 }
 
+struct visit {
+	struct agent *a;
+	const struct netns_entry *ns;
+	const struct collect_ctx *cx;
+};
+
+static int visit_layers(void *ctx)
+{
+	struct visit *v = ctx;
+
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &v->a->layers[i];
+
+		if (l->up && l->visit_netns)
+			l->visit_netns(l, v->a->reg, v->ns, v->cx);
+	}
+	return 0;
+}
+
+/* A namespace not found by two scans in a row is gone: on a Kubernetes node they come
+ * and go with pods, and their series must not pile up. */
+static void track_netns(struct agent *a)
+{
+	size_t i = 0;
+
+	for (size_t k = 0; k < a->nknown; k++)
+		a->known[k].absent++;
+	for (size_t n = 0; n < a->netns.n; n++) {
+		size_t k;
+
+		for (k = 0; k < a->nknown && a->known[k].inode != a->netns.v[n].inode; k++)
+			;
+		if (k < a->nknown) {
+			a->known[k].absent = 0;
+			continue;
+		}
+		if (a->nknown == a->capknown) {
+			size_t cap = a->capknown ? a->capknown * 2 : 32;
+			struct known_netns *v = realloc(a->known, cap * sizeof(*v));
+
+			if (!v)
+				continue;
+			a->known = v;
+			a->capknown = cap;
+		}
+		a->known[a->nknown++] = (struct known_netns){ a->netns.v[n].inode, 0 };
+	}
+	while (i < a->nknown) {
+		char ns[16];
+
+		if (a->known[i].absent < 2) {
+			i++;
+			continue;
+		}
+		for (int l = 0; l < COLL_COUNT; l++)
+			if (a->layers[l].up && a->layers[l].forget_netns)
+				a->layers[l].forget_netns(&a->layers[l], a->known[i].inode);
+		snprintf(ns, sizeof(ns), "%u", a->known[i].inode);
+		pr_debug("netns %u is gone: dropped %zu series", a->known[i].inode,
+			 registry_drop_label_value(a->reg, "netns", ns));
+		a->known[i] = a->known[--a->nknown];
+	}
+}
+
 void agent_collect(struct agent *a)
 {
+	struct collect_ctx cx = { .netns = &a->netns, .gen = ++a->gen, .first = a->gen == 1 };
+	bool visits = false, scanned;
 	double on = a->stats_seconds;
 
 	if (a->stats_fd >= 0)
 		on += (double)(now_ns(CLOCK_MONOTONIC) - a->stats_since_ns) / 1e9;
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (a->layers[i].up && a->layers[i].collect)
-			a->layers[i].collect(&a->layers[i], a->reg);
+	scanned = netns_scan(&a->netns) == 0;
+	if (!scanned)
+		a->netns.n = 0;
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &a->layers[i];
+
+		if (!l->up)
+			continue;
+		if (l->collect)
+			l->collect(l, a->reg, &cx);
+		visits |= l->visit_netns != NULL;
+	}
+	for (size_t n = 0; visits && n < a->netns.n; n++) {
+		struct visit v = { a, &a->netns.v[n], &cx };
+		int err = netns_run(&a->netns.v[n], visit_layers, &v);
+
+		/* a namespace may vanish between the scan and the visit: not an error */
+		if (err && err != -ENOENT && err != -ESTALE)
+			pr_debug("netns %u (%s): %s", a->netns.v[n].inode, a->netns.v[n].path,
+				 strerror(-err));
+	}
+	if (scanned)
+		track_netns(a);
 	selfstats_collect(a->self, a->layers, COLL_COUNT, on, a->stats_fd >= 0);
 }
 
@@ -246,6 +332,8 @@ void agent_fini(struct agent *a)
 	}
 	selfstats_free(a->self);
 	registry_free(a->reg);
+	netns_list_free(&a->netns);
+	free(a->known);
 	strbuf_free(&a->out);
 	if (a->epfd >= 0)
 		close(a->epfd);

@@ -7,10 +7,16 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "netns.h"
 #include "layer.h"
 #include "registry.h"
 #include "selfstats.h"
 #include "strbuf.h"
+
+struct known_netns {
+	uint32_t inode;
+	unsigned int absent; /* collections in a row that did not find it */
+};
 
 struct agent {
 	const struct config *cfg;
@@ -26,6 +32,11 @@ struct agent {
 	uint64_t stats_since_ns;
 	bool stats_failed;
 	uint64_t ticks;
+	/* namespaces seen, for telling when one is gone */
+	struct netns_list netns;
+	struct known_netns *known;
+	size_t nknown, capknown;
+	uint64_t gen;
 	/* trace output */
 	struct strbuf out;
 	uint64_t events_seen;

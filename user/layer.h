@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "netns.h"
 #include "probe.h"
 #include "registry.h"
 
@@ -28,6 +29,13 @@ struct event_record {
 };
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
+
+/* What one collection cycle knows, shared by every collector. */
+struct collect_ctx {
+	const struct netns_list *netns; /* every namespace found this cycle */
+	uint64_t gen; /* collection number, from 1 */
+	bool first; /* the collection right after the collectors attached */
+};
 
 struct layer_opts {
 	const struct config *cfg;
@@ -53,7 +61,14 @@ struct layer {
 	void *priv;
 	int (*open)(struct layer *l, const struct layer_opts *opts);
 	/* Reads the kernel maps into reg. Called with the registry locked. */
-	void (*collect)(struct layer *l, struct registry *reg);
+	void (*collect)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
+	/* Optional: called inside each namespace of cx->netns in turn (the thread has
+	 * entered it), for what the kernel keeps per namespace without a hook. */
+	void (*visit_netns)(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+			    const struct collect_ctx *cx);
+	/* Optional: the namespace is gone; drop what is kept for it. The agent then drops
+	 * every series labelled with it. */
+	void (*forget_netns)(struct layer *l, uint32_t netns);
 	void (*close)(struct layer *l);
 };
 

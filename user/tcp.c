@@ -19,11 +19,8 @@
 /* What was last handed to the registry for one namespace: counters go in as deltas. */
 struct tcp_prev {
 	uint32_t netns;
-	bool at_start; /* existed when the agent started: MIB baseline is its value then */
 	bool mib_seen;
-	bool changed; /* its kernel counters moved in this collection */
-	unsigned int absent; /* collections in a row that did not find the namespace */
-	uint64_t emitted_gen, seen_gen;
+	uint64_t emitted_gen; /* collection that last handed its counters over */
 	uint64_t listen_overflows, listen_drops; /* MIB baseline / last value */
 	struct tcp_netns_stats s;
 };
@@ -36,7 +33,6 @@ struct tcp_priv {
 	struct tcp_netns_stats *percpu; /* lookup buffer, ncpus entries */
 	struct tcp_prev *prev;
 	size_t nprev, capprev;
-	bool first_collect;
 	uint64_t gen; /* collection number */
 	event_sink_fn sink;
 	void *sink_ctx;
@@ -69,7 +65,6 @@ static struct tcp_prev *prev_get(struct tcp_priv *p, uint32_t netns, bool create
 	}
 	memset(&p->prev[p->nprev], 0, sizeof(p->prev[0]));
 	p->prev[p->nprev].netns = netns;
-	p->prev[p->nprev].at_start = p->first_collect;
 	return &p->prev[p->nprev++];
 }
 
@@ -238,7 +233,6 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	if (!p)
 		return -ENOMEM;
 	l->priv = p;
-	p->first_collect = true;
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
 	p->ncpus = libbpf_num_possible_cpus();
@@ -384,45 +378,39 @@ static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct 
 		 o->connect_sum_ns);
 	add_hist(p->lifetime, lab, n->lifetime_hist, o->lifetime_hist, n->lifetime_sum_ns,
 		 o->lifetime_sum_ns);
-	pv->changed = memcmp(o, n, sizeof(*n)) != 0;
 	pv->emitted_gen = p->gen;
 	pv->s = *n;
 }
 
-struct ns_visit {
-	struct tcp_priv *p;
-	struct tcp_prev *pv;
-};
-
-static int visit_netns(void *ctx)
+static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+			   const struct collect_ctx *cx)
 {
-	struct ns_visit *v = ctx;
-	struct tcp_priv *p = v->p;
-	struct tcp_prev *pv = v->pv;
+	struct tcp_priv *p = l->priv;
+	struct tcp_prev *pv = prev_get(p, ns->inode, true);
 	uint64_t states[TCP_STATE_MAX], ovf, drp;
-	char ns[16];
-	int err;
+	char nsl[16];
 
-	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	err = sockdiag_tcp_states(states);
-	if (!err) {
+	if (!pv)
+		return;
+	snprintf(nsl, sizeof(nsl), "%u", ns->inode);
+	if (sockdiag_tcp_states(states) == 0) {
 		/* the kernel's request sockets (NEW_SYN_RECV) are what ss shows as SYN-RECV */
 		states[3] += states[12];
 		for (int s = 1; s < 12; s++) {
-			const char *lab[] = { ns, tcp_state_names[s] };
+			const char *lab[] = { nsl, tcp_state_names[s] };
 
 			metric_gauge_set(p->sockets, lab, (double)states[s]);
 		}
 	}
 	if (mib_read("TcpExt", "ListenOverflows", &ovf) == 0 &&
 	    mib_read("TcpExt", "ListenDrops", &drp) == 0) {
-		const char *lab[] = { ns };
+		const char *lab[] = { nsl };
 
 		if (!pv->mib_seen) {
 			/* a namespace born after the agent started counts from zero; one that
 			 * was already there counts from what it had then */
 			pv->mib_seen = true;
-			if (pv->at_start) {
+			if (cx->first) {
 				pv->listen_overflows = ovf;
 				pv->listen_drops = drp;
 			}
@@ -432,41 +420,22 @@ static int visit_netns(void *ctx)
 		pv->listen_overflows = ovf;
 		pv->listen_drops = drp;
 	}
-	return err;
 }
 
-/* A namespace that is gone (not found twice in a row, its counters still) takes its
- * series and its kernel map entry with it: on a Kubernetes node namespaces come and go
- * with pods, and their series must not pile up. */
-static void forget_gone(struct tcp_priv *p, struct registry *reg, int map_fd)
+static void tcp_forget_netns(struct layer *l, uint32_t netns)
 {
-	size_t i = 0;
+	struct tcp_priv *p = l->priv;
+	struct tcp_prev *pv = prev_get(p, netns, false);
 
-	while (i < p->nprev) {
-		struct tcp_prev *pv = &p->prev[i];
-		char ns[16];
-
-		bool moved = pv->emitted_gen == p->gen && pv->changed;
-
-		if (pv->seen_gen == p->gen || moved || ++pv->absent < 2) {
-			if (pv->seen_gen == p->gen)
-				pv->absent = 0;
-			i++;
-			continue;
-		}
-		snprintf(ns, sizeof(ns), "%u", pv->netns);
-		bpf_map_delete_elem(map_fd, &pv->netns);
-		pr_debug("tcp: netns %u is gone, dropped %zu series", pv->netns,
-			 registry_drop_label_value(reg, "netns", ns));
-		p->prev[i] = p->prev[--p->nprev];
-	}
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
+	if (pv)
+		*pv = p->prev[--p->nprev];
 }
 
-static void tcp_collect(struct layer *l, struct registry *reg)
+static void tcp_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
 	int fd = bpf_map__fd(p->skel->maps.tcp_stats);
-	struct netns_list nsl = { 0 };
 	struct tcp_netns_stats sum;
 	uint32_t key, next;
 	uint32_t *keyp = NULL;
@@ -475,7 +444,7 @@ static void tcp_collect(struct layer *l, struct registry *reg)
 		pr_err("tcp: cannot register metrics");
 		return;
 	}
-	p->gen++;
+	p->gen = cx->gen;
 	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
 		struct tcp_prev *pv;
 
@@ -488,30 +457,15 @@ static void tcp_collect(struct layer *l, struct registry *reg)
 		if (pv)
 			emit_counters(p, pv, &sum);
 	}
-
 	metric_gauge_reset(p->sockets);
-	if (netns_scan(&nsl) == 0) {
-		for (size_t i = 0; i < nsl.n; i++) {
-			struct tcp_prev *pv = prev_get(p, nsl.v[i].inode, true);
-			struct ns_visit v = { p, pv };
-			int err;
+	/* every namespace gets its series from the start, at zero, so that rate() sees
+	 * the first increment */
+	for (size_t i = 0; i < cx->netns->n; i++) {
+		struct tcp_prev *pv = prev_get(p, cx->netns->v[i].inode, true);
 
-			if (!pv)
-				continue;
-			pv->seen_gen = p->gen;
-			/* every namespace gets its series from the start, at zero, so that
-			 * rate() sees the first increment */
-			if (pv->emitted_gen != p->gen)
-				emit_counters(p, pv, &pv->s);
-			err = netns_run(&nsl.v[i], visit_netns, &v);
-			if (err && err != -ENOENT && err != -ESTALE)
-				pr_debug("tcp: netns %u (%s): %s", nsl.v[i].inode, nsl.v[i].path,
-					 strerror(-err));
-		}
-		forget_gone(p, reg, fd);
+		if (pv && pv->emitted_gen != p->gen)
+			emit_counters(p, pv, &pv->s);
 	}
-	netns_list_free(&nsl);
-	p->first_collect = false;
 }
 
 static void tcp_close(struct layer *l)
@@ -536,5 +490,7 @@ void tcp_layer_init(struct layer *l)
 {
 	l->open = tcp_open;
 	l->collect = tcp_collect;
+	l->visit_netns = tcp_visit_netns;
+	l->forget_netns = tcp_forget_netns;
 	l->close = tcp_close;
 }
