@@ -71,6 +71,22 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
+# make bench: empty programs on the collectors' hooks, the floor to compare against
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/floor.bpf.o: bench/floor.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@
+
+$(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
+
 # Every userspace object may include any skeleton: generate them first.
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
@@ -105,8 +121,8 @@ run: deps all
 test: deps all $(OUTPUT)/unit-tests $(HELPERS)
 	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) tests/run.sh
 
-bench: deps all $(HELPERS)
-	$(Q)scripts/bench.sh
+bench: deps all $(HELPERS) $(OUTPUT)/bench/floor
+	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) scripts/bench.sh
 
 vmlinux:
 	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)

@@ -139,25 +139,48 @@ static void put_sample_name(struct strbuf *out, const struct metric *m, const ch
 	strbuf_putc(out, '}');
 }
 
-static void put_histogram(struct strbuf *out, const struct metric *m, const struct series *s)
+/* printf costs more than the rest of a sample line: whole numbers take this path */
+static void put_u64(struct strbuf *out, uint64_t v)
 {
-	uint64_t cum = 0;
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void put_value(struct strbuf *out, double v)
+{
 	char num[32];
 
-	for (unsigned int i = 0; i <= m->desc.nbounds; i++) {
-		const char *le =
-			i < m->desc.nbounds ? prom_format_value(m->desc.bounds[i], num) : "+Inf";
+	if (v >= 0 && v < 9007199254740992.0 && (double)(uint64_t)v == v)
+		put_u64(out, (uint64_t)v);
+	else
+		strbuf_puts(out, prom_format_value(v, num));
+}
 
+static void put_histogram(struct strbuf *out, const struct metric *m, const struct series *s,
+			  char (*le)[32])
+{
+	uint64_t cum = 0;
+
+	for (unsigned int i = 0; i <= m->desc.nbounds; i++) {
 		cum += s->buckets[i];
-		put_sample_name(out, m, "_bucket", s, le);
-		strbuf_printf(out, " %" PRIu64 "\n", cum);
+		put_sample_name(out, m, "_bucket", s, i < m->desc.nbounds ? le[i] : "+Inf");
+		strbuf_putc(out, ' ');
+		put_u64(out, cum);
+		strbuf_putc(out, '\n');
 	}
 	put_sample_name(out, m, "_sum", s, NULL);
 	strbuf_putc(out, ' ');
-	strbuf_puts(out, prom_format_value(s->sum, num));
+	put_value(out, s->sum);
 	strbuf_putc(out, '\n');
 	put_sample_name(out, m, "_count", s, NULL);
-	strbuf_printf(out, " %" PRIu64 "\n", cum);
+	strbuf_putc(out, ' ');
+	put_u64(out, cum);
+	strbuf_putc(out, '\n');
 }
 
 void prom_render(const struct registry *reg, struct strbuf *out)
@@ -167,9 +190,14 @@ void prom_render(const struct registry *reg, struct strbuf *out)
 		[METRIC_GAUGE] = "gauge",
 		[METRIC_HISTOGRAM] = "histogram",
 	};
-	char num[32];
+	char le[METRIC_MAX_BOUNDS][32];
 
 	for (const struct metric *m = reg->first; m; m = m->next) {
+		/* the bucket bounds, formatted once per metric rather than per series */
+		if (m->desc.type == METRIC_HISTOGRAM) {
+			for (unsigned int i = 0; i < m->desc.nbounds; i++)
+				prom_format_value(m->desc.bounds[i], le[i]);
+		}
 		strbuf_puts(out, "# HELP ");
 		strbuf_puts(out, m->desc.name);
 		strbuf_putc(out, ' ');
@@ -181,14 +209,14 @@ void prom_render(const struct registry *reg, struct strbuf *out)
 		strbuf_putc(out, '\n');
 		for (const struct series *s = m->first; s; s = s->order) {
 			if (m->desc.type == METRIC_HISTOGRAM) {
-				put_histogram(out, m, s);
+				put_histogram(out, m, s, le);
 				continue;
 			}
 			if (m->desc.type == METRIC_GAUGE && !s->touched)
 				continue;
 			put_sample_name(out, m, NULL, s, NULL);
 			strbuf_putc(out, ' ');
-			strbuf_puts(out, prom_format_value(s->value, num));
+			put_value(out, s->value);
 			strbuf_putc(out, '\n');
 		}
 	}

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Installs what osiscope needs to build, run and test, from Debian 12 packages only.
 # Idempotent: quiet and quick when everything is already present.
+# `deps.sh bench` also installs what make bench compares against.
 set -euo pipefail
 
 # package -> a file it provides, so the check needs no dpkg query per package
@@ -25,6 +26,12 @@ declare -A need=(
 	[procps]=/usr/bin/pgrep
 	[psmisc]=/usr/bin/killall
 )
+
+if [ "${1:-}" = bench ]; then
+	need[iperf3]=/usr/bin/iperf3
+	need[libbpf-tools]=/usr/sbin/tcpstates
+	need[bpftrace]=/usr/bin/bpftrace
+fi
 
 missing=()
 for pkg in "${!need[@]}"; do

@@ -77,7 +77,9 @@ uint32_t netns_self(void)
 
 int netns_scan(struct netns_list *list)
 {
+	size_t old = 0, nnext = 0;
 	struct dirent *de;
+	struct netns_pid *swap;
 	struct stat st;
 	char path[64];
 	DIR *d;
@@ -87,13 +89,43 @@ int netns_scan(struct netns_list *list)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
+		uint32_t pid, inode;
+
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%.16s/ns/net", de->d_name);
-		if (stat(path, &st) == 0) /* processes come and go: skip the gone */
-			list_add(list, (uint32_t)st.st_ino, path);
+		pid = (uint32_t)strtoul(de->d_name, NULL, 10);
+		snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+		/* /proc lists pids in ascending order, and so is the previous scan */
+		while (old < list->npids && list->pids[old].pid < pid)
+			old++;
+		if (old < list->npids && list->pids[old].pid == pid) {
+			inode = list->pids[old].inode;
+		} else if (stat(path, &st) == 0) {
+			inode = (uint32_t)st.st_ino;
+		} else {
+			continue; /* processes come and go: skip the gone */
+		}
+		if (nnext == list->capnext) {
+			size_t cap = list->capnext ? list->capnext * 2 : 256;
+			struct netns_pid *v = realloc(list->next, cap * sizeof(*v));
+
+			if (!v)
+				break;
+			list->next = v;
+			list->capnext = cap;
+		}
+		list->next[nnext++] = (struct netns_pid){ pid, inode };
+		list_add(list, inode, path);
 	}
 	closedir(d);
+	/* the two buffers trade places, capacities with them */
+	swap = list->pids;
+	list->pids = list->next;
+	list->next = swap;
+	list->npids = nnext;
+	nnext = list->cappids;
+	list->cappids = list->capnext;
+	list->capnext = nnext;
 	scan_mounts(list, "/run/netns");
 	scan_mounts(list, "/var/run/netns");
 	scan_mounts(list, "/run/docker/netns");
@@ -103,12 +135,17 @@ int netns_scan(struct netns_list *list)
 void netns_list_free(struct netns_list *list)
 {
 	free(list->v);
+	free(list->pids);
+	free(list->next);
 	memset(list, 0, sizeof(*list));
 }
 
 int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 {
-	int self, target, err;
+	/* every thread of the agent lives in the namespace it started in: keep that one
+	 * open for the way back */
+	static int self = -1;
+	int target, err;
 	struct stat st;
 
 	target = open(ns->path, O_RDONLY | O_CLOEXEC);
@@ -119,7 +156,8 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 		close(target);
 		return -ESTALE;
 	}
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0) {
 		err = -errno;
 		close(target);
@@ -128,7 +166,6 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 	if (setns(target, CLONE_NEWNET)) {
 		err = -errno;
 		close(target);
-		close(self);
 		return err;
 	}
 	err = fn(ctx);
@@ -139,7 +176,6 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 		abort();
 	}
 	close(target);
-	close(self);
 	return err;
 }
 
@@ -152,7 +188,8 @@ static int sockdiag_dump(int fd, int family, uint64_t counts[TCP_STATE_MAX])
 		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
-			 .idiag_states = 0xfff /* every state, no bound-inactive */ },
+			 /* every state but TIME_WAIT (6), and no bound-inactive sockets */
+			 .idiag_states = 0xfff & ~(1u << 6) },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static __thread char buf[32768];
@@ -186,30 +223,83 @@ static int sockdiag_dump(int fd, int family, uint64_t counts[TCP_STATE_MAX])
 	}
 }
 
+/* "TCP: inuse 3 orphan 0 tw 25 alloc 5 mem 1": inuse counts hashed IPv4 sockets (all
+ * states but TIME_WAIT), tw is the namespace's TIME_WAIT count of both families
+ * (tcp_death_row.tw_refcount); sockstat6's "TCP6: inuse" counts the IPv6 sockets. */
+static int sockstat_field(const char *path, const char *prefix, const char *key, uint64_t *v)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, key);
+
+		if (!strncmp(line, prefix, strlen(prefix)) && p) {
+			*v = strtoull(p + strlen(key), NULL, 10);
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+static int sockstat_read(uint64_t *inuse4, uint64_t *tw, uint64_t *inuse6)
+{
+	uint64_t inuse = 0;
+	int err;
+
+	err = sockstat_field("/proc/thread-self/net/sockstat", "TCP:", " inuse ", &inuse);
+	if (!err)
+		err = sockstat_field("/proc/thread-self/net/sockstat", "TCP:", " tw ", tw);
+	if (err)
+		return err;
+	/* no IPv6 in this kernel: every socket is IPv4 */
+	if (sockstat_field("/proc/thread-self/net/sockstat6", "TCP6:", " inuse ", inuse6))
+		*inuse6 = 0;
+	*inuse4 = inuse; /* tcp_prot only: IPv6 sockets are tcpv6_prot's */
+	return 0;
+}
+
 int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX])
 {
 	int fd, err;
 
+	uint64_t inuse4 = 1, inuse6 = 1;
+
 	memset(counts, 0, sizeof(uint64_t) * TCP_STATE_MAX);
+	err = sockstat_read(&inuse4, &counts[6], &inuse6);
+	if (err)
+		return err;
+	if (!inuse4 && !inuse6)
+		return 0;
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
-	err = sockdiag_dump(fd, AF_INET, counts);
-	if (!err)
+	/* A dump walks every bucket of the host-wide established hash, empty or not
+	 * (262144 of them on a 24 GiB machine: ~0.15 ms): skip the families that have no
+	 * socket in this namespace, as most namespaces do */
+	if (inuse4 && (err = sockdiag_dump(fd, AF_INET, counts)))
+		goto out;
+	if (inuse6)
 		err = sockdiag_dump(fd, AF_INET6, counts);
+out:
 	close(fd);
 	return err;
 }
 
-int mib_read(const char *group, const char *name, uint64_t *v)
+int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
 {
 	static const char *const files[] = { "/proc/thread-self/net/netstat",
 					     "/proc/thread-self/net/snmp" };
-	size_t glen = strlen(group);
+	size_t glen = strlen(group), found = 0;
 	char *hdr = NULL, *val = NULL;
 	size_t hcap = 0, vcap = 0;
 
-	for (size_t f = 0; f < 2; f++) {
+	for (size_t f = 0; f < 2 && !found; f++) {
 		FILE *fp = fopen(files[f], "re");
 
 		if (!fp)
@@ -223,18 +313,18 @@ int mib_read(const char *group, const char *name, uint64_t *v)
 			h = strtok_r(hdr + glen + 1, " \n", &hs);
 			x = strtok_r(val + glen + 1, " \n", &vs);
 			for (; h && x; h = strtok_r(NULL, " \n", &hs), x = strtok_r(NULL, " \n", &vs)) {
-				if (!strcmp(h, name)) {
-					*v = strtoull(x, NULL, 10);
-					fclose(fp);
-					free(hdr);
-					free(val);
-					return 0;
+				for (size_t i = 0; i < n; i++) {
+					if (!strcmp(h, names[i])) {
+						v[i] = strtoull(x, NULL, 10);
+						found++;
+					}
 				}
 			}
+			break;
 		}
 		fclose(fp);
 	}
 	free(hdr);
 	free(val);
-	return -ENOENT;
+	return (int)found;
 }

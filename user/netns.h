@@ -15,9 +15,17 @@ struct netns_entry {
 	char path[64]; /* something to open() for setns(): /proc/PID/ns/net or a mount */
 };
 
+struct netns_pid {
+	uint32_t pid, inode;
+};
+
 struct netns_list {
 	struct netns_entry *v;
 	size_t n, cap;
+	/* each process's namespace from the previous scan, by pid: a process seen before
+	 * is not looked up again (processes seldom change namespace; a new one is) */
+	struct netns_pid *pids, *next;
+	size_t npids, cappids, capnext;
 };
 
 int netns_scan(struct netns_list *list);
@@ -29,13 +37,16 @@ uint32_t netns_self(void);
 int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
 
 /* TCP sockets by state (index = kernel TCP state, 1..12), via NETLINK_SOCK_DIAG in the
- * current namespace, IPv4 and IPv6: the same source as ss. */
+ * current namespace, IPv4 and IPv6: the same source as ss. TIME_WAIT sockets are not
+ * dumped (there can be tens of thousands, and a dump costs per socket): their count
+ * comes from the namespace's sockstat, the kernel's own tally of them. */
 #define TCP_STATE_MAX 13
 int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX]);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 
-/* Reads one counter of /proc/thread-self/net/{netstat,snmp} in the current namespace,
- * e.g. ("TcpExt", "ListenOverflows"). 0 and *v set, or -errno. */
-int mib_read(const char *group, const char *name, uint64_t *v);
+/* Reads counters of one group of /proc/thread-self/net/{netstat,snmp} in the current
+ * namespace, e.g. ("TcpExt", {"ListenOverflows", "ListenDrops"}): one pass over the
+ * files. Returns how many of the n names were found (v[i] set for those). */
+int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n);
 
 #endif

@@ -109,7 +109,7 @@ static int check_desc(struct registry *reg, const struct metric_desc *d, unsigne
 		}
 	}
 	if (d->type == METRIC_HISTOGRAM) {
-		if (!d->bounds || !d->nbounds)
+		if (!d->bounds || !d->nbounds || d->nbounds > METRIC_MAX_BOUNDS)
 			return -EINVAL;
 		/* +Inf is implicit: an explicit infinite bound would print le="+Inf" twice. */
 		for (unsigned int i = 0; i < d->nbounds; i++) {

@@ -22,6 +22,7 @@
 
 #define METRIC_MAX_LABELS 6
 #define METRIC_OTHER "_other"
+#define METRIC_MAX_BOUNDS 64 /* histogram buckets, +Inf aside */
 
 enum metric_type {
 	METRIC_COUNTER,

@@ -387,7 +387,7 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 {
 	struct tcp_priv *p = l->priv;
 	struct tcp_prev *pv = prev_get(p, ns->inode, true);
-	uint64_t states[TCP_STATE_MAX], ovf, drp;
+	uint64_t states[TCP_STATE_MAX];
 	char nsl[16];
 
 	if (!pv)
@@ -402,9 +402,12 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 			metric_gauge_set(p->sockets, lab, (double)states[s]);
 		}
 	}
-	if (mib_read("TcpExt", "ListenOverflows", &ovf) == 0 &&
-	    mib_read("TcpExt", "ListenDrops", &drp) == 0) {
+	static const char *const names[] = { "ListenOverflows", "ListenDrops" };
+	uint64_t mib[2];
+
+	if (mib_read("TcpExt", names, mib, 2) == 2) {
 		const char *lab[] = { nsl };
+		uint64_t ovf = mib[0], drp = mib[1];
 
 		if (!pv->mib_seen) {
 			/* a namespace born after the agent started counts from zero; one that

@@ -8,6 +8,10 @@
  *   tcpload serve ADDR PORT SECONDS            accept and discard everything, for SECONDS
  *   tcpload send ADDR PORT BYTES               one connection, send BYTES, close
  *   tcpload churn ADDR PORT N                  N connect/exchange 1 byte/close against serve
+ *   tcpload rate ADDR PORT SECONDS             churn for SECONDS: prints conns= and per_sec=
+ *   tcpload echo ADDR PORT SECONDS             echo server for rr
+ *   tcpload rr ADDR PORT N                     N 64-byte request/responses on one connection:
+ *                                              prints p50_us= p99_us=
  * Addresses are numeric IPv4 or IPv6. Exit 0 when it did what it was asked.
  */
 #include <arpa/inet.h>
@@ -135,6 +139,41 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int read_full(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void *echo_conn(void *arg)
+{
+	int fd = (int)(long)arg, one = 1;
+	char buf[4096];
+	ssize_t r;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)r) != r)
+			break;
+	close(fd);
+	return NULL;
+}
+
 static void *drain(void *arg)
 {
 	int fd = (int)(long)arg;
@@ -215,6 +254,73 @@ int main(int argc, char **argv)
 			pthread_create(&t, NULL, drain, (void *)(long)c);
 			pthread_detach(t);
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "echo") && argc >= 5) {
+		int fd = listen_on(argv[2], argv[3], 128);
+		double end = now() + atof(argv[4]);
+
+		printf("listening\n");
+		fflush(stdout);
+		while (now() < end) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			pthread_t t;
+			int c;
+
+			if (poll(&pfd, 1, 100) <= 0)
+				continue;
+			c = accept(fd, NULL, NULL);
+			if (c < 0)
+				continue;
+			pthread_create(&t, NULL, echo_conn, (void *)(long)c);
+			pthread_detach(t);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "rr") && argc >= 5) {
+		int n = atoi(argv[4]), fd = -1, one = 1;
+		double *lat = calloc(n > 0 ? n : 1, sizeof(double));
+		char buf[64] = { 0 };
+
+		len = make_addr(argv[2], argv[3], &ss);
+		if (!lat || one_connect(&ss, len, 0, &fd) != R_OK_) {
+			fprintf(stderr, "tcpload: connect failed\n");
+			return 1;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		for (int i = 0; i < n; i++) {
+			double t0 = now();
+
+			if (write(fd, buf, sizeof(buf)) != sizeof(buf) || read_full(fd, buf, sizeof(buf))) {
+				fprintf(stderr, "tcpload: rr broke after %d\n", i);
+				return 1;
+			}
+			lat[i] = (now() - t0) * 1e6;
+		}
+		close(fd);
+		qsort(lat, n, sizeof(double), cmp_double);
+		printf("p50_us=%.2f p99_us=%.2f n=%d\n", lat[n / 2], lat[(int)(n * 0.99)], n);
+		return 0;
+	}
+	if (!strcmp(argv[1], "rate") && argc >= 5) {
+		double secs = atof(argv[4]), start = now(), end = start + secs;
+		long conns = 0;
+		char c;
+
+		len = make_addr(argv[2], argv[3], &ss);
+		while (now() < end) {
+			int fd = -1;
+
+			if (one_connect(&ss, len, 0, &fd) != R_OK_) {
+				counts[R_OTHER]++;
+				continue;
+			}
+			if (read(fd, &c, 1) == 1 && write(fd, "y", 1) == 1)
+				conns++;
+			close(fd);
+		}
+		printf("conns=%ld per_sec=%.1f failed=%d\n", conns, conns / (now() - start),
+		       counts[R_OTHER]);
 		return 0;
 	}
 	if (!strcmp(argv[1], "send") && argc >= 5) {
