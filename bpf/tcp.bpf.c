@@ -34,11 +34,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* What we remember about a socket from its first state to CLOSE. */
 struct sk_start {
 	__u64 start_ns;
-	/* byte counters when the connection became established: the handshake's SYN is
-	 * in bytes_acked on the active side, and is not data */
-	__u64 acked0, received0;
 	__u32 pid;
-	__u8 established;
+	__u8 active; /* connect()ed: its SYN, acked by the SYN-ACK, is in bytes_acked */
 	__u8 pad[3];
 	char comm[COMM_LEN];
 };
@@ -235,27 +232,39 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	__u64 key = (__u64)(unsigned long)sk;
 	struct tcp_netns_stats *s;
 	struct sk_start *st;
-	__u64 now, delta;
+	__u64 delta;
 	__u32 netns;
 
-	/* Most transitions (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, ...) carry nothing we count:
-	 * leave before touching the socket. */
-	if (new != TCP_SYN_SENT && new != TCP_SYN_RECV && new != TCP_ESTABLISHED &&
-	    new != TCP_CLOSE)
+	/* Most transitions (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, a passive open completing)
+	 * carry nothing we count: leave before touching the socket. */
+	switch (new) {
+	case TCP_SYN_SENT:
+		break;
+	case TCP_SYN_RECV:
+		if (old == TCP_SYN_SENT) /* simultaneous open: still the active side's */
+			return;
+		break;
+	case TCP_ESTABLISHED:
+		if (old != TCP_SYN_SENT)
+			return;
+		break;
+	case TCP_CLOSE:
+		if (old == TCP_LISTEN || old == TCP_CLOSE)
+			return;
+		break;
+	default:
 		return;
-	if (new == TCP_CLOSE && (old == TCP_LISTEN || old == TCP_CLOSE))
-		return;
+	}
 	if (sk_protocol(sk, btf) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
 		return;
-
 	netns = sk_netns(sk, btf);
-	now = bpf_ktime_get_ns();
 
-	if (new == TCP_SYN_SENT || (new == TCP_SYN_RECV && old != TCP_SYN_SENT)) {
-		struct sk_start init = { .start_ns = now };
+	if (new == TCP_SYN_SENT || new == TCP_SYN_RECV) {
+		struct sk_start init = { .start_ns = bpf_ktime_get_ns() };
 
 		if (new == TCP_SYN_SENT) {
 			/* connect() and TCP Fast Open sendmsg(): a task context */
+			init.active = 1;
 			init.pid = bpf_get_current_pid_tgid() >> 32;
 			bpf_get_current_comm(init.comm, sizeof(init.comm));
 		}
@@ -272,46 +281,39 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	}
 
 	st = bpf_map_lookup_elem(&sk_start, &key);
-	if (new == TCP_ESTABLISHED) {
-		const struct tcp_sock *tp = st ? tcp_sk_of(sk, btf) : NULL;
-
-		if (tp) {
-			st->established = 1;
-			st->acked0 = READ(btf, tp, bytes_acked);
-			st->received0 = READ(btf, tp, bytes_received);
-		}
-		if (old != TCP_SYN_SENT)
-			return;
+	if (new == TCP_ESTABLISHED) { /* from SYN_SENT: a connect() that worked */
 		s = stats_for(netns);
 		if (!s)
 			return;
 		s->connects[TCP_CONNECT_OK]++;
 		if (st) {
-			delta = now - st->start_ns;
+			delta = bpf_ktime_get_ns() - st->start_ns;
 			s->connect_sum_ns += delta;
 			s->connect_hist[hist_slot(delta / 1000)]++;
 		}
 		return;
 	}
 
-	if (new != TCP_CLOSE)
-		return;
+	/* CLOSE */
 	if (old == TCP_SYN_SENT) {
 		connect_failed(sk, netns, st, btf);
-	} else if (st && st->established) {
+	} else if (st && old != TCP_SYN_RECV) { /* it was established */
 		const struct tcp_sock *tp = tcp_sk_of(sk, btf);
 
 		s = stats_for(netns);
 		if (s && tp) {
-			__u64 acked = READ(btf, tp, bytes_acked) - st->acked0;
-			__u64 received = READ(btf, tp, bytes_received) - st->received0;
+			__u64 acked = READ(btf, tp, bytes_acked);
+			__u64 received = READ(btf, tp, bytes_received);
 
-			delta = now - st->start_ns;
+			delta = bpf_ktime_get_ns() - st->start_ns;
 			s->closes++;
 			s->lifetime_sum_ns += delta;
 			s->lifetime_hist[hist_slot(delta / 1000000)]++;
-			/* a FIN takes one sequence number: it is in the byte counters once
-			 * acked (ours) or received (the peer's, which sets SOCK_DONE) */
+			/* SYN and FIN take a sequence number each, and are not data: our SYN
+			 * is in bytes_acked on the active side, a FIN once acked (ours) or
+			 * received (the peer's, which sets SOCK_DONE) */
+			if (acked && st->active)
+				acked--;
 			if (acked && fin_acked(tp, old, btf))
 				acked--;
 			if (received && (READ(btf, sk, __sk_common.skc_flags) &
