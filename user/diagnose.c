@@ -50,6 +50,9 @@ int cmd_diagnose(const struct config *cfg)
 	int issues = 0, ret = 1;
 
 	strbuf_init(&out);
+	/* a report: the collectors' attach lines are noise unless asked for */
+	if (log_get_level() == LOG_INFO)
+		log_setup(LOG_WARN, cfg->log_format);
 	if (agent_init(&a, cfg))
 		goto done;
 	if (agent_need_bpf())
