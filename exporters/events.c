@@ -49,6 +49,8 @@ void events_json(struct strbuf *out, const struct event_record *ev, int64_t wall
 		kv(out, "dst", ev->dst);
 	if (ev->state[0])
 		kv(out, "state", ev->state);
+	if (ev->device[0])
+		kv(out, "device", ev->device);
 	if (ev->detail[0])
 		kv(out, "detail", ev->detail);
 	strbuf_puts(out, "}\n");
@@ -70,8 +72,9 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 		snprintf(pid, sizeof(pid), "%u", ev->pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
-	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s\n", when,
-		      ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
+	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s\n",
+		      when, ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
 		      ev->src[0] ? ev->src : "-", ev->dst[0] ? ev->dst : "-",
-		      ev->state[0] ? ev->state : "-", ev->detail);
+		      ev->state[0] ? ev->state : "-", ev->device[0] ? "dev=" : "", ev->device,
+		      ev->device[0] && ev->detail[0] ? " " : "", ev->detail);
 }

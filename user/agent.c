@@ -92,7 +92,7 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 		      void *sink_ctx)
 {
 	struct layer_opts opts = {
-		.cfg = a->cfg, .events = events, .sink = sink, .sink_ctx = sink_ctx
+		.cfg = a->cfg, .reg = a->reg, .events = events, .sink = sink, .sink_ctx = sink_ctx
 	};
 	int up = 0;
 
@@ -138,19 +138,44 @@ struct visit {
 	struct agent *a;
 	const struct netns_entry *ns;
 	const struct collect_ctx *cx;
+	bool ifaces, maintain;
 };
 
 static int visit_layers(void *ctx)
 {
 	struct visit *v = ctx;
 
+	if (v->ifaces) {
+		int err = ifaces_dump(&v->a->ifaces, v->ns->inode, v->cx->gen);
+
+		if (err)
+			pr_debug("netns %u: link dump: %s", v->ns->inode, strerror(-err));
+	}
 	for (int i = 0; i < COLL_COUNT; i++) {
 		struct layer *l = &v->a->layers[i];
 
-		if (l->up && l->visit_netns)
+		if (!l->up)
+			continue;
+		if (v->maintain && l->maintain_netns)
+			l->maintain_netns(l, v->ns, v->cx);
+		else if (!v->maintain && l->visit_netns)
 			l->visit_netns(l, v->a->reg, v->ns, v->cx);
 	}
 	return 0;
+}
+
+/* Enters every namespace of the last scan in turn and runs the layers' visits there. */
+static void visit_all(struct agent *a, const struct collect_ctx *cx, bool ifaces, bool maintain)
+{
+	for (size_t n = 0; n < a->netns.n; n++) {
+		struct visit v = { a, &a->netns.v[n], cx, ifaces, maintain };
+		int err = netns_run(&a->netns.v[n], visit_layers, &v);
+
+		/* a namespace may vanish between the scan and the visit: not an error */
+		if (err && err != -ENOENT && err != -ESTALE)
+			pr_debug("netns %u (%s): %s", a->netns.v[n].inode, a->netns.v[n].path,
+				 strerror(-err));
+	}
 }
 
 /* A namespace not found by two scans in a row is gone: on a Kubernetes node they come
@@ -191,6 +216,7 @@ static void track_netns(struct agent *a)
 		for (int l = 0; l < COLL_COUNT; l++)
 			if (a->layers[l].up && a->layers[l].forget_netns)
 				a->layers[l].forget_netns(&a->layers[l], a->known[i].inode);
+		ifaces_forget(&a->ifaces, a->known[i].inode);
 		snprintf(ns, sizeof(ns), "%u", a->known[i].inode);
 		pr_debug("netns %u is gone: dropped %zu series", a->known[i].inode,
 			 registry_drop_label_value(a->reg, "netns", ns));
@@ -200,8 +226,9 @@ static void track_netns(struct agent *a)
 
 void agent_collect(struct agent *a)
 {
-	struct collect_ctx cx = { .netns = &a->netns, .gen = ++a->gen, .first = a->gen == 1 };
-	bool visits = false, scanned;
+	struct collect_ctx cx = { .netns = &a->netns, .ifaces = &a->ifaces, .gen = ++a->gen,
+				  .first = a->gen == 1 };
+	bool visits = false, ifaces = false, scanned;
 	double on = a->stats_seconds;
 
 	if (a->stats_fd >= 0)
@@ -214,22 +241,47 @@ void agent_collect(struct agent *a)
 
 		if (!l->up)
 			continue;
-		if (l->collect)
-			l->collect(l, a->reg, &cx);
+		if (l->begin)
+			l->begin(l, a->reg, &cx);
 		visits |= l->visit_netns != NULL;
+		ifaces |= l->wants_ifaces;
 	}
-	for (size_t n = 0; visits && n < a->netns.n; n++) {
-		struct visit v = { a, &a->netns.v[n], &cx };
-		int err = netns_run(&a->netns.v[n], visit_layers, &v);
+	if (visits || ifaces)
+		visit_all(a, &cx, ifaces, false);
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &a->layers[i];
 
-		/* a namespace may vanish between the scan and the visit: not an error */
-		if (err && err != -ENOENT && err != -ESTALE)
-			pr_debug("netns %u (%s): %s", a->netns.v[n].inode, a->netns.v[n].path,
-				 strerror(-err));
+		if (l->up && l->collect)
+			l->collect(l, a->reg, &cx);
 	}
 	if (scanned)
 		track_netns(a);
 	selfstats_collect(a->self, a->layers, COLL_COUNT, on, a->stats_fd >= 0);
+}
+
+void agent_maintain(struct agent *a)
+{
+	struct collect_ctx cx = { .netns = &a->netns, .ifaces = &a->ifaces, .gen = a->gen };
+	bool any = false, per_ns = false, ifaces = false;
+
+	for (int i = 0; i < COLL_COUNT; i++) {
+		struct layer *l = &a->layers[i];
+
+		if (!l->up || (!l->maintain && !l->maintain_netns))
+			continue;
+		any = true;
+		per_ns |= l->maintain_netns != NULL;
+		ifaces |= l->wants_ifaces;
+	}
+	if (!any)
+		return;
+	if (netns_scan(&a->netns))
+		a->netns.n = 0;
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (a->layers[i].up && a->layers[i].maintain)
+			a->layers[i].maintain(&a->layers[i], &cx);
+	if (per_ns)
+		visit_all(a, &cx, ifaces, true);
 }
 
 static void stats_set(struct agent *a, bool on)
@@ -260,6 +312,11 @@ static void on_tick(struct agent *a)
 	if (read(a->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
 	a->ticks += n;
+	if (a->ticks % MAINTAIN_PERIOD_S == 0) {
+		registry_lock(a->reg);
+		agent_maintain(a);
+		registry_unlock(a->reg);
+	}
 	switch (a->cfg->bpf_stats) {
 	case BPF_STATS_ON:
 		stats_set(a, true);
@@ -311,7 +368,10 @@ int agent_loop(struct agent *a, double duration)
 			} else if (tag == TAG_TIMER) {
 				on_tick(a);
 			} else if (tag < COLL_COUNT && a->layers[tag].rb) {
+				/* event callbacks may touch what collections read */
+				registry_lock(a->reg);
 				ring_buffer__consume(a->layers[tag].rb);
+				registry_unlock(a->reg);
 			}
 		}
 		if (a->out.len) {
@@ -333,6 +393,7 @@ void agent_fini(struct agent *a)
 	selfstats_free(a->self);
 	registry_free(a->reg);
 	netns_list_free(&a->netns);
+	ifaces_free(&a->ifaces);
 	free(a->known);
 	strbuf_free(&a->out);
 	if (a->epfd >= 0)

@@ -34,6 +34,7 @@ struct agent {
 	uint64_t ticks;
 	/* namespaces seen, for telling when one is gone */
 	struct netns_list netns;
+	struct iface_cache ifaces; /* devices per namespace, for the layers that want them */
 	struct known_netns *known;
 	size_t nknown, capknown;
 	uint64_t gen;
@@ -52,6 +53,8 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 int agent_loop(struct agent *a, double duration);
 /* Collects every layer into the registry; the caller holds the registry lock. */
 void agent_collect(struct agent *a);
+/* Runs the layers' maintain hooks (following new devices, processes); registry locked. */
+void agent_maintain(struct agent *a);
 void agent_fini(struct agent *a);
 
 /* Logs why and returns -1 when this process cannot load BPF programs. */

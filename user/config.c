@@ -19,18 +19,56 @@ bool collector_implemented(enum collector c)
 	return layer_ctor(c) != NULL;
 }
 
-int collector_from_name(const char *name, bool accept_osi)
+int collector_from_name(const char *name)
 {
 	for (int i = 0; i < COLL_COUNT; i++)
 		if (!strcmp(name, collector_names[i]))
 			return i;
-	if (accept_osi && (!strcmp(name, "l4") || !strcmp(name, "l5")))
-		return COLL_TCP;
 	return -1;
+}
+
+unsigned int collector_mask_from_name(const char *name)
+{
+	/* which collectors see each OSI layer; drop reasons, every layer's, are -l drop */
+	static const struct {
+		const char *osi;
+		unsigned int mask;
+	} osi[] = {
+		{ "l1", 1u << COLL_LINK },
+		{ "l2", 1u << COLL_LINK | 1u << COLL_NEIGH },
+		{ "l3", 1u << COLL_ROUTE },
+		{ "l4", 1u << COLL_TCP | 1u << COLL_UDP },
+		{ "l5", 1u << COLL_TCP },
+		{ "l6", 1u << COLL_TLS },
+		{ "l7", 1u << COLL_DNS },
+	};
+	int c = collector_from_name(name);
+
+	if (c >= 0)
+		return 1u << c;
+	for (size_t i = 0; i < sizeof(osi) / sizeof(osi[0]); i++)
+		if (!strcmp(name, osi[i].osi))
+			return osi[i].mask;
+	return 0;
+}
+
+static void built_list(char *out, size_t len, bool built)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int c = 0; c < COLL_COUNT && o < len; c++)
+		if (collector_implemented(c) == built)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "",
+					      collector_names[c]);
 }
 
 void config_usage(FILE *f)
 {
+	char built[96], planned[96];
+
+	built_list(built, sizeof(built), true);
+	built_list(planned, sizeof(planned), false);
 	fprintf(f,
 		"Usage:\n"
 		"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
@@ -44,8 +82,8 @@ void config_usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  run       load the collectors and serve /metrics, /-/ready, /-/healthy (default)\n"
-		"  trace     stream notable events (resets, refused and timed-out connects,\n"
-		"            retransmits) as columns or JSON lines\n"
+		"  trace     stream notable events (resets, refused connects, drops, neighbour\n"
+		"            failures, failed handshakes, DNS errors...) as columns or JSON lines\n"
 		"  diagnose  watch for a while, then print a per-layer health report\n"
 		"  probe     print which hooks and layers work on this kernel, and why not\n"
 		"\n"
@@ -53,8 +91,7 @@ void config_usage(FILE *f)
 		"  --web.listen-address=[HOST]:PORT  where to serve HTTP (default :10700)\n"
 		"  --collector.NAME, --no-collector.NAME\n"
 		"                        enable or disable a collector: link neigh route drop tcp udp\n"
-		"                        tls dns. Built in this version: tcp (the others are planned and\n"
-		"                        report osiscope_layer_up 0 when asked for)\n"
+		"                        tls dns. Built in this version: %s%s%s%s\n"
 		"  --log.level=LEVEL     debug, info (default), warn or error\n"
 		"  --log.format=FORMAT   logfmt (default) or json, on stderr\n"
 		"  -v, --verbose         also show libbpf's own debug output\n"
@@ -67,13 +104,16 @@ void config_usage(FILE *f)
 		"                        the host two clock reads per run)\n"
 		"  --bpf.attach=MODE     cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
 		"                        tracepoint; a flavour the kernel lacks falls back to the next\n"
-		"  -l, --layer=LAYER     trace: only this collector (tcp) or OSI layer (l4, l5); repeatable\n"
+		"  -l, --layer=LAYER     trace: only this collector (tcp, dns...) or OSI layer (l1...l7);\n"
+		"                        repeatable\n"
 		"  -o, --output=FORMAT   trace: columns (default) or json; diagnose, probe: text or json\n"
 		"  -p, --pid=PID         trace: only events of this process\n"
 		"  --netns=INODE         trace: only this network namespace (readlink /proc/PID/ns/net)\n"
 		"  --duration=S          trace, diagnose: stop after S seconds (diagnose default 10)\n"
 		"  -h, --help            this text\n"
-		"  --version             version and build\n");
+		"  --version             version and build\n",
+		built, planned[0] ? "\n                        (planned, reported as osiscope_layer_up 0 when asked for: " : "",
+		planned, planned[0] ? ")" : "");
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -207,7 +247,7 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		if (!strncmp(a, "--collector.", 12) || !strncmp(a, "--no-collector.", 15)) {
 			bool on = a[2] != 'n';
 			const char *name = a + (on ? 12 : 15);
-			int c = collector_from_name(name, false);
+			int c = collector_from_name(name);
 
 			if (!run && !diag)
 				return fail(err, errlen, "%s: only for run and diagnose", a);
@@ -313,16 +353,17 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			continue;
 		}
 		if ((r = take_opt(argc, argv, &i, "--layer", "-l", &v))) {
-			int c;
+			unsigned int m;
 
 			if (r < 0)
 				return fail(err, errlen, "-l needs a layer");
 			if (!trace)
 				return fail(err, errlen, "-l: only for trace");
-			c = collector_from_name(v, true);
-			if (c < 0)
-				return fail(err, errlen, "-l %s: unknown layer", v);
-			cfg->trace_layers |= 1u << c;
+			m = collector_mask_from_name(v);
+			if (!m)
+				return fail(err, errlen,
+					    "-l %s: unknown layer (a collector name or l1 to l7)", v);
+			cfg->trace_layers |= m;
 			continue;
 		}
 		if ((r = take_opt(argc, argv, &i, "--pid", "-p", &v))) {

@@ -52,8 +52,11 @@ struct config {
 extern const char *const collector_names[COLL_COUNT];
 /* Whether this build has the collector (the others are planned, see README). */
 bool collector_implemented(enum collector c);
-/* "tcp" -> COLL_TCP; also OSI layers "l4" -> COLL_TCP for trace -l. -1 if unknown. */
-int collector_from_name(const char *name, bool accept_osi);
+/* "tcp" -> COLL_TCP, -1 if unknown. */
+int collector_from_name(const char *name);
+/* For trace -l: a collector name, or an OSI layer ("l2" -> link, neigh and drop), as a
+ * mask of collectors; 0 if unknown. */
+unsigned int collector_mask_from_name(const char *name);
 
 /* Parses argv into cfg. 0 on success; -1 with a one-line reason in err (the caller
  * prints it with the usage and exits 2). */

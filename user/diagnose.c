@@ -8,32 +8,6 @@
 #include "log.h"
 #include "strbuf.h"
 
-struct finding {
-	const char *metric;
-	const char *label, *value; /* optional extra label filter */
-	const char *what;
-	const char *hint;
-};
-
-static const struct finding tcp_findings[] = {
-	{ "osiscope_tcp_connects_total", "result", "refused", "connects refused",
-	  "nothing listens on the port, or a firewall answers with a reset" },
-	{ "osiscope_tcp_connects_total", "result", "timeout", "connects timed out",
-	  "SYNs unanswered: a firewall dropping them, or the host is down" },
-	{ "osiscope_tcp_connects_total", "result", "unreachable", "connects unreachable",
-	  "an ICMP unreachable came back: routing or a reject rule on the path" },
-	{ "osiscope_tcp_retransmitted_segments_total", NULL, NULL, "segments retransmitted",
-	  "loss or congestion on the path" },
-	{ "osiscope_tcp_syn_retransmits_total", NULL, NULL, "SYN retransmits",
-	  "handshakes that needed another try" },
-	{ "osiscope_tcp_listen_overflows_total", NULL, NULL, "listen queue overflows",
-	  "an application accepts too slowly: check its accept loop and backlog" },
-	{ "osiscope_tcp_resets_sent_total", NULL, NULL, "resets sent",
-	  "connections to closed ports, or aborted by an application" },
-	{ "osiscope_tcp_resets_received_total", NULL, NULL, "resets received",
-	  "peers aborting connections" },
-};
-
 static int label_index(const struct metric *m, const char *name)
 {
 	for (unsigned int i = 0; i < m->nlabels; i++)
@@ -87,8 +61,8 @@ int cmd_diagnose(const struct config *cfg)
 		bool ffirst = true;
 		int before = issues;
 
-		for (size_t f = 0; l->up && i == COLL_TCP && f < sizeof(tcp_findings) / sizeof(tcp_findings[0]); f++) {
-			const struct finding *fd = &tcp_findings[f];
+		for (size_t f = 0; l->up && f < l->nfindings; f++) {
+			const struct finding *fd = &l->findings[f];
 			struct metric *m = registry_find(a.reg, fd->metric);
 			int ns_i, lab_i;
 
@@ -97,22 +71,45 @@ int cmd_diagnose(const struct config *cfg)
 			ns_i = label_index(m, "netns");
 			lab_i = fd->label ? label_index(m, fd->label) : -1;
 			for (struct series *s = m->first; s; s = s->order) {
-				if (s->value <= 0 || ns_i < 0)
+				struct strbuf where;
+
+				if (s->value <= 0 || m->desc.type != METRIC_COUNTER)
 					continue;
 				if (lab_i >= 0 && strcmp(s->values[lab_i], fd->value))
 					continue;
 				issues++;
+				/* where it happened: the namespace, then the other labels */
+				strbuf_init(&where);
+				if (ns_i >= 0)
+					strbuf_printf(&where, "netns %s", s->values[ns_i]);
+				for (unsigned int k = 0; k < m->nlabels; k++) {
+					if ((int)k == ns_i || (int)k == lab_i || !s->values[k][0])
+						continue;
+					strbuf_printf(&where, "%s%s=%s", where.len ? " " : "",
+						      m->desc.labels[k], s->values[k]);
+				}
 				if (json) {
-					strbuf_printf(&out, "%s{\"netns\":%s,\"what\":", ffirst ? "" : ",",
-						      s->values[ns_i]);
+					strbuf_puts(&out, ffirst ? "{" : ",{");
+					if (ns_i >= 0)
+						strbuf_printf(&out, "\"netns\":%s,", s->values[ns_i]);
+					strbuf_puts(&out, "\"labels\":{");
+					for (unsigned int k = 0; k < m->nlabels; k++) {
+						strbuf_printf(&out, "%s", k ? "," : "");
+						strbuf_json_str(&out, m->desc.labels[k]);
+						strbuf_putc(&out, ':');
+						strbuf_json_str(&out, s->values[k]);
+					}
+					strbuf_puts(&out, "},\"what\":");
 					strbuf_json_str(&out, fd->what);
 					strbuf_printf(&out, ",\"count\":%.0f,\"hint\":", s->value);
 					strbuf_json_str(&out, fd->hint);
 					strbuf_putc(&out, '}');
 				} else {
-					strbuf_printf(&out, "  netns %-10s %8.0f %-26s %s\n", s->values[ns_i],
-						      s->value, fd->what, fd->hint);
+					strbuf_printf(&out, "  %-28s %8.0f %-26s %s\n",
+						      where.buf ? where.buf : "", s->value, fd->what,
+						      fd->hint);
 				}
+				strbuf_free(&where);
 				ffirst = false;
 			}
 		}

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "ifaces.h"
 #include "netns.h"
 #include "probe.h"
 #include "registry.h"
@@ -25,7 +26,8 @@ struct event_record {
 	char src[64]; /* "192.0.2.1:80", "[2001:db8::1]:80" */
 	char dst[64];
 	char state[16];
-	char detail[96];
+	char device[16]; /* interface name, where the event has one */
+	char detail[160];
 };
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
@@ -33,15 +35,26 @@ typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
+	const struct iface_cache *ifaces; /* devices of every namespace, see ifaces.h */
 	uint64_t gen; /* collection number, from 1 */
 	bool first; /* the collection right after the collectors attached */
 };
 
 struct layer_opts {
 	const struct config *cfg;
+	struct registry *reg;
 	bool events; /* send events to userspace at all */
 	event_sink_fn sink;
 	void *sink_ctx;
+};
+
+/* One line of the diagnose report: a counter of the layer's that should stay at zero,
+ * and what to check first when it does not. */
+struct finding {
+	const char *metric;
+	const char *label, *value; /* optional: only series whose label has this value */
+	const char *what;
+	const char *hint;
 };
 
 /*
@@ -59,13 +72,31 @@ struct layer {
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	void *priv;
+	bool wants_ifaces; /* cx->ifaces must be fresh at collect (see ifaces.h) */
+	const struct finding *findings; /* for diagnose */
+	size_t nfindings;
 	int (*open)(struct layer *l, const struct layer_opts *opts);
-	/* Reads the kernel maps into reg. Called with the registry locked. */
-	void (*collect)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
+	/*
+	 * One collection (at every scrape, and before diagnose reports), all with the
+	 * registry locked, in this order: begin (optional: reset gauges), visit_netns
+	 * inside every namespace, collect (reads the kernel maps into reg). Devices in
+	 * cx->ifaces are fresh by collect.
+	 */
+	void (*begin)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
 	/* Optional: called inside each namespace of cx->netns in turn (the thread has
 	 * entered it), for what the kernel keeps per namespace without a hook. */
 	void (*visit_netns)(struct layer *l, struct registry *reg, const struct netns_entry *ns,
 			    const struct collect_ctx *cx);
+	void (*collect)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
+	/*
+	 * Optional, for following what appears while the agent runs (devices, processes):
+	 * maintain every MAINTAIN_PERIOD_S seconds from the event loop, then
+	 * maintain_netns inside each namespace (the thread has entered it). The registry is
+	 * locked, cx->netns freshly scanned and cx->ifaces fresh when wants_ifaces.
+	 */
+	void (*maintain)(struct layer *l, const struct collect_ctx *cx);
+	void (*maintain_netns)(struct layer *l, const struct netns_entry *ns,
+			       const struct collect_ctx *cx);
 	/* Optional: the namespace is gone; drop what is kept for it. The agent then drops
 	 * every series labelled with it. */
 	void (*forget_netns)(struct layer *l, uint32_t netns);
@@ -93,5 +124,59 @@ void layers_init(struct layer *layers);
 
 /* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
 int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
+
+/* Every MAINTAIN_PERIOD_S seconds the agent calls the layers' maintain hooks. */
+#define MAINTAIN_PERIOD_S 2
+
+/* --- helpers for the collectors' userspace halves (user/layers.c) --- */
+
+/* Attaches the chosen program of each of l->hooks; a hook that fails is logged and
+ * dropped (its chosen set to NULL) unless it is required, which fails the layer with
+ * l->why set. links has room for l->nhooks. Returns 0 or -errno. */
+int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks);
+
+/* Finds or adds n metrics: *out[i] for descs[i]. -EINVAL if one cannot be added. */
+int metrics_register(struct registry *reg, const struct metric_desc *descs, size_t n,
+		     struct metric **const *out);
+
+/* Sums ncpus per-CPU copies (each size bytes, as libbpf returns them: rounded up to 8)
+ * of a value made only of u64 counters into out. */
+void percpu_sum_u64(const void *percpu, int ncpus, size_t size, void *out);
+
+/* Hands a kernel counter to the registry as the delta from before. A counter that
+ * went backwards means its map entry was recreated: it counts afresh from zero. */
+void counter_delta(struct metric *m, const char *const *labels, uint64_t now, uint64_t before);
+/* The same for a log2 histogram of HIST_SLOTS u64 buckets; sums are multiplied by
+ * sum_scale into the metric's base unit (1e-9 for nanoseconds to seconds). */
+void hist_delta(struct metric *m, const char *const *labels, const uint64_t *now,
+		const uint64_t *before, uint64_t sum_now, uint64_t sum_before, double sum_scale);
+
+/*
+ * Per-namespace records of a collector (what it last handed to the registry): fixed
+ * size entries whose first member is the uint32_t netns inode. Pointers are valid until
+ * the next nstab_get(create) or nstab_del.
+ */
+struct nstab {
+	size_t esize;
+	size_t n, cap;
+	uint32_t *keys; /* scanned on lookup: dense, so a thousand namespaces stay cheap */
+	char *v;
+};
+void nstab_init(struct nstab *t, size_t esize);
+void *nstab_get(struct nstab *t, uint32_t netns, bool create);
+void *nstab_at(struct nstab *t, size_t i);
+void nstab_del(struct nstab *t, uint32_t netns);
+void nstab_free(struct nstab *t);
+
+/* "192.0.2.1" / "2001:db8::1" from an address in a 16-byte field (IPv4 in the first 4
+ * bytes); family is AF_INET or AF_INET6 (the kernel's 2 / 10). */
+const char *format_ip(char *out, size_t len, unsigned int family, const void *addr);
+/* "192.0.2.1:80" / "[2001:db8::1]:80" */
+const char *format_ip_port(char *out, size_t len, unsigned int family, const void *addr,
+			   unsigned int port);
+/* "aa:bb:cc:dd:ee:ff" */
+const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t maclen);
+/* "ECONNREFUSED" for the errno values events carry, NULL for others. */
+const char *errno_name(int err);
 
 #endif

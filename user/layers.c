@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "layer.h"
+#include "log.h"
 
 static const char *const osi_of[COLL_COUNT] = {
 	[COLL_LINK] = "l1/l2", [COLL_NEIGH] = "l2", [COLL_ROUTE] = "l3", [COLL_DROP] = "all",
@@ -60,4 +63,199 @@ int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
 	}
 	free(vals);
 	return 0;
+}
+
+int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks)
+{
+	for (size_t i = 0; i < l->nhooks; i++) {
+		struct hook *h = &l->hooks[i];
+		struct bpf_link *link;
+		int err;
+
+		if (!h->chosen) {
+			pr_warn("%s: %s:%s unavailable, what it counts stays at zero: %s", l->name,
+				h->category, h->name, h->why);
+			continue;
+		}
+		link = bpf_program__attach(h->chosen);
+		if (!link) {
+			err = -errno;
+			pr_warn("%s: attach %s/%s: %s", l->name, h->mode, h->name,
+				probe_strerror(err));
+			if (h->required) {
+				snprintf(l->why, sizeof(l->why), "attach %s/%s: %s", h->mode,
+					 h->name, probe_strerror(err));
+				return err;
+			}
+			h->chosen = NULL;
+			continue;
+		}
+		links[(*nlinks)++] = link;
+		pr_debug("%s: attached %s/%s", l->name, h->mode, h->name);
+	}
+	return 0;
+}
+
+int metrics_register(struct registry *reg, const struct metric_desc *descs, size_t n,
+		     struct metric **const *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		*out[i] = registry_find(reg, descs[i].name);
+		if (!*out[i])
+			*out[i] = registry_add(reg, &descs[i]);
+		if (!*out[i]) {
+			pr_err("cannot register metric %s", descs[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void percpu_sum_u64(const void *percpu, int ncpus, size_t size, void *out)
+{
+	size_t stride = (size + 7) & ~(size_t)7, n = size / sizeof(uint64_t);
+	uint64_t *dst = out;
+
+	memset(out, 0, size);
+	for (int c = 0; c < ncpus; c++) {
+		const uint64_t *src = (const uint64_t *)((const char *)percpu + (size_t)c * stride);
+
+		for (size_t i = 0; i < n; i++)
+			dst[i] += src[i];
+	}
+}
+
+void counter_delta(struct metric *m, const char *const *labels, uint64_t now, uint64_t before)
+{
+	metric_counter_add(m, labels, (double)(now >= before ? now - before : now));
+}
+
+void hist_delta(struct metric *m, const char *const *labels, const uint64_t *now,
+		const uint64_t *before, uint64_t sum_now, uint64_t sum_before, double sum_scale)
+{
+	uint64_t d[HIST_SLOTS];
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		d[i] = now[i] >= before[i] ? now[i] - before[i] : now[i];
+	metric_hist_add(m, labels, d,
+			(double)(sum_now >= sum_before ? sum_now - sum_before : sum_now) * sum_scale);
+}
+
+void nstab_init(struct nstab *t, size_t esize)
+{
+	memset(t, 0, sizeof(*t));
+	t->esize = esize;
+}
+
+void *nstab_at(struct nstab *t, size_t i)
+{
+	return t->v + i * t->esize;
+}
+
+void *nstab_get(struct nstab *t, uint32_t netns, bool create)
+{
+	void *e;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->keys[i] == netns)
+			return nstab_at(t, i);
+	if (!create)
+		return NULL;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		uint32_t *k = realloc(t->keys, cap * sizeof(*k));
+		char *v;
+
+		if (!k)
+			return NULL;
+		t->keys = k;
+		v = realloc(t->v, cap * t->esize);
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	e = nstab_at(t, t->n);
+	memset(e, 0, t->esize);
+	memcpy(e, &netns, sizeof(netns));
+	t->keys[t->n++] = netns;
+	return e;
+}
+
+void nstab_del(struct nstab *t, uint32_t netns)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->keys[i] != netns)
+			continue;
+		t->n--;
+		if (i != t->n) {
+			t->keys[i] = t->keys[t->n];
+			memcpy(nstab_at(t, i), nstab_at(t, t->n), t->esize);
+		}
+		return;
+	}
+}
+
+void nstab_free(struct nstab *t)
+{
+	free(t->keys);
+	free(t->v);
+	nstab_init(t, t->esize);
+}
+
+const char *format_ip(char *out, size_t len, unsigned int family, const void *addr)
+{
+	if (!inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, out, (socklen_t)len))
+		snprintf(out, len, "?");
+	return out;
+}
+
+const char *format_ip_port(char *out, size_t len, unsigned int family, const void *addr,
+			   unsigned int port)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	format_ip(ip, sizeof(ip), family, addr);
+	if (family == 10)
+		snprintf(out, len, "[%s]:%u", ip, port);
+	else
+		snprintf(out, len, "%s:%u", ip, port);
+	return out;
+}
+
+const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t maclen)
+{
+	size_t o = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < maclen && o + 3 < len; i++)
+		o += (size_t)snprintf(out + o, len - o, i ? ":%02x" : "%02x", mac[i]);
+	return out;
+}
+
+const char *errno_name(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EINVAL:
+		return "EINVAL";
+	case ENOBUFS:
+		return "ENOBUFS";
+	default:
+		return NULL;
+	}
 }

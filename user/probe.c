@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -142,11 +143,30 @@ void probe_raw_tp(const char *tp, struct probe_result *r)
 	close(fd);
 }
 
+void probe_tracefs_mount(void)
+{
+	static bool tried;
+
+	if (tried)
+		return;
+	tried = true;
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	/* a minimal host or a container without it: mount it where the kernel expects it
+	 * (left mounted on exit, as systemd would have it; something else may use it) */
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
+		pr_info("mounted tracefs on /sys/kernel/tracing: classic tracepoints need it");
+	else
+		pr_debug("mount tracefs on /sys/kernel/tracing: %s", strerror(errno));
+}
+
 void probe_tracepoint(const char *category, const char *tp, struct probe_result *r)
 {
 	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	char path[256];
 
+	probe_tracefs_mount();
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
 		snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], category, tp);
 		if (access(path, R_OK) == 0) {

@@ -20,6 +20,8 @@ struct probe_result {
 const struct btf *probe_kernel_btf(void);
 void probe_tp_btf(const char *tp, struct probe_result *r);
 void probe_raw_tp(const char *tp, struct probe_result *r);
+/* Mounts tracefs on /sys/kernel/tracing if no tracefs is mounted (once, quietly). */
+void probe_tracefs_mount(void);
 void probe_tracepoint(const char *category, const char *tp, struct probe_result *r);
 void probe_fentry(const char *func, struct probe_result *r);
 void probe_kprobe(struct probe_result *r);

@@ -31,8 +31,7 @@ struct tcp_priv {
 	int nlinks;
 	int ncpus;
 	struct tcp_netns_stats *percpu; /* lookup buffer, ncpus entries */
-	struct tcp_prev *prev;
-	size_t nprev, capprev;
+	struct nstab prev; /* struct tcp_prev by namespace */
 	uint64_t gen; /* collection number */
 	event_sink_fn sink;
 	void *sink_ctx;
@@ -49,23 +48,7 @@ static const char *const connect_results[TCP_CONNECT_RESULTS] = {
 
 static struct tcp_prev *prev_get(struct tcp_priv *p, uint32_t netns, bool create)
 {
-	for (size_t i = 0; i < p->nprev; i++)
-		if (p->prev[i].netns == netns)
-			return &p->prev[i];
-	if (!create)
-		return NULL;
-	if (p->nprev == p->capprev) {
-		size_t cap = p->capprev ? p->capprev * 2 : 16;
-		struct tcp_prev *v = realloc(p->prev, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		p->prev = v;
-		p->capprev = cap;
-	}
-	memset(&p->prev[p->nprev], 0, sizeof(p->prev[0]));
-	p->prev[p->nprev].netns = netns;
-	return &p->prev[p->nprev++];
+	return nstab_get(&p->prev, netns, create);
 }
 
 static int register_metrics(struct tcp_priv *p, struct registry *reg)
@@ -116,49 +99,14 @@ static int register_metrics(struct tcp_priv *p, struct registry *reg)
 		  METRIC_COUNTER, NS },
 	};
 #undef NS
-	struct metric **out[] = { &p->retrans,	 &p->syn_retrans, &p->rst_sent,	 &p->rst_recv,
+	struct metric **const out[] = { &p->retrans,	 &p->syn_retrans, &p->rst_sent,	 &p->rst_recv,
 				  &p->connects,	 &p->connect_dur, &p->active,	 &p->passive,
 				  &p->overflows, &p->drops,	  &p->sockets,	 &p->lifetime,
 				  &p->sent,	 &p->received };
 
 	metric_log2_bounds(p->lat_bounds, HIST_SLOTS - 1, 1e-6);
 	metric_log2_bounds(p->life_bounds, HIST_SLOTS - 1, 1e-3);
-	for (size_t i = 0; i < sizeof(descs) / sizeof(descs[0]); i++) {
-		*out[i] = registry_find(reg, descs[i].name);
-		if (!*out[i])
-			*out[i] = registry_add(reg, &descs[i]);
-		if (!*out[i])
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static void format_addr(char *out, size_t len, uint16_t family, const uint8_t *addr,
-			uint16_t port)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip));
-	if (family == 10)
-		snprintf(out, len, "[%s]:%u", ip, port);
-	else
-		snprintf(out, len, "%s:%u", ip, port);
-}
-
-static const char *errno_name(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EHOSTUNREACH:
-		return "EHOSTUNREACH";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	default:
-		return NULL;
-	}
+	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -194,8 +142,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(r.comm, e->comm, sizeof(e->comm));
 	r.comm[16] = '\0';
 	if (e->family) {
-		format_addr(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
-		format_addr(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
+		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
 	}
 	if (e->state && e->state < TCP_STATE_MAX && tcp_state_names[e->state])
 		snprintf(r.state, sizeof(r.state), "%s", tcp_state_names[e->state]);
@@ -233,6 +181,7 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	if (!p)
 		return -ENOMEM;
 	l->priv = p;
+	nstab_init(&p->prev, sizeof(struct tcp_prev));
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
 	p->ncpus = libbpf_num_possible_cpus();
@@ -286,30 +235,9 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
 		return err;
 	}
-	for (size_t i = 0; i < l->nhooks; i++) {
-		struct hook *h = &p->hooks[i];
-		struct bpf_link *link;
-
-		if (!h->chosen) {
-			pr_warn("tcp: %s:%s unavailable, its metrics stay at zero: %s",
-				h->category, h->name, h->why);
-			continue;
-		}
-		link = bpf_program__attach(h->chosen);
-		if (!link) {
-			err = -errno;
-			pr_warn("tcp: attach %s/%s: %s", h->mode, h->name, probe_strerror(err));
-			if (h->required) {
-				snprintf(l->why, sizeof(l->why), "attach %s/%s: %s", h->mode,
-					 h->name, probe_strerror(err));
-				return err;
-			}
-			h->chosen = NULL;
-			continue;
-		}
-		p->links[p->nlinks++] = link;
-		pr_debug("tcp: attached %s/%s", h->mode, h->name);
-	}
+	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	if (err)
+		return err;
 	if (opts->events) {
 		l->rb = ring_buffer__new(bpf_map__fd(s->maps.tcp_events), on_event, l, NULL);
 		if (!l->rb) {
@@ -321,35 +249,16 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	return 0;
 }
 
-static void sum_cpus(const struct tcp_netns_stats *percpu, int ncpus, struct tcp_netns_stats *out)
-{
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t n = sizeof(*out) / sizeof(uint64_t);
-
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < ncpus; c++) {
-		src = (const uint64_t *)&percpu[c];
-		for (size_t i = 0; i < n; i++)
-			dst[i] += src[i];
-	}
-}
-
 static void add(struct metric *m, const char **labels, uint64_t now, uint64_t before)
 {
-	/* a counter that went backwards means the map entry was recreated: count afresh */
-	metric_counter_add(m, labels, (double)(now >= before ? now - before : now));
+	counter_delta(m, labels, now, before);
 }
 
 static void add_hist(struct metric *m, const char **labels, const __u64 *now,
 		     const __u64 *before, uint64_t sum_now, uint64_t sum_before)
 {
-	uint64_t d[HIST_SLOTS];
-
-	for (int i = 0; i < HIST_SLOTS; i++)
-		d[i] = now[i] >= before[i] ? now[i] - before[i] : now[i];
-	metric_hist_add(m, labels, d,
-			(double)(sum_now >= sum_before ? sum_now - sum_before : sum_now) / 1e9);
+	hist_delta(m, labels, (const uint64_t *)now, (const uint64_t *)before, sum_now,
+		   sum_before, 1e-9);
 }
 
 static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct tcp_netns_stats *n)
@@ -382,6 +291,15 @@ static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct 
 	pv->s = *n;
 }
 
+static void tcp_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct tcp_priv *p = l->priv;
+
+	if (!p->retrans && register_metrics(p, reg))
+		return;
+	metric_gauge_reset(p->sockets);
+}
+
 static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
 			   const struct collect_ctx *cx)
 {
@@ -390,7 +308,7 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 	uint64_t states[TCP_STATE_MAX];
 	char nsl[16];
 
-	if (!pv)
+	if (!pv || !p->retrans)
 		return;
 	snprintf(nsl, sizeof(nsl), "%u", ns->inode);
 	if (sockdiag_tcp_states(states) == 0) {
@@ -428,11 +346,8 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 static void tcp_forget_netns(struct layer *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
-	struct tcp_prev *pv = prev_get(p, netns, false);
-
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
-	if (pv)
-		*pv = p->prev[--p->nprev];
+	nstab_del(&p->prev, netns);
 }
 
 static void tcp_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
@@ -443,10 +358,8 @@ static void tcp_collect(struct layer *l, struct registry *reg, const struct coll
 	uint32_t key, next;
 	uint32_t *keyp = NULL;
 
-	if (!p->retrans && register_metrics(p, reg)) {
-		pr_err("tcp: cannot register metrics");
+	if (!p->retrans)
 		return;
-	}
 	p->gen = cx->gen;
 	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
 		struct tcp_prev *pv;
@@ -455,12 +368,11 @@ static void tcp_collect(struct layer *l, struct registry *reg, const struct coll
 		keyp = &key;
 		if (bpf_map_lookup_elem(fd, &key, p->percpu))
 			continue; /* deleted under us */
-		sum_cpus(p->percpu, p->ncpus, &sum);
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
 		pv = prev_get(p, key, true);
 		if (pv)
 			emit_counters(p, pv, &sum);
 	}
-	metric_gauge_reset(p->sockets);
 	/* every namespace gets its series from the start, at zero, so that rate() sees
 	 * the first increment */
 	for (size_t i = 0; i < cx->netns->n; i++) {
@@ -484,13 +396,35 @@ static void tcp_close(struct layer *l)
 	tcp_bpf__destroy(p->skel);
 	l->obj = NULL;
 	free(p->percpu);
-	free(p->prev);
+	nstab_free(&p->prev);
 	free(p);
 	l->priv = NULL;
 }
 
+static const struct finding tcp_findings[] = {
+	{ "osiscope_tcp_connects_total", "result", "refused", "connects refused",
+	  "nothing listens on the port, or a firewall answers with a reset" },
+	{ "osiscope_tcp_connects_total", "result", "timeout", "connects timed out",
+	  "SYNs unanswered: a firewall dropping them, or the host is down" },
+	{ "osiscope_tcp_connects_total", "result", "unreachable", "connects unreachable",
+	  "an ICMP unreachable came back: routing or a reject rule on the path" },
+	{ "osiscope_tcp_retransmitted_segments_total", NULL, NULL, "segments retransmitted",
+	  "loss or congestion on the path" },
+	{ "osiscope_tcp_syn_retransmits_total", NULL, NULL, "SYN retransmits",
+	  "handshakes that needed another try" },
+	{ "osiscope_tcp_listen_overflows_total", NULL, NULL, "listen queue overflows",
+	  "an application accepts too slowly: check its accept loop and backlog" },
+	{ "osiscope_tcp_resets_sent_total", NULL, NULL, "resets sent",
+	  "connections to closed ports, or aborted by an application" },
+	{ "osiscope_tcp_resets_received_total", NULL, NULL, "resets received",
+	  "peers aborting connections" },
+};
+
 void tcp_layer_init(struct layer *l)
 {
+	l->findings = tcp_findings;
+	l->nfindings = sizeof(tcp_findings) / sizeof(tcp_findings[0]);
+	l->begin = tcp_begin;
 	l->open = tcp_open;
 	l->collect = tcp_collect;
 	l->visit_netns = tcp_visit_netns;

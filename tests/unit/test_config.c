@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "../../user/config.h"
+#include "layer.h"
 #include "test.h"
 
 static int parse(struct config *cfg, char *err, const char *a1, const char *a2, const char *a3)
@@ -19,7 +20,13 @@ TEST(config_defaults)
 		return;
 	ASSERT_EQ(c.cmd, CMD_RUN, "default command");
 	ASSERT_STREQ(c.listen, ":10700", "default listen address");
-	ASSERT_EQ(c.collectors, 1u << COLL_TCP, "built collectors on by default");
+	unsigned int built = 0;
+
+	for (int i = 0; i < COLL_COUNT; i++)
+		if (layer_ctor(i))
+			built |= 1u << i;
+	ASSERT_TRUE(built & (1u << COLL_TCP), "tcp is built");
+	ASSERT_EQ(c.collectors, built, "every built collector on by default");
 	ASSERT_EQ(c.series_budget, 2000, "series budget");
 	ASSERT_EQ(c.bpf_stats, BPF_STATS_SAMPLED, "bpf stats sampled by default");
 	ASSERT_EQ(c.log_level, LOG_INFO, "log level");
@@ -60,7 +67,10 @@ TEST(config_trace_flags)
 	ASSERT_EQ(c.netns, 4026531840ULL, "netns");
 	ASSERT_TRUE(c.duration == 2.5, "duration 2.5 s");
 	ASSERT_OK(parse(&c, err, "trace", "-l", "l4"), "OSI layer name");
-	ASSERT_EQ(c.trace_layers, 1u << COLL_TCP, "l4 is tcp");
+	ASSERT_EQ(c.trace_layers, 1u << COLL_TCP | 1u << COLL_UDP, "l4 is tcp and udp");
+	ASSERT_OK(parse(&c, err, "trace", "-l", "l2"), "OSI layer 2");
+	ASSERT_EQ(c.trace_layers, 1u << COLL_LINK | 1u << COLL_NEIGH, "l2 is link and neigh");
+	ASSERT_ERR(parse(&c, err, "trace", "-l", "l8"), "no OSI layer 8");
 	ASSERT_OK(parse(&c, err, "trace", NULL, NULL), "trace defaults");
 	ASSERT_EQ(c.output, OUT_COLUMNS, "columns by default");
 	ASSERT_OK(parse(&c, err, "diagnose", NULL, NULL), "diagnose");
