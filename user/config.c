@@ -74,7 +74,8 @@ void config_usage(FILE *f)
 		"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
 		"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
 		"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
-		"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint]\n"
+		"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
+		"                 [--link.tc=on|off] [--link.xdp=DEV[,DEV]...] [--tls.data-path=off|on]\n"
 		"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
 		"  osiscope diagnose [--duration S] [-o text|json]\n"
 		"  osiscope probe    [-o text|json]\n"
@@ -104,6 +105,15 @@ void config_usage(FILE *f)
 		"                        the host two clock reads per run)\n"
 		"  --bpf.attach=MODE     cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
 		"                        tracepoint; a flavour the kernel lacks falls back to the next\n"
+		"  --dns.timeout=S       a DNS query unanswered for S seconds is a timeout (default 5)\n"
+		"  --link.tc=on|off      tc (clsact) programs on every device for the protocol mix and\n"
+		"                        broadcast/multicast counts (default on); they sit beside any\n"
+		"                        other tc filter, never replacing one\n"
+		"  --link.xdp=DEV,...    also count in XDP on these devices (opt-in; a device that\n"
+		"                        already has an XDP program is left alone)\n"
+		"  --tls.data-path=off|on\n"
+		"                        probe SSL_read/SSL_write for bytes per TLS connection (default\n"
+		"                        off: each call then costs microseconds; payload never read)\n"
 		"  -l, --layer=LAYER     trace: only this collector (tcp, dns...) or OSI layer (l1...l7);\n"
 		"                        repeatable\n"
 		"  -o, --output=FORMAT   trace: columns (default) or json; diagnose, probe: text or json\n"
@@ -112,8 +122,8 @@ void config_usage(FILE *f)
 		"  --duration=S          trace, diagnose: stop after S seconds (diagnose default 10)\n"
 		"  -h, --help            this text\n"
 		"  --version             version and build\n",
-		built, planned[0] ? "\n                        (planned, reported as osiscope_layer_up 0 when asked for: " : "",
-		planned, planned[0] ? ")" : "");
+		built, planned[0] ? ".\n                        Planned (osiscope_layer_up 0 when asked for): " : "",
+		planned, "");
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -201,6 +211,8 @@ static void config_defaults(struct config *cfg)
 	cfg->series_budget = 2000;
 	cfg->events_per_sec = 1000;
 	cfg->bpf_stats = BPF_STATS_SAMPLED;
+	cfg->dns_timeout = 5;
+	cfg->link_tc = true;
 	cfg->output = OUT_DEFAULT;
 }
 
@@ -334,6 +346,47 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 			else
 				return fail(err, errlen,
 					    "--bpf.attach=%s: want auto, tp_btf, raw_tp or tracepoint", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--dns.timeout", NULL, &v))) {
+			if (probe)
+				return fail(err, errlen, "--dns.timeout: not an option of probe");
+			if (r < 0 || parse_seconds(v, &cfg->dns_timeout) || cfg->dns_timeout < 0.01 ||
+			    cfg->dns_timeout > 3600)
+				return fail(err, errlen,
+					    "--dns.timeout: want seconds from 0.01 to 3600, e.g. 5 or 1.5");
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--link.tc", NULL, &v))) {
+			if (probe)
+				return fail(err, errlen, "--link.tc: not an option of probe");
+			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off")))
+				return fail(err, errlen, "--link.tc: want on or off");
+			cfg->link_tc = !strcmp(v, "on");
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--link.xdp", NULL, &v))) {
+			if (probe)
+				return fail(err, errlen, "--link.xdp: not an option of probe");
+			if (r < 0 || !*v || strlen(v) >= sizeof(cfg->link_xdp))
+				return fail(err, errlen, "--link.xdp: want device names, e.g. eth0,eth1");
+			for (const char *d = v; *d;) {
+				size_t n = strcspn(d, ",");
+
+				if (n == 0 || n >= 16)
+					return fail(err, errlen,
+						    "--link.xdp=%s: a device name is 1 to 15 characters", v);
+				d += n + (d[n] == ',');
+			}
+			snprintf(cfg->link_xdp, sizeof(cfg->link_xdp), "%s", v);
+			continue;
+		}
+		if ((r = take_opt(argc, argv, &i, "--tls.data-path", NULL, &v))) {
+			if (probe)
+				return fail(err, errlen, "--tls.data-path: not an option of probe");
+			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off")))
+				return fail(err, errlen, "--tls.data-path: want off or on");
+			cfg->tls_data_path = !strcmp(v, "on");
 			continue;
 		}
 		if ((r = take_opt(argc, argv, &i, "--output", "-o", &v))) {

@@ -41,6 +41,11 @@ struct config {
 	unsigned int events_per_sec; /* per CPU */
 	enum bpf_stats_mode bpf_stats;
 	enum attach_mode attach;
+	/* collector options (run, trace, diagnose) */
+	double dns_timeout; /* seconds: a query unanswered this long is a timeout */
+	bool link_tc; /* tc programs on every device: protocol mix, broadcast/multicast */
+	char link_xdp[256]; /* comma-separated device names for the opt-in XDP program */
+	bool tls_data_path; /* SSL_read/SSL_write probes: bytes per TLS connection */
 	/* trace, diagnose, probe */
 	enum output_format output;
 	unsigned int trace_layers; /* bit per enum collector; 0 = all */
