@@ -494,22 +494,34 @@ void metric_gauge_reset(struct metric *m)
 	}
 }
 
-size_t registry_drop_label_value(struct registry *reg, const char *label, const char *value)
+size_t registry_drop_labels(struct registry *reg, const char *const *labels,
+			    const char *const *values, size_t n)
 {
 	size_t dropped = 0;
 
 	for (struct metric *m = reg->first; m; m = m->next) {
 		struct series *s, *prev = NULL, *next;
-		int idx = -1;
+		int idx[METRIC_MAX_LABELS];
+		size_t found = 0;
 
-		for (unsigned int i = 0; i < m->nlabels; i++)
-			if (!strcmp(m->desc.labels[i], label))
-				idx = (int)i;
-		if (idx < 0)
+		if (n > METRIC_MAX_LABELS)
+			return 0;
+		for (size_t k = 0; k < n; k++) {
+			idx[k] = -1;
+			for (unsigned int i = 0; i < m->nlabels; i++)
+				if (!strcmp(m->desc.labels[i], labels[k]))
+					idx[k] = (int)i;
+			found += idx[k] >= 0;
+		}
+		if (found != n)
 			continue;
 		for (s = m->first; s; s = next) {
+			size_t k;
+
 			next = s->order;
-			if (s != m->other && !strcmp(s->values[idx], value)) {
+			for (k = 0; k < n && !strcmp(s->values[idx[k]], values[k]); k++)
+				;
+			if (s != m->other && k == n) {
 				series_unlink(m, s, prev);
 				free(s);
 				dropped++;
@@ -519,6 +531,11 @@ size_t registry_drop_label_value(struct registry *reg, const char *label, const 
 		}
 	}
 	return dropped;
+}
+
+size_t registry_drop_label_value(struct registry *reg, const char *label, const char *value)
+{
+	return registry_drop_labels(reg, &label, &value, 1);
 }
 
 void metric_log2_bounds(double *bounds, unsigned int n, double first)

@@ -95,6 +95,10 @@ void metric_gauge_reset(struct metric *m);
  * a namespace, device or process that is gone. Memory and budget slots come back; a
  * series folded into _other stays there. Returns how many series were dropped. */
 size_t registry_drop_label_value(struct registry *reg, const char *label, const char *value);
+/* The same for series whose n labels all have these values, in every metric that has
+ * all n labels: for a device that is gone, {"netns", "device"} = {"4026532", "eth0"}. */
+size_t registry_drop_labels(struct registry *reg, const char *const *labels,
+			    const char *const *values, size_t n);
 
 /* Fills bounds[i] = first * 2^i for i < n: the fixed log2 buckets. */
 void metric_log2_bounds(double *bounds, unsigned int n, double first);

@@ -524,3 +524,30 @@ TEST(registry_drop_label_value)
 	ASSERT_EQ(mc->last->value, 2, "recreated from zero");
 	registry_free(reg);
 }
+
+TEST(registry_drop_labels)
+{
+	static const struct metric_desc c = { "t_dev_total", "h", METRIC_COUNTER,
+					      { "netns", "device", "dir", NULL } };
+	static const struct metric_desc g = { "t_ns_gauge", "h", METRIC_GAUGE, { "netns", NULL } };
+	const char *const keys[] = { "netns", "device" };
+	struct registry *reg = registry_new(100);
+	struct metric *mc, *mg;
+
+	if (!ASSERT_OK_PTR(reg, "registry"))
+		return;
+	mc = registry_add(reg, &c);
+	mg = registry_add(reg, &g);
+	metric_counter_add(mc, (const char *[]){ "1", "eth0", "rx" }, 1);
+	metric_counter_add(mc, (const char *[]){ "1", "eth0", "tx" }, 1);
+	metric_counter_add(mc, (const char *[]){ "1", "eth1", "rx" }, 1);
+	metric_counter_add(mc, (const char *[]){ "2", "eth0", "rx" }, 7);
+	metric_gauge_set(mg, (const char *[]){ "1" }, 3);
+	ASSERT_EQ(registry_drop_labels(reg, keys, (const char *[]){ "1", "eth0" }, 2), 2,
+		  "both directions of eth0 in netns 1");
+	ASSERT_EQ(mc->nseries, 2, "eth1 and the other namespace's eth0 stay");
+	ASSERT_EQ(mg->nseries, 1, "a metric without the device label is untouched");
+	ASSERT_EQ(registry_drop_labels(reg, keys, (const char *[]){ "3", "eth0" }, 2), 0,
+		  "nothing matches");
+	registry_free(reg);
+}
