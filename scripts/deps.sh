@@ -25,6 +25,7 @@ declare -A need=(
 	[prometheus]=/usr/bin/promtool
 	[procps]=/usr/bin/pgrep
 	[psmisc]=/usr/bin/killall
+	[dnsmasq-base]=/usr/sbin/dnsmasq # dns tests; -base: the binary only, no service started
 )
 
 if [ "${1:-}" = bench ]; then

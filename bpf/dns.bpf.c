@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * DNS layer (L7). Counts, per network namespace and in the kernel: DNS queries sent over
+ * UDP by question type, the responses received by RCODE, the latency from a query to
+ * its response, queries left without a response (timeouts), and packets on port 53
+ * that do not parse.
+ *
+ * Two cgroup_skb programs (egress and ingress) on the root of the cgroup v2 hierarchy
+ * run for every packet a socket sends or receives, in every network namespace and
+ * container of the host (each cgroup's effective programs include its ancestors'
+ * multi-attached ones, and a socket whose cgroup is unknown is charged to the root),
+ * with one attachment each and nothing to follow when devices or namespaces come and
+ * go. tc on every device of every namespace would cost the same per packet, see
+ * forwarded packets twice or not know their socket, and lose the sender's pid.
+ * The common case (not UDP, or not port 53) leaves after reading the IP protocol and
+ * the ports from the linear header.
+ *
+ * Counted from the client's side: a query is a packet a socket sends to port 53, a
+ * response one it receives from port 53. A server's side of the same exchange (query
+ * in, response out) is not counted, so a query through a resolver on the same host
+ * counts once per hop (the stub's and the resolver's upstream query).
+ *
+ * A query waits in dns_pending, keyed by namespace, 5-tuple and id, until its response
+ * takes it out (latency) or a periodic BPF timer finds it older than the timeout. Both
+ * sides count only when their own delete succeeds, so a query is counted once.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "core_fixes.bpf.h"
+#include "dns.h"
+#include "osiscope.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define EEXIST 17
+#define CLOCK_MONOTONIC 1
+#define DNS_QR 0x80 /* in the third header byte */
+#define DNS_TC 0x02
+#define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_REFUSED 5
+/* the question: a name, then type and class */
+#define DNS_QBUF (DNS_NAME_MAX + 4)
+
+/* Set by the loader before load. */
+const volatile __u64 timeout_ns = 5000000000ULL;
+const volatile __u64 sweep_ns = 1000000000ULL;
+/* Whether this kernel lets cgroup_skb programs read the current task (pid, comm): not
+ * every kernel does, so the loader probes it (libbpf_probe_bpf_helper). */
+const volatile bool have_current_task = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096); /* network namespaces */
+	__type(key, __u32);
+	__type(value, struct dns_netns_stats);
+} dns_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 8192); /* (namespace, qtype) pairs */
+	__type(key, struct dns_qtype_key);
+	__type(value, __u64);
+} dns_qtypes SEC(".maps");
+
+/*
+ * Queries in flight. A preallocated plain hash, not an LRU: when it is full a new query
+ * is counted as untracked instead of silently evicting an older one, which during an
+ * outage is exactly the query about to time out. 16384 covers 3000 unanswered queries
+ * a second with a 5 s timeout.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dns_flow_key);
+	__type(value, struct dns_pending);
+} dns_pending SEC(".maps");
+
+/* The names of the queries in flight, for events only (the loader shrinks it when
+ * events are off). An LRU: a name whose query went away without us (its namespace was
+ * forgotten) ages out by itself; a name lost to eviction shows as unknown. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dns_flow_key);
+	__type(value, struct dns_qname);
+} dns_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} dns_events SEC(".maps");
+
+struct dns_sweeper {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_sweeper);
+} dns_sweeper SEC(".maps");
+
+static const struct dns_netns_stats zero_stats;
+
+/*
+ * Counters are per CPU but updated with atomic adds: unlike tracing programs, packet
+ * programs do interleave on one CPU (a softirq receive or the sweep timer inside a
+ * task's send, another task after preemption), and DNS packets are few enough that
+ * the atomics cost nothing measurable. For the same reason every buffer a parse uses
+ * is on the stack, never a per-CPU scratch map.
+ */
+#define INC(p) __sync_fetch_and_add(&(p), 1)
+#define ADD(p, v) __sync_fetch_and_add(&(p), (v))
+
+static __always_inline struct dns_netns_stats *stats_for(__u32 netns)
+{
+	struct dns_netns_stats *s = bpf_map_lookup_elem(&dns_stats, &netns);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&dns_stats, &netns, &zero_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&dns_stats, &netns);
+}
+
+static __always_inline void count_qtype(struct dns_netns_stats *s, __u32 netns, __u16 qtype)
+{
+	struct dns_qtype_key k = { .netns = netns, .qtype = qtype };
+	static const __u64 zero;
+	__u64 *v = bpf_map_lookup_elem(&dns_qtypes, &k);
+
+	if (!v) {
+		bpf_map_update_elem(&dns_qtypes, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&dns_qtypes, &k);
+	}
+	if (v)
+		INC(*v);
+	else
+		INC(s->queries_unlabelled);
+}
+
+/*
+ * Length of the question's name on the wire (root label included), or -1 when it is
+ * not a valid question name within the n bytes copied: a label running past them, a
+ * compression pointer or reserved label type (nothing precedes the first question
+ * that a pointer could legitimately name, so a loop is refused before it starts), or
+ * more than DNS_NAME_MAX bytes. At most 128 rounds: every label but the root takes two
+ * bytes or more of the 255.
+ */
+static __always_inline int qname_len(const __u8 *q, __u32 n)
+{
+	__u32 off = 0;
+
+	for (int i = 0; i < 128; i++) {
+		__u32 o = off;
+		__u8 len;
+
+		if (o >= n)
+			return -1;
+		/* keep the bound on the register that indexes (see hist_slot) */
+		barrier_var(o);
+		if (o >= DNS_NAME_MAX)
+			return -1;
+		len = q[o];
+		if (len == 0)
+			return (int)o + 1;
+		if (len & 0xc0)
+			return -1;
+		off = o + len + 1;
+	}
+	return -1;
+}
+
+static __always_inline __u32 sock_netns(struct __sk_buff *ctx)
+{
+	/* The context of a cgroup_skb program is the kernel's sk_buff, and skb->sk the
+	 * socket being filtered (__cgroup_bpf_run_filter_skb runs only with one, for
+	 * ingress too). The verifier forbids arithmetic on ctx for loads, so read through
+	 * CO-RE probe reads: only DNS packets get here. */
+	struct sk_buff *skb = (struct sk_buff *)ctx;
+
+	return BPF_CORE_READ(skb, sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline struct dns_event *event_new(__u8 type, const struct dns_flow_key *k)
+{
+	struct dns_event *e = event_reserve(&dns_events, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->netns = k->netns;
+	e->family = k->family;
+	e->cport = k->cport;
+	e->sport = k->sport;
+	e->id = k->id;
+	__builtin_memcpy(e->client, k->client, sizeof(e->client));
+	__builtin_memcpy(e->server, k->server, sizeof(e->server));
+	return e;
+}
+
+static __always_inline void event_from_pending(struct dns_event *e, const struct dns_pending *p)
+{
+	e->cgroup_id = p->cgroup_id;
+	e->pid = p->pid;
+	e->qtype = p->qtype;
+	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
+}
+
+/* The name a query in flight was sent with, into the event, and forgotten. */
+static __always_inline void event_name_of_query(struct dns_event *e, const struct dns_flow_key *k,
+						__u16 qname_len)
+{
+	struct dns_qname *n = bpf_map_lookup_elem(&dns_names, k);
+
+	if (!n)
+		return;
+	__builtin_memcpy(e->qname, n->b, sizeof(e->qname));
+	e->qname_len = qname_len;
+}
+
+static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_stats *s,
+				     const struct dns_flow_key *k, const __u8 *q, int nlen,
+				     __u16 qtype)
+{
+	struct dns_pending p = {};
+	long err;
+
+	count_qtype(s, k->netns, qtype);
+	p.ts_ns = bpf_ktime_get_ns();
+	p.cgroup_id = bpf_skb_cgroup_id(skb);
+	p.qtype = qtype;
+	p.qname_len = nlen;
+	if (have_current_task) {
+		p.pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(p.comm, sizeof(p.comm));
+	}
+	/* NOEXIST: a retry with the same id and ports keeps the first send's time */
+	err = bpf_map_update_elem(&dns_pending, k, &p, BPF_NOEXIST);
+	if (err == -EEXIST)
+		INC(s->untracked_in_flight);
+	else if (err)
+		INC(s->untracked_full);
+	else if (events_enabled)
+		bpf_map_update_elem(&dns_names, k, q, BPF_ANY);
+}
+
+static __always_inline void on_response(struct dns_netns_stats *s, const struct dns_flow_key *k,
+					const __u8 *q, int nlen, __u16 qtype, __u8 flags,
+					__u8 rcode)
+{
+	struct dns_pending *p, got = {};
+	struct dns_event *e;
+	__u64 now, lat = 0;
+	bool matched = false;
+	__u8 type;
+
+	rcode &= DNS_RCODES - 1;
+	INC(s->responses[rcode]);
+	if (flags & DNS_TC)
+		INC(s->truncated);
+	p = bpf_map_lookup_elem(&dns_pending, k);
+	if (p) {
+		/* copy before the delete: a freed element is reused at once */
+		got = *p;
+		matched = bpf_map_delete_elem(&dns_pending, k) == 0;
+	}
+	if (!matched) {
+		/* no query in flight, or the timer took it an instant ago and counted it */
+		INC(s->unmatched);
+	} else {
+		now = bpf_ktime_get_ns();
+		lat = now > got.ts_ns ? now - got.ts_ns : 0;
+		if (lat > timeout_ns) {
+			/* the sweep had not come by yet: still a timeout, as promised */
+			INC(s->timeouts);
+			e = event_new(DNS_EV_TIMEOUT, k);
+			if (e) {
+				event_from_pending(e, &got);
+				event_name_of_query(e, k, got.qname_len);
+				e->latency_ns = lat;
+				e->rcode = rcode;
+				e->late = 1;
+				bpf_ringbuf_submit(e, 0);
+			}
+			lat = 0;
+		} else {
+			ADD(s->latency_sum_ns, lat);
+			INC(s->latency_hist[hist_slot(lat / 1000)]);
+		}
+	}
+
+	switch (rcode) {
+	case DNS_RCODE_NXDOMAIN:
+		type = DNS_EV_NXDOMAIN;
+		break;
+	case DNS_RCODE_SERVFAIL:
+		type = DNS_EV_SERVFAIL;
+		break;
+	case DNS_RCODE_REFUSED:
+		type = DNS_EV_REFUSED;
+		break;
+	default:
+		type = 0;
+	}
+	if (type && (e = event_new(type, k))) {
+		if (matched)
+			event_from_pending(e, &got);
+		/* the response's own question names what failed, whatever was matched */
+		e->qtype = qtype;
+		e->qname_len = nlen;
+		__builtin_memcpy(e->qname, q, sizeof(e->qname));
+		e->rcode = rcode;
+		e->latency_ns = lat;
+		bpf_ringbuf_submit(e, 0);
+	}
+	if (events_enabled && matched)
+		bpf_map_delete_elem(&dns_names, k);
+}
+
+/* Everything after the ports said DNS: rare, so loads go through bpf_skb_load_bytes,
+ * which also reads paged data (a NIC's receive often leaves the payload in pages). */
+static __always_inline void dns_packet(struct __sk_buff *skb, struct dns_flow_key *k, __u32 off,
+				       __u32 dlen, const bool egress, bool both53)
+{
+	struct dns_netns_stats *s;
+	__u8 q[DNS_QBUF + 5] = {}; /* rounded up to 8 */
+	__u8 hdr[DNS_HDR_LEN];
+	__u16 qdcount, qtype;
+	__u32 n, t;
+	int nlen;
+	bool qr;
+
+	k->netns = sock_netns(skb);
+	s = stats_for(k->netns);
+	if (!s)
+		return;
+	if (dlen < DNS_HDR_LEN || bpf_skb_load_bytes(skb, off, hdr, DNS_HDR_LEN))
+		goto malformed;
+	qr = hdr[2] & DNS_QR;
+	/* the server's side of an exchange between two port-53 peers: not ours */
+	if (both53 && qr == egress)
+		return;
+	/* a response sent to a server port, or a query coming from one */
+	if (qr == egress)
+		goto malformed;
+	k->id = (__u16)hdr[0] << 8 | hdr[1];
+	qdcount = (__u16)hdr[4] << 8 | hdr[5];
+	/* A query asks one question, and a response repeats it: resolvers (glibc's
+	 * res_queriesmatch, for one) drop a response whose question count differs. */
+	if (!qdcount)
+		goto malformed;
+
+	n = dlen - DNS_HDR_LEN;
+	if (n > DNS_QBUF)
+		n = DNS_QBUF;
+	/* the smallest question: the root name, type and class */
+	if (n < 5)
+		goto malformed;
+	barrier_var(n);
+	if (n > DNS_QBUF || bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, q, n))
+		goto malformed;
+	nlen = qname_len(q, n);
+	if (nlen <= 0 || (__u32)nlen + 4 > n)
+		goto malformed;
+	/* nlen is 1..255: mask on the register that indexes, so the verifier knows */
+	t = nlen;
+	asm volatile("%0 &= 0xff" : "+r"(t));
+	qtype = (__u16)q[t] << 8 | q[t + 1];
+
+	if (egress)
+		on_query(skb, s, k, q, nlen, qtype);
+	else
+		on_response(s, k, q, nlen, qtype, hdr[2], hdr[3] & 0x0f);
+	return;
+malformed:
+	INC(s->malformed[egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE]);
+}
+
+static __always_inline void handle(struct __sk_buff *skb, const bool egress)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct dns_flow_key k = {};
+	__u8 *ip = data, *udp;
+	__u16 sport, dport, ulen;
+	__u32 l3, off, len;
+	bool v6;
+
+	/* data is at the network header: cgroup_skb sees IP packets only */
+	if (ip + 1 > (__u8 *)end)
+		return;
+	v6 = (ip[0] >> 4) == 6;
+	if ((ip[0] >> 4) == 4) {
+		if (ip + 20 > (__u8 *)end || ip[9] != IPPROTO_UDP)
+			return;
+		l3 = (ip[0] & 0x0f) * 4;
+		if (l3 < 20)
+			return;
+	} else if (v6) {
+		/* extension headers before UDP are not followed: DNS does not use them */
+		if (ip + 40 > (__u8 *)end || ip[6] != IPPROTO_UDP)
+			return;
+		l3 = 40;
+	} else {
+		return;
+	}
+	udp = ip + l3;
+	if (udp + 8 > (__u8 *)end)
+		return;
+	sport = (__u16)udp[0] << 8 | udp[1];
+	dport = (__u16)udp[2] << 8 | udp[3];
+	if ((egress ? dport : sport) != DNS_PORT)
+		return;
+
+	/* a DNS packet: the client is us, the server the peer */
+	if (v6) {
+		if (ip + 40 > (__u8 *)end)
+			return;
+		k.family = AF_INET6;
+		__builtin_memcpy(egress ? k.client : k.server, ip + 8, 16);
+		__builtin_memcpy(egress ? k.server : k.client, ip + 24, 16);
+	} else {
+		k.family = AF_INET;
+		__builtin_memcpy(egress ? k.client : k.server, ip + 12, 4);
+		__builtin_memcpy(egress ? k.server : k.client, ip + 16, 4);
+	}
+	k.cport = egress ? sport : dport;
+	k.sport = egress ? dport : sport;
+	/* the DNS payload: the UDP length, never past what the packet holds */
+	ulen = (__u16)udp[4] << 8 | udp[5];
+	off = l3 + 8;
+	len = skb->len;
+	if (len < off)
+		return;
+	if (ulen < 8 || ulen > len - l3)
+		ulen = len - off + 8;
+	dns_packet(skb, &k, off, ulen - 8, egress, sport == DNS_PORT && dport == DNS_PORT);
+}
+
+SEC("cgroup_skb/egress")
+int dns_egress(struct __sk_buff *skb)
+{
+	handle(skb, true);
+	return 1; /* observe only: let every packet through */
+}
+
+SEC("cgroup_skb/ingress")
+int dns_ingress(struct __sk_buff *skb)
+{
+	handle(skb, false);
+	return 1;
+}
+
+struct sweep_ctx {
+	__u64 now;
+};
+
+static long sweep_one(struct bpf_map *map, struct dns_flow_key *k, struct dns_pending *p,
+		      struct sweep_ctx *cx)
+{
+	struct dns_netns_stats *s;
+	struct dns_pending got;
+	struct dns_event *e;
+
+	/* a query inserted on another CPU after `now` was read is younger than now */
+	if (cx->now <= p->ts_ns || cx->now - p->ts_ns <= timeout_ns)
+		return 0;
+	got = *p;
+	/* a response deleting it at the same moment counts it instead */
+	if (bpf_map_delete_elem(&dns_pending, k))
+		return 0;
+	s = stats_for(k->netns);
+	if (s)
+		INC(s->timeouts);
+	e = event_new(DNS_EV_TIMEOUT, k);
+	if (e) {
+		event_from_pending(e, &got);
+		event_name_of_query(e, k, got.qname_len);
+		e->latency_ns = cx->now - got.ts_ns;
+		bpf_ringbuf_submit(e, 0);
+	}
+	if (events_enabled)
+		bpf_map_delete_elem(&dns_names, k);
+	return 0;
+}
+
+static int sweep(void *map, __u32 *key, struct dns_sweeper *sw)
+{
+	struct sweep_ctx cx = { .now = bpf_ktime_get_ns() };
+
+	bpf_for_each_map_elem(&dns_pending, sweep_one, &cx, 0);
+	bpf_timer_start(&sw->timer, sweep_ns, 0);
+	return 0;
+}
+
+/* Run once by the loader (BPF_PROG_TEST_RUN): starts the periodic sweep, which lives as
+ * long as the dns_sweeper map, that is as long as the agent. */
+SEC("syscall")
+int dns_sweep_start(void *ctx)
+{
+	__u32 zero = 0;
+	struct dns_sweeper *sw = bpf_map_lookup_elem(&dns_sweeper, &zero);
+	long err;
+
+	if (!sw)
+		return -1;
+	err = bpf_timer_init(&sw->timer, &dns_sweeper, CLOCK_MONOTONIC);
+	if (err)
+		return err;
+	err = bpf_timer_set_callback(&sw->timer, sweep);
+	if (err)
+		return err;
+	return bpf_timer_start(&sw->timer, sweep_ns, 0);
+}

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * dnsq: exact DNS traffic for the dns scenarios. Every query is sent once (no retry),
+ * and every run says what it sent and got, so a test can compare the agent's counts
+ * with what really happened.
+ *
+ *   dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]
+ *       COUNT queries from one UDP socket, one at a time, each waiting up to WAIT_MS
+ *       (default 2000) for its response. Prints
+ *       "pid=P sent=N noerror=.. nxdomain=.. servfail=.. refused=.. rcode_other=..
+ *        timeout=.. received=.." (received: every datagram the socket got).
+ *   dnsq serve ADDR PORT MODE
+ *       A server that answers every query by MODE: drop (never), noerror, nxdomain,
+ *       servfail, refused, or hostile: HOSTILE_RESPONSES malformed packets, then one
+ *       response with a wrong id, then the right NOERROR response. Runs until killed.
+ *   dnsq hostile SERVER PORT
+ *       Sends HOSTILE_QUERIES malformed queries, then one valid query whose name has
+ *       the longest legal length (255 bytes). Prints "malformed=N valid=1".
+ *   dnsq raw SERVER PORT NAME TYPE [WAIT_MS]
+ *       One query over a raw IPPROTO_UDP socket (IPv4), the response read from it.
+ *   dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]
+ *       One query over an AF_PACKET socket (IPv4, built here), the response read from
+ *       it.
+ *
+ * NAME is presentation text: labels split on '.', "\." a literal dot, "\DDD" a byte.
+ * TYPE is a mnemonic (A, AAAA, MX, TXT, PTR, SRV, HTTPS) or a number.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOSTILE_QUERIES 10
+#define HOSTILE_RESPONSES 9
+
+static void die(const char *what)
+{
+	fprintf(stderr, "dnsq: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]\n"
+		"       dnsq serve ADDR PORT drop|noerror|nxdomain|servfail|refused|hostile\n"
+		"       dnsq hostile SERVER PORT\n"
+		"       dnsq raw SERVER PORT NAME TYPE [WAIT_MS]\n"
+		"       dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]\n");
+	exit(2);
+}
+
+static long num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "dnsq: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static uint16_t qtype_of(const char *s)
+{
+	static const struct {
+		const char *n;
+		uint16_t v;
+	} t[] = { { "A", 1 },	 { "NS", 2 },	 { "CNAME", 5 }, { "PTR", 12 },	  { "MX", 15 },
+		  { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },	 { "HTTPS", 65 }, { "ANY", 255 } };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcasecmp(s, t[i].n))
+			return t[i].v;
+	return (uint16_t)num(s, 0, 65535);
+}
+
+/* Presentation name to wire format into w (room for 255); returns its length. */
+static size_t name_to_wire(const char *s, uint8_t *w)
+{
+	size_t o = 0, lab = 0;
+
+	if (!strcmp(s, ".")) {
+		w[0] = 0;
+		return 1;
+	}
+	w[o++] = 0;
+	for (; *s; s++) {
+		uint8_t c = (uint8_t)*s;
+
+		if (c == '.') {
+			w[lab] = (uint8_t)(o - lab - 1);
+			lab = o;
+			w[o++] = 0;
+			continue;
+		}
+		if (c == '\\' && s[1] >= '0' && s[1] <= '9' && s[2] && s[3]) {
+			c = (uint8_t)((s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'));
+			s += 3;
+		} else if (c == '\\' && s[1]) {
+			c = (uint8_t) * ++s;
+		}
+		if (o >= 254 || o - lab > 63) {
+			fprintf(stderr, "dnsq: name too long\n");
+			exit(2);
+		}
+		w[o++] = c;
+	}
+	w[lab] = (uint8_t)(o - lab - 1);
+	if (w[lab])
+		w[o++] = 0;
+	return o;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A query: header, then the question. Returns its length. */
+static size_t build_query(uint8_t *b, uint16_t id, const uint8_t *wire, size_t wlen, uint16_t qtype)
+{
+	memset(b, 0, 12);
+	put16(b, id);
+	b[2] = 0x01; /* RD */
+	put16(b + 4, 1);
+	memcpy(b + 12, wire, wlen);
+	put16(b + 12 + wlen, qtype);
+	put16(b + 14 + wlen, 1); /* IN */
+	return 16 + wlen;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int sockaddr_of(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "dnsq: bad address '%s'\n", host);
+	exit(2);
+}
+
+struct tally {
+	unsigned sent, rcode[16], timeout, received;
+};
+
+static void tally_print(const struct tally *t)
+{
+	unsigned other = 0;
+
+	for (int r = 0; r < 16; r++)
+		if (r != 0 && r != 2 && r != 3 && r != 5)
+			other += t->rcode[r];
+	printf("pid=%d sent=%u noerror=%u nxdomain=%u servfail=%u refused=%u rcode_other=%u "
+	       "timeout=%u received=%u\n",
+	       getpid(), t->sent, t->rcode[0], t->rcode[3], t->rcode[2], t->rcode[5], other,
+	       t->timeout, t->received);
+}
+
+/* Whether b (n bytes, a DNS message) is the response to query id. */
+static int is_response(const uint8_t *b, size_t n, uint16_t id)
+{
+	return n >= 12 && get16(b) == id && (b[2] & 0x80) && get16(b + 4) >= 1;
+}
+
+static int cmd_query(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t wire[256], q[512], r[4096];
+	struct tally t = { 0 };
+	long count, wait_ms = 2000;
+	uint16_t qtype, id0;
+	size_t wlen, qlen;
+	int fd, fam;
+
+	if (argc < 7)
+		usage();
+	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
+	wlen = name_to_wire(argv[4], wire);
+	qtype = qtype_of(argv[5]);
+	count = num(argv[6], 0, 100000);
+	if (argc > 7)
+		wait_ms = num(argv[7], 1, 600000);
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	id0 = (uint16_t)((unsigned)getpid() * 2654435761u >> 8);
+	for (long i = 0; i < count; i++) {
+		uint16_t id = (uint16_t)(id0 + i);
+		uint64_t deadline;
+		int got = 0;
+
+		qlen = build_query(q, id, wire, wlen, qtype);
+		if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
+			die("sendto");
+		t.sent++;
+		deadline = now_ms() + (uint64_t)wait_ms;
+		while (!got) {
+			uint64_t now = now_ms();
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			ssize_t n;
+
+			if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+				break;
+			n = recv(fd, r, sizeof(r), 0);
+			if (n < 0) {
+				if (errno == ECONNREFUSED || errno == EINTR)
+					continue;
+				die("recv");
+			}
+			t.received++;
+			if (is_response(r, (size_t)n, id)) {
+				t.rcode[r[3] & 0x0f]++;
+				got = 1;
+			}
+		}
+		if (!got)
+			t.timeout++;
+	}
+	tally_print(&t);
+	return 0;
+}
+
+/* A response to query q (qlen bytes, already checked to hold a header) with rcode,
+ * echoing its question when one parses. Returns its length. */
+static size_t build_response(uint8_t *b, const uint8_t *q, size_t qlen, uint16_t id, int rcode)
+{
+	size_t o = 12;
+
+	memset(b, 0, 12);
+	put16(b, id);
+	b[2] = 0x80 | (q[2] & 0x01); /* QR, RD as asked */
+	b[3] = 0x80 | (uint8_t)rcode; /* RA */
+	if (get16(q + 4) >= 1) {
+		/* copy the first question if it is plain labels within the packet */
+		while (o < qlen && q[o] && !(q[o] & 0xc0) && o + q[o] + 1 < qlen)
+			o += q[o] + 1;
+		if (o < qlen && q[o] == 0 && o + 5 <= qlen) {
+			o += 5;
+			memcpy(b + 12, q + 12, o - 12);
+			put16(b + 4, 1);
+			return o;
+		}
+	}
+	return 12;
+}
+
+/* The malformed responses to query id, in order; returns how many were made. */
+static int hostile_responses(uint8_t pk[][300], size_t *len, uint16_t id)
+{
+	int n = 0;
+
+	/* 1. zero-length payload */
+	len[n++] = 0;
+	/* 2. header cut short */
+	memset(pk[n], 0, 7);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	len[n++] = 7;
+	/* 3. a response with no question */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	len[n++] = 12;
+	/* 4. a compression loop: the name points at itself */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	put16(pk[n] + 4, 1);
+	memcpy(pk[n] + 12, "\xc0\x0c\x00\x01\x00\x01", 6);
+	len[n++] = 18;
+	/* 5. a label running past the end */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	put16(pk[n] + 4, 1);
+	memcpy(pk[n] + 12,
+	       "\x3f"
+	       "abcdefghij",
+	       11);
+	len[n++] = 23;
+	/* 6. a name of 257 bytes: four 63-byte labels and the root */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	put16(pk[n] + 4, 1);
+	for (int l = 0; l < 4; l++) {
+		pk[n][12 + l * 64] = 63;
+		memset(pk[n] + 13 + l * 64, 'x', 63);
+	}
+	pk[n][12 + 256] = 0;
+	memcpy(pk[n] + 12 + 257, "\x00\x01\x00\x01", 4);
+	len[n++] = 12 + 257 + 4;
+	/* 7. a reserved label type (0x40) */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	put16(pk[n] + 4, 1);
+	memcpy(pk[n] + 12,
+	       "\x41"
+	       "a\x00\x00\x01\x00\x01",
+	       7);
+	len[n++] = 19;
+	/* 8. a query (QR clear) coming from port 53 */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	put16(pk[n] + 4, 1);
+	memcpy(pk[n] + 12,
+	       "\x01"
+	       "a\x00\x00\x01\x00\x01",
+	       7);
+	len[n++] = 19;
+	/* 9. a name, and no type and class after it */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	pk[n][2] = 0x80;
+	put16(pk[n] + 4, 1);
+	memcpy(pk[n] + 12,
+	       "\x01"
+	       "a\x00",
+	       3);
+	len[n++] = 15;
+	return n;
+}
+
+static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
+{
+	static const struct {
+		const char *mode;
+		int rcode;
+	} modes[] = { { "drop", -1 },	 { "noerror", 0 }, { "servfail", 2 },
+		      { "nxdomain", 3 }, { "refused", 5 }, { "hostile", 100 } };
+	struct sockaddr_storage ss, peer;
+	socklen_t sl, pl;
+	uint8_t q[4096], r[4096];
+	int fd, fam, rcode = -2, one = 1;
+
+	if (argc < 5)
+		usage();
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(argv[4], modes[i].mode))
+			rcode = modes[i].rcode;
+	if (rcode == -2)
+		usage();
+	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl))
+		die("bind");
+	for (;;) {
+		ssize_t n;
+
+		pl = sizeof(peer);
+		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&peer, &pl);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("recvfrom");
+		}
+		if (n < 12 || (q[2] & 0x80) || rcode == -1)
+			continue;
+		if (rcode == 100) {
+			uint8_t pk[HOSTILE_RESPONSES][300];
+			size_t len[HOSTILE_RESPONSES], rl;
+			int k = hostile_responses(pk, len, get16(q));
+
+			for (int i = 0; i < k; i++)
+				sendto(fd, pk[i], len[i], 0, (struct sockaddr *)&peer, pl);
+			rl = build_response(r, q, (size_t)n, (uint16_t)(get16(q) ^ 0x5555), 0);
+			sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
+			rl = build_response(r, q, (size_t)n, get16(q), 0);
+			sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
+			continue;
+		}
+		sendto(fd, r, build_response(r, q, (size_t)n, get16(q), rcode), 0,
+		       (struct sockaddr *)&peer, pl);
+	}
+}
+
+static int cmd_hostile(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t pk[HOSTILE_QUERIES][300], wire[256];
+	size_t len[HOSTILE_QUERIES];
+	int fd, fam, n = 0;
+	uint16_t id = (uint16_t)getpid();
+
+	if (argc < 4)
+		usage();
+	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	/* the responses' malformations, as queries (QR clear), and one of its own */
+	n = hostile_responses(pk, len, id);
+	for (int i = 0; i < n; i++)
+		pk[i][2] &= (uint8_t)~0x80;
+	/* 8. above is now a plain query: make it a response sent to a server instead */
+	pk[7][2] |= 0x80;
+	/* 10. a query asking no question at all, after a valid-looking name */
+	memset(pk[n], 0, 12);
+	put16(pk[n], id);
+	memcpy(pk[n] + 12,
+	       "\x01"
+	       "a\x00\x00\x01\x00\x01",
+	       7);
+	len[n++] = 19;
+	for (int i = 0; i < n; i++)
+		if (sendto(fd, pk[i], len[i], 0, (struct sockaddr *)&ss, sl) != (ssize_t)len[i])
+			die("sendto");
+	/* the longest legal name: three 63-byte labels, one of 61, the root = 255 bytes */
+	for (int l = 0; l < 4; l++) {
+		int ll = l < 3 ? 63 : 61;
+
+		wire[l * 64] = (uint8_t)ll;
+		memset(wire + l * 64 + 1, 'a' + l, (size_t)ll);
+	}
+	wire[254] = 0;
+	{
+		uint8_t q[300];
+		size_t ql = build_query(q, (uint16_t)(id + 1), wire, 255, 1);
+
+		if (sendto(fd, q, ql, 0, (struct sockaddr *)&ss, sl) != (ssize_t)ql)
+			die("sendto");
+	}
+	printf("malformed=%d valid=1\n", n);
+	return 0;
+}
+
+static uint16_t ip_csum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		s += (uint32_t)b[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Waits on fd for an IPv4 packet from sport 53 to dport with DNS id; fills the tally. */
+static void wait_ip_response(int fd, uint16_t dport, uint16_t id, long wait_ms, struct tally *t)
+{
+	uint64_t deadline = now_ms() + (uint64_t)wait_ms;
+	uint8_t b[4096];
+
+	for (;;) {
+		uint64_t now = now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		const struct iphdr *ip = (const struct iphdr *)b;
+		size_t ihl;
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			break;
+		n = recv(fd, b, sizeof(b), 0);
+		if (n < (ssize_t)sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP)
+			continue;
+		ihl = (size_t)ip->ihl * 4;
+		if ((size_t)n < ihl + 8 + 12 || get16(b + ihl) != 53 || get16(b + ihl + 2) != dport)
+			continue;
+		t->received++;
+		if (is_response(b + ihl + 8, (size_t)n - ihl - 8, id)) {
+			t->rcode[b[ihl + 8 + 3] & 0x0f]++;
+			return;
+		}
+	}
+	t->timeout++;
+}
+
+static int cmd_raw(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t wire[256], pk[600];
+	struct tally t = { 0 };
+	uint16_t sport = (uint16_t)(40000 + getpid() % 20000), id = (uint16_t)getpid();
+	long wait_ms = 2000;
+	size_t ql;
+	int fd;
+
+	if (argc < 6)
+		usage();
+	if (sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl) != AF_INET)
+		usage();
+	if (argc > 6)
+		wait_ms = num(argv[6], 1, 600000);
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		die("socket raw");
+	ql = build_query(pk + 8, id, wire, name_to_wire(argv[4], wire), qtype_of(argv[5]));
+	put16(pk, sport);
+	put16(pk + 2, (uint16_t)num(argv[3], 1, 65535));
+	put16(pk + 4, (uint16_t)(ql + 8));
+	put16(pk + 6, 0); /* no checksum: allowed over IPv4 */
+	/* the kernel routes it and builds the IP header */
+	((struct sockaddr_in *)&ss)->sin_port = 0;
+	if (sendto(fd, pk, ql + 8, 0, (struct sockaddr *)&ss, sl) != (ssize_t)(ql + 8))
+		die("sendto");
+	t.sent++;
+	wait_ip_response(fd, sport, id, wait_ms, &t);
+	tally_print(&t);
+	return 0;
+}
+
+static int cmd_packet(int argc, char **argv)
+{
+	struct sockaddr_ll ll = { 0 };
+	struct in_addr src, dst;
+	uint8_t wire[256], pk[600];
+	struct iphdr *ip = (struct iphdr *)pk;
+	struct tally t = { 0 };
+	uint16_t sport = (uint16_t)(40000 + getpid() % 20000), id = (uint16_t)getpid();
+	unsigned int mac[6];
+	long wait_ms = 2000;
+	size_t ql;
+	int fd;
+
+	if (argc < 9)
+		usage();
+	if (sscanf(argv[3], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
+		   &mac[5]) != 6 ||
+	    inet_pton(AF_INET, argv[4], &src) != 1 || inet_pton(AF_INET, argv[5], &dst) != 1)
+		usage();
+	if (argc > 9)
+		wait_ms = num(argv[9], 1, 600000);
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_IP);
+	ll.sll_ifindex = (int)if_nametoindex(argv[2]);
+	ll.sll_halen = 6;
+	for (int i = 0; i < 6; i++)
+		ll.sll_addr[i] = (uint8_t)mac[i];
+	if (!ll.sll_ifindex)
+		die("if_nametoindex");
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (fd < 0)
+		die("socket packet");
+	ql = build_query(pk + 28, id, wire, name_to_wire(argv[7], wire), qtype_of(argv[8]));
+	memset(pk, 0, 28);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons((uint16_t)(ql + 28));
+	ip->saddr = src.s_addr;
+	ip->daddr = dst.s_addr;
+	ip->check = htons(ip_csum(pk, 20));
+	put16(pk + 20, sport);
+	put16(pk + 22, (uint16_t)num(argv[6], 1, 65535));
+	put16(pk + 24, (uint16_t)(ql + 8));
+	if (sendto(fd, pk, ql + 28, 0, (struct sockaddr *)&ll, sizeof(ll)) != (ssize_t)(ql + 28))
+		die("sendto");
+	t.sent++;
+	wait_ip_response(fd, sport, id, wait_ms, &t);
+	tally_print(&t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "query"))
+		return cmd_query(argc, argv);
+	if (!strcmp(argv[1], "serve"))
+		cmd_serve(argc, argv);
+	if (!strcmp(argv[1], "hostile"))
+		return cmd_hostile(argc, argv);
+	if (!strcmp(argv[1], "raw"))
+		return cmd_raw(argc, argv);
+	if (!strcmp(argv[1], "packet"))
+		return cmd_packet(argc, argv);
+	usage();
+	return 2;
+}

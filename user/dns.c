@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* DNS layer (L7), userspace half: attach bpf/dns.bpf.c to the root of the cgroup v2
+ * hierarchy, start its timeout sweep, turn its per-netns per-CPU counters into metrics
+ * and decode its events (names in wire format, parsed here with bounds on everything). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "dns.skel.h"
+#include "layer.h"
+#include "log.h"
+
+/* --- names of the protocol's constants --- */
+
+struct dns_const {
+	uint16_t v;
+	const char *name;
+};
+
+/* IANA "Resource Record (RR) TYPEs", the ones a question may carry or that are seen. */
+static const struct dns_const qtypes[] = {
+	{ 1, "A" },	  { 2, "NS" },		{ 5, "CNAME" },	   { 6, "SOA" },
+	{ 12, "PTR" },	  { 13, "HINFO" },	{ 15, "MX" },	   { 16, "TXT" },
+	{ 17, "RP" },	  { 18, "AFSDB" },	{ 24, "SIG" },	   { 25, "KEY" },
+	{ 28, "AAAA" },	  { 29, "LOC" },	{ 33, "SRV" },	   { 35, "NAPTR" },
+	{ 36, "KX" },	  { 37, "CERT" },	{ 39, "DNAME" },   { 41, "OPT" },
+	{ 42, "APL" },	  { 43, "DS" },		{ 44, "SSHFP" },   { 45, "IPSECKEY" },
+	{ 46, "RRSIG" },  { 47, "NSEC" },	{ 48, "DNSKEY" },  { 49, "DHCID" },
+	{ 50, "NSEC3" },  { 51, "NSEC3PARAM" }, { 52, "TLSA" },	   { 53, "SMIMEA" },
+	{ 55, "HIP" },	  { 59, "CDS" },	{ 60, "CDNSKEY" }, { 61, "OPENPGPKEY" },
+	{ 62, "CSYNC" },  { 63, "ZONEMD" },	{ 64, "SVCB" },	   { 65, "HTTPS" },
+	{ 99, "SPF" },	  { 108, "EUI48" },	{ 109, "EUI64" },  { 249, "TKEY" },
+	{ 250, "TSIG" },  { 251, "IXFR" },	{ 252, "AXFR" },   { 253, "MAILB" },
+	{ 254, "MAILA" }, { 255, "ANY" },	{ 256, "URI" },	   { 257, "CAA" },
+	{ 32768, "TA" },  { 32769, "DLV" },
+};
+
+/* IANA "DNS RCODEs" that fit the 4-bit header field. */
+static const char *const rcodes[DNS_RCODES] = {
+	"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE", "DSOTYPENI",
+};
+
+const char *dns_qtype_name(uint16_t qtype, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(qtypes) / sizeof(qtypes[0]); i++)
+		if (qtypes[i].v == qtype)
+			return qtypes[i].name;
+	snprintf(buf, len, "%u", qtype);
+	return buf;
+}
+
+const char *dns_rcode_name(uint8_t rcode, char *buf, size_t len)
+{
+	if (rcode < DNS_RCODES && rcodes[rcode])
+		return rcodes[rcode];
+	snprintf(buf, len, "%u", rcode);
+	return buf;
+}
+
+/* Appends s (n bytes) if it fits with room for "..." and the terminator after it. */
+static bool put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+	if (*o + n + 4 > outlen)
+		return false;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+	return true;
+}
+
+int dns_name_to_text(const uint8_t *wire, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+	int ret = DNS_NAME_CUT;
+
+	if (!outlen)
+		return DNS_NAME_CUT;
+	out[0] = '\0';
+	if (outlen < 4) /* no room for text and "..." */
+		return DNS_NAME_CUT;
+	if (len && wire[0] == 0) {
+		put(out, outlen, &o, ".", 1);
+		return DNS_NAME_OK;
+	}
+	while (i < len) {
+		uint8_t l = wire[i];
+
+		if (l == 0) {
+			ret = DNS_NAME_OK;
+			break;
+		}
+		if (l & 0xc0 || i + 1 + l + 1 > DNS_NAME_MAX)
+			return DNS_NAME_BAD;
+		if (i && !put(out, outlen, &o, ".", 1))
+			goto cut;
+		i++;
+		for (uint8_t k = 0; k < l; k++, i++) {
+			char esc[5];
+			size_t n;
+			uint8_t c;
+
+			if (i >= len)
+				goto cut; /* the copy ends inside the label */
+			c = wire[i];
+			if (c == '.' || c == '\\' || c == '"')
+				n = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
+			else if (c > 0x20 && c < 0x7f)
+				n = (size_t)snprintf(esc, sizeof(esc), "%c", c);
+			else
+				n = (size_t)snprintf(esc, sizeof(esc), "\\%03u", c);
+			if (!put(out, outlen, &o, esc, n))
+				goto cut;
+		}
+	}
+	if (ret == DNS_NAME_OK)
+		return ret;
+cut:
+	/* put() always leaves room for this */
+	memcpy(out + o, "...", 4);
+	return DNS_NAME_CUT;
+}
+
+/* --- collector --- */
+
+/* Last value handed to the registry for one (namespace, qtype). */
+struct qtype_last {
+	uint16_t qtype;
+	uint64_t value;
+};
+
+/* What was last handed to the registry for one namespace: counters go in as deltas. */
+struct dns_prev {
+	uint32_t netns; /* first: the nstab key */
+	uint64_t emitted_gen; /* collection that last handed its counters over */
+	struct dns_netns_stats s;
+	struct qtype_last *qt; /* sorted by qtype */
+	size_t nqt, capqt;
+};
+
+struct dns_priv {
+	struct dns_bpf *skel;
+	struct bpf_link *links[2];
+	int nlinks;
+	int ncpus;
+	struct dns_netns_stats *percpu; /* lookup buffers, ncpus entries */
+	uint64_t *percpu_u64;
+	struct nstab prev; /* struct dns_prev by namespace */
+	uint64_t gen;
+	event_sink_fn sink;
+	void *sink_ctx;
+	struct hook hooks[2];
+	char cgroup_root[256];
+	/* metrics */
+	struct metric *queries, *responses, *duration, *timeouts, *malformed, *unmatched,
+		*untracked, *truncated;
+	double lat_bounds[HIST_SLOTS - 1];
+};
+
+static struct qtype_last *qtype_last(struct dns_prev *pv, uint16_t qtype)
+{
+	size_t lo = 0, hi = pv->nqt;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pv->qt[mid].qtype == qtype)
+			return &pv->qt[mid];
+		if (pv->qt[mid].qtype < qtype)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pv->nqt == pv->capqt) {
+		size_t cap = pv->capqt ? pv->capqt * 2 : 8;
+		struct qtype_last *v = realloc(pv->qt, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		pv->qt = v;
+		pv->capqt = cap;
+	}
+	memmove(&pv->qt[lo + 1], &pv->qt[lo], (pv->nqt - lo) * sizeof(pv->qt[0]));
+	pv->qt[lo] = (struct qtype_last){ qtype, 0 };
+	pv->nqt++;
+	return &pv->qt[lo];
+}
+
+static int register_metrics(struct dns_priv *p, struct registry *reg)
+{
+#define NS                    \
+	{                     \
+		"netns", NULL \
+	}
+	const struct metric_desc descs[] = {
+		{ "osiscope_dns_queries_total",
+		  "DNS queries sent over UDP to port 53 by sockets of the namespace, by question "
+		  "type (no kernel counter; each is also in the namespace's UdpOutDatagrams).",
+		  METRIC_COUNTER,
+		  { "netns", "qtype", NULL } },
+		{ "osiscope_dns_responses_total",
+		  "DNS responses from port 53 received by sockets of the namespace, by header "
+		  "RCODE (no kernel counter; each is also in UdpInDatagrams).",
+		  METRIC_COUNTER,
+		  { "netns", "rcode", NULL } },
+		{ "osiscope_dns_request_duration_seconds",
+		  "Time from a DNS query to its response (same id, addresses and ports), for "
+		  "responses within the timeout.",
+		  METRIC_HISTOGRAM, NS, 0, p->lat_bounds, HIST_SLOTS - 1 },
+		{ "osiscope_dns_timeouts_total",
+		  "DNS queries that got no response within the timeout (--dns.timeout).",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_dns_malformed_total",
+		  "Packets to or from port 53 that are no well-formed DNS query or response "
+		  "(short header, no question, a bad question name, a query or response on the "
+		  "wrong side), by direction: transmit (sent to a server), receive (from one).",
+		  METRIC_COUNTER,
+		  { "netns", "direction", NULL } },
+		{ "osiscope_dns_unmatched_responses_total",
+		  "DNS responses for which no query was in flight: duplicates, responses after "
+		  "the query timed out, responses to untracked queries, or spoofing attempts.",
+		  METRIC_COUNTER, NS },
+		{ "osiscope_dns_untracked_queries_total",
+		  "DNS queries whose latency and timeout were not followed, by reason: "
+		  "table_full (the in-flight table was full), in_flight (sent again with the "
+		  "same id, addresses and ports while the first was in flight: a retry).",
+		  METRIC_COUNTER,
+		  { "netns", "reason", NULL } },
+		{ "osiscope_dns_truncated_responses_total",
+		  "DNS responses with the TC bit set: the answer did not fit, and the client "
+		  "retries over TCP (which this collector does not follow).",
+		  METRIC_COUNTER, NS },
+	};
+#undef NS
+	struct metric **const out[] = {
+		&p->queries,   &p->responses, &p->duration,  &p->timeouts,
+		&p->malformed, &p->unmatched, &p->untracked, &p->truncated
+	};
+
+	metric_log2_bounds(p->lat_bounds, HIST_SLOTS - 1, 1e-6);
+	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct dns_priv *p = l->priv;
+	const struct dns_event *e = data;
+	struct event_record r = { 0 };
+	static const char *const types[] = {
+		[DNS_EV_NXDOMAIN] = "dns_nxdomain",
+		[DNS_EV_SERVFAIL] = "dns_servfail",
+		[DNS_EV_REFUSED] = "dns_refused",
+		[DNS_EV_TIMEOUT] = "dns_timeout",
+	};
+	/* the longest name, every byte escaped as \DDD */
+	char name[DNS_NAME_MAX * 4 + 4], qt[8], rc[8], timing[48];
+	size_t copied;
+	int n;
+
+	if (size < sizeof(*e)) {
+		pr_warn("dns: short event of %zu bytes, want %zu: agent and BPF object differ",
+			size, sizeof(*e));
+		return 0;
+	}
+	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
+		return 0;
+	r.ts_ns = e->ts_ns;
+	r.cgroup_id = e->cgroup_id;
+	r.netns = e->netns;
+	r.pid = e->pid;
+	r.layer = l->name;
+	r.osi = "l7";
+	r.type = types[e->type];
+	memcpy(r.comm, e->comm, sizeof(e->comm));
+	r.comm[16] = '\0';
+	if (e->family == 2 || e->family == 10) {
+		format_ip_port(r.src, sizeof(r.src), e->family, e->client, e->cport);
+		format_ip_port(r.dst, sizeof(r.dst), e->family, e->server, e->sport);
+	}
+	/* the kernel vouched for qname_len bytes of name, of which it copied at most 128 */
+	copied = e->qname_len < DNS_NAME_COPY ? e->qname_len : DNS_NAME_COPY;
+	if (!e->qname_len)
+		snprintf(name, sizeof(name), "-");
+	else if (dns_name_to_text(e->qname, copied, name, sizeof(name)) == DNS_NAME_BAD)
+		snprintf(name, sizeof(name), "(malformed)");
+	if (e->type != DNS_EV_TIMEOUT)
+		snprintf(timing, sizeof(timing), e->latency_ns ? " latency=%.6fs" : "",
+			 (double)e->latency_ns / 1e9);
+	else if (e->late)
+		snprintf(timing, sizeof(timing), " late=%.6fs rcode=%s",
+			 (double)e->latency_ns / 1e9, dns_rcode_name(e->rcode, rc, sizeof(rc)));
+	else
+		snprintf(timing, sizeof(timing), " after=%.3fs", (double)e->latency_ns / 1e9);
+	/* the name last: a long one is what gets cut */
+	n = snprintf(r.detail, sizeof(r.detail), "qtype=%s id=%u%s name=%s",
+		     dns_qtype_name(e->qtype, qt, sizeof(qt)), e->id, timing, name);
+	if (n >= (int)sizeof(r.detail))
+		memcpy(r.detail + sizeof(r.detail) - 4, "...", 4);
+	p->sink(p->sink_ctx, &r);
+	return 0;
+}
+
+/* Unescapes mountinfo's \ooo (space, tab, newline, backslash) into out. */
+static void mountinfo_unescape(char *out, size_t len, const char *in)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in[i] && o + 1 < len; i++) {
+		if (in[i] == '\\' && in[i + 1] >= '0' && in[i + 1] <= '3' && in[i + 2] >= '0' &&
+		    in[i + 2] <= '7' && in[i + 3] >= '0' && in[i + 3] <= '7') {
+			out[o++] = (char)((in[i + 1] - '0') * 64 + (in[i + 2] - '0') * 8 +
+					  (in[i + 3] - '0'));
+			i += 3;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* The cgroup v2 mount that shows the hierarchy's root: /sys/fs/cgroup on unified
+ * hosts, /sys/fs/cgroup/unified on hybrid ones. */
+static int cgroup2_root(char *out, size_t len)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int err = -ENOENT;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char root[256], mnt[256], fstype[32], *sep = strstr(line, " - ");
+
+		/* fields: id parent maj:min root mountpoint ... - fstype source options */
+		if (!sep || sscanf(sep, " - %31s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 || strcmp(root, "/"))
+			continue;
+		mountinfo_unescape(out, len, mnt);
+		err = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+/* In a cgroup namespace of its own (a container's), "the root" we attach to is that
+ * namespace's: the sockets of processes outside it are not seen. Say so. */
+static void warn_cgroup_namespace(const char *root)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/cgroup", &self) || stat("/proc/1/ns/cgroup", &init))
+		return;
+	if (self.st_ino != init.st_ino)
+		pr_warn("dns: this process has a cgroup namespace of its own: %s is its root, "
+			"and DNS of processes outside it is not seen (run in the host's cgroup "
+			"namespace)",
+			root);
+}
+
+static bool helper_ok(enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, id, NULL) == 1;
+}
+
+static int dns_open(struct layer *l, const struct layer_opts *opts)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	double timeout = opts->cfg->dns_timeout, sweep;
+	struct dns_priv *p;
+	struct dns_bpf *s;
+	int err, cgfd;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->priv = p;
+	nstab_init(&p->prev, sizeof(struct dns_prev));
+	p->sink = opts->sink;
+	p->sink_ctx = opts->sink_ctx;
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0) {
+		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
+	p->percpu_u64 = calloc(p->ncpus, sizeof(*p->percpu_u64));
+	if (!p->percpu || !p->percpu_u64)
+		return -ENOMEM;
+	err = cgroup2_root(p->cgroup_root, sizeof(p->cgroup_root));
+	if (err) {
+		snprintf(
+			l->why, sizeof(l->why),
+			"no cgroup v2 hierarchy mounted (mount -t cgroup2 none /sys/fs/cgroup): %s",
+			strerror(-err));
+		return err;
+	}
+	warn_cgroup_namespace(p->cgroup_root);
+
+	s = p->skel = dns_bpf__open();
+	if (!s) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
+		return err;
+	}
+	l->obj = s->obj;
+	s->rodata->events_enabled = opts->events;
+	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	s->rodata->timeout_ns = (uint64_t)(timeout * 1e9);
+	/* a timeout is seen at most a quarter of it late, and the sweep stays rare */
+	sweep = timeout / 4;
+	sweep = sweep < 0.01 ? 0.01 : sweep > 1.0 ? 1.0 : sweep;
+	s->rodata->sweep_ns = (uint64_t)(sweep * 1e9);
+	s->rodata->have_current_task =
+		helper_ok(BPF_FUNC_get_current_pid_tgid) && helper_ok(BPF_FUNC_get_current_comm);
+	if (!s->rodata->have_current_task)
+		pr_info("dns: this kernel gives cgroup_skb programs no current task: events "
+			"carry no pid/comm");
+	if (!opts->events) { /* never written */
+		bpf_map__set_max_entries(s->maps.dns_events, 4096);
+		bpf_map__set_max_entries(s->maps.dns_names, 1);
+	}
+
+	struct hook hooks[] = {
+		{ "cgroup", "egress", 0, true, .chosen = s->progs.dns_egress,
+		  .mode = "cgroup_skb" },
+		{ "cgroup", "ingress", 0, true, .chosen = s->progs.dns_ingress,
+		  .mode = "cgroup_skb" },
+	};
+	memcpy(p->hooks, hooks, sizeof(hooks));
+	l->hooks = p->hooks;
+	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
+
+	err = dns_bpf__load(s);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
+		return err;
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
+	if (err || run.retval) {
+		err = err ? -errno : (int)run.retval;
+		snprintf(l->why, sizeof(l->why), "start the timeout sweep (bpf_timer): %s",
+			 probe_strerror(err));
+		return err;
+	}
+
+	/* layer_attach_hooks() cannot serve here: cgroup programs attach to a cgroup fd,
+	 * which bpf_program__attach() has no way to be given */
+	cgfd = open(p->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open %s: %s", p->cgroup_root, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < l->nhooks; i++) {
+		struct hook *h = &p->hooks[i];
+		struct bpf_link *link = bpf_program__attach_cgroup(h->chosen, cgfd);
+
+		if (!link) {
+			err = -errno;
+			snprintf(l->why, sizeof(l->why), "attach cgroup_skb/%s to %s: %s", h->name,
+				 p->cgroup_root, probe_strerror(err));
+			close(cgfd);
+			return err;
+		}
+		p->links[p->nlinks++] = link;
+	}
+	close(cgfd);
+	pr_debug("dns: cgroup_skb attached to the cgroup v2 root %s; timeout %g s, swept every "
+		 "%g s",
+		 p->cgroup_root, timeout, sweep);
+	if (opts->events) {
+		l->rb = ring_buffer__new(bpf_map__fd(s->maps.dns_events), on_event, l, NULL);
+		if (!l->rb) {
+			err = -errno;
+			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* What alerts are written on gets a series at zero, the rest once it happens. */
+static bool rcode_always_shown(int r)
+{
+	return r == 0 || r == 2 || r == 3 || r == 5;
+}
+
+static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct dns_netns_stats *n)
+{
+	const struct dns_netns_stats *o = &pv->s;
+	static const char *const dirs[DNS_DIRS] = { "transmit", "receive" };
+	static const uint16_t qtypes_shown[] = { 1, 28 }; /* A, AAAA */
+	char ns[16], rc[8], qt[8];
+	const char *lab[] = { ns, NULL };
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	counter_delta(p->timeouts, lab, n->timeouts, o->timeouts);
+	counter_delta(p->unmatched, lab, n->unmatched, o->unmatched);
+	counter_delta(p->truncated, lab, n->truncated, o->truncated);
+	for (int d = 0; d < DNS_DIRS; d++) {
+		const char *dl[] = { ns, dirs[d] };
+
+		counter_delta(p->malformed, dl, n->malformed[d], o->malformed[d]);
+	}
+	{
+		const char *full[] = { ns, "table_full" }, *again[] = { ns, "in_flight" };
+
+		counter_delta(p->untracked, full, n->untracked_full, o->untracked_full);
+		counter_delta(p->untracked, again, n->untracked_in_flight, o->untracked_in_flight);
+	}
+	for (int r = 0; r < DNS_RCODES; r++) {
+		const char *rl[] = { ns, dns_rcode_name(r, rc, sizeof(rc)) };
+
+		if (n->responses[r] || rcode_always_shown(r))
+			counter_delta(p->responses, rl, n->responses[r], o->responses[r]);
+	}
+	if (n->queries_unlabelled) {
+		const char *ql[] = { ns, METRIC_OTHER };
+
+		counter_delta(p->queries, ql, n->queries_unlabelled, o->queries_unlabelled);
+	}
+	for (size_t i = 0; i < sizeof(qtypes_shown) / sizeof(qtypes_shown[0]); i++) {
+		const char *ql[] = { ns, dns_qtype_name(qtypes_shown[i], qt, sizeof(qt)) };
+
+		metric_counter_add(p->queries, ql, 0);
+	}
+	hist_delta(p->duration, lab, (const uint64_t *)n->latency_hist,
+		   (const uint64_t *)o->latency_hist, n->latency_sum_ns, o->latency_sum_ns, 1e-9);
+	pv->emitted_gen = p->gen;
+	pv->s = *n;
+}
+
+static void collect_qtypes(struct dns_priv *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.dns_qtypes);
+	struct dns_qtype_key key, next, *keyp = NULL;
+
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct qtype_last *e;
+		struct dns_prev *pv;
+		uint64_t sum;
+		char ns[16], qt[8];
+		const char *lab[] = { ns, NULL };
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu_u64))
+			continue; /* deleted under us */
+		percpu_sum_u64(p->percpu_u64, p->ncpus, sizeof(sum), &sum);
+		pv = nstab_get(&p->prev, key.netns, true);
+		e = pv ? qtype_last(pv, key.qtype) : NULL;
+		if (!e)
+			continue;
+		snprintf(ns, sizeof(ns), "%u", key.netns);
+		lab[1] = dns_qtype_name(key.qtype, qt, sizeof(qt));
+		counter_delta(p->queries, lab, sum, e->value);
+		e->value = sum;
+	}
+}
+
+static void dns_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct dns_priv *p = l->priv;
+	int fd = bpf_map__fd(p->skel->maps.dns_stats);
+	struct dns_netns_stats sum;
+	uint32_t key, next;
+	uint32_t *keyp = NULL;
+
+	if (!p->queries && register_metrics(p, reg))
+		return;
+	p->gen = cx->gen;
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct dns_prev *pv;
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue; /* deleted under us */
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
+		pv = nstab_get(&p->prev, key, true);
+		if (pv)
+			emit_counters(p, pv, &sum);
+	}
+	collect_qtypes(p);
+	/* every namespace gets its series from the start, at zero, so that rate() sees
+	 * the first increment */
+	for (size_t i = 0; i < cx->netns->n; i++) {
+		struct dns_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
+
+		if (pv && pv->emitted_gen != p->gen)
+			emit_counters(p, pv, &pv->s);
+	}
+}
+
+/* Deletes every key of map whose netns field (at netns_off) is netns. Each key is
+ * deleted only once the next one is known: get_next_key of a missing key starts over. */
+static void delete_netns_keys(int fd, size_t key_size, size_t netns_off, uint32_t netns)
+{
+	uint8_t key[64], next[64];
+	bool have = false;
+
+	if (key_size > sizeof(key))
+		return;
+	while (bpf_map_get_next_key(fd, have ? key : NULL, next) == 0) {
+		uint32_t kn;
+
+		if (have) {
+			memcpy(&kn, key + netns_off, sizeof(kn));
+			if (kn == netns)
+				bpf_map_delete_elem(fd, key);
+		}
+		memcpy(key, next, key_size);
+		have = true;
+	}
+	if (have) {
+		uint32_t kn;
+
+		memcpy(&kn, key + netns_off, sizeof(kn));
+		if (kn == netns)
+			bpf_map_delete_elem(fd, key);
+	}
+}
+
+static void dns_forget_netns(struct layer *l, uint32_t netns)
+{
+	struct dns_priv *p = l->priv;
+	struct dns_prev *pv = nstab_get(&p->prev, netns, false);
+	struct dns_bpf *s = p->skel;
+
+	/* queries still in flight would time out later and bring the namespace back */
+	delete_netns_keys(bpf_map__fd(s->maps.dns_pending), sizeof(struct dns_flow_key),
+			  offsetof(struct dns_flow_key, netns), netns);
+	delete_netns_keys(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_flow_key),
+			  offsetof(struct dns_flow_key, netns), netns);
+	delete_netns_keys(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
+			  offsetof(struct dns_qtype_key, netns), netns);
+	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);
+	if (pv)
+		free(pv->qt);
+	nstab_del(&p->prev, netns);
+}
+
+static void dns_close(struct layer *l)
+{
+	struct dns_priv *p = l->priv;
+
+	if (!p)
+		return;
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	/* freeing the maps cancels the sweep timer */
+	dns_bpf__destroy(p->skel);
+	l->obj = NULL;
+	free(p->percpu);
+	free(p->percpu_u64);
+	for (size_t i = 0; i < p->prev.n; i++)
+		free(((struct dns_prev *)nstab_at(&p->prev, i))->qt);
+	nstab_free(&p->prev);
+	free(p);
+	l->priv = NULL;
+}
+
+static const struct finding dns_findings[] = {
+	{ "osiscope_dns_responses_total", "rcode", "NXDOMAIN", "DNS names that do not exist",
+	  "a typo or a stale name in configuration, or a search-domain list (ndots) trying "
+	  "suffixes first: see trace -l dns for the names" },
+	{ "osiscope_dns_responses_total", "rcode", "SERVFAIL", "DNS server failures",
+	  "the resolver could not reach the authoritative servers, or DNSSEC validation "
+	  "failed: check the resolver's upstreams and logs" },
+	{ "osiscope_dns_responses_total", "rcode", "REFUSED", "DNS queries refused",
+	  "the server does not serve this client or zone: check its access lists and that "
+	  "the client uses the right server" },
+	{ "osiscope_dns_timeouts_total", NULL, NULL, "DNS queries timed out",
+	  "the server is down, unreachable, overloaded or a firewall drops port 53: see "
+	  "trace -l dns for the server" },
+	{ "osiscope_dns_malformed_total", NULL, NULL, "malformed DNS packets",
+	  "something on port 53 does not speak DNS, or hostile traffic (direction tells "
+	  "which side sent it)" },
+	{ "osiscope_dns_untracked_queries_total", "reason", "table_full",
+	  "DNS queries not followed",
+	  "more queries in flight than the table holds: "
+	  "timeouts and latency undercount" },
+};
+
+void dns_layer_init(struct layer *l)
+{
+	l->findings = dns_findings;
+	l->nfindings = sizeof(dns_findings) / sizeof(dns_findings[0]);
+	l->open = dns_open;
+	l->collect = dns_collect;
+	l->forget_netns = dns_forget_netns;
+	l->close = dns_close;
+}
