@@ -168,7 +168,9 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 		close(target);
 		return err;
 	}
+	mib_invalidate();
 	err = fn(ctx);
+	mib_invalidate();
 	if (setns(self, CLONE_NEWNET)) {
 		/* cannot happen for our own namespace; if it did, this thread would count
 		 * the wrong namespace from now on, so stop hard */
@@ -291,40 +293,111 @@ out:
 	return err;
 }
 
+/*
+ * The kernel formats the whole of /proc/net/netstat (TcpExt, IpExt, MPTcpExt: some 300
+ * counters) on every read, which costs more than anything else a visit does. Each file
+ * is read at most once per namespace visit and kept for every mib_read() of that visit:
+ * netns_run() starts a new visit.
+ */
+static __thread unsigned long mib_visit = 1;
+
+struct mib_file {
+	const char *path;
+	unsigned long visit; /* of the cached text */
+	char *text;
+	size_t len, cap;
+};
+
+static __thread struct mib_file mib_files[2] = {
+	{ .path = "/proc/thread-self/net/netstat" },
+	{ .path = "/proc/thread-self/net/snmp" },
+};
+
+static const char *mib_text(struct mib_file *f)
+{
+	int fd;
+
+	if (f->visit == mib_visit)
+		return f->text;
+	f->visit = mib_visit;
+	f->len = 0;
+	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		if (f->cap - f->len < 4096) {
+			size_t cap = f->cap ? f->cap * 2 : 16384;
+			char *t = realloc(f->text, cap);
+
+			if (!t)
+				break;
+			f->text = t;
+			f->cap = cap;
+		}
+		n = read(fd, f->text + f->len, f->cap - f->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		f->len += (size_t)n;
+	}
+	close(fd);
+	if (!f->text)
+		return NULL;
+	f->text[f->len] = '\0';
+	return f->text;
+}
+
+void mib_invalidate(void)
+{
+	mib_visit++;
+}
+
 int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
 {
-	static const char *const files[] = { "/proc/thread-self/net/netstat",
-					     "/proc/thread-self/net/snmp" };
 	size_t glen = strlen(group), found = 0;
-	char *hdr = NULL, *val = NULL;
-	size_t hcap = 0, vcap = 0;
 
 	for (size_t f = 0; f < 2 && !found; f++) {
-		FILE *fp = fopen(files[f], "re");
+		const char *t = mib_text(&mib_files[f]), *hdr, *val, *hend, *vend;
 
-		if (!fp)
-			continue;
 		/* pairs of lines: "Group: Name1 Name2 ..." then "Group: v1 v2 ..." */
-		while (getline(&hdr, &hcap, fp) > 0 && getline(&val, &vcap, fp) > 0) {
-			char *hs, *vs, *h, *x;
-
+		for (hdr = t; hdr && *hdr; hdr = vend + 1) {
+			hend = strchr(hdr, '\n');
+			if (!hend)
+				break;
+			val = hend + 1;
+			vend = strchr(val, '\n');
+			if (!vend)
+				break;
 			if (strncmp(hdr, group, glen) || hdr[glen] != ':')
 				continue;
-			h = strtok_r(hdr + glen + 1, " \n", &hs);
-			x = strtok_r(val + glen + 1, " \n", &vs);
-			for (; h && x; h = strtok_r(NULL, " \n", &hs), x = strtok_r(NULL, " \n", &vs)) {
+			/* walk the names and the values side by side */
+			const char *h = hdr + glen + 1, *x = val + glen + 1;
+
+			while (h < hend && x < vend) {
+				size_t hl, xl;
+
+				while (*h == ' ')
+					h++;
+				while (*x == ' ')
+					x++;
+				hl = strcspn(h, " \n");
+				xl = strcspn(x, " \n");
+				if (!hl || !xl)
+					break;
 				for (size_t i = 0; i < n; i++) {
-					if (!strcmp(h, names[i])) {
+					if (strlen(names[i]) == hl && !strncmp(h, names[i], hl)) {
 						v[i] = strtoull(x, NULL, 10);
 						found++;
 					}
 				}
+				h += hl;
+				x += xl;
 			}
 			break;
 		}
-		fclose(fp);
 	}
-	free(hdr);
-	free(val);
 	return (int)found;
 }
