@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Route layer (L3), userspace half: load and attach bpf/route.bpf.c, turn its per-netns
+ * per-CPU counters into metrics, add what the kernel counts per namespace without a
+ * hook (lookups that found no route, ICMP by type), and decode its events. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "layer.h"
+#include "log.h"
+#include "netns.h"
+#include "route.h"
+#include "route.skel.h"
+#include "route_mib.h"
+
+/* What was last handed to the registry for one namespace: counters go in as deltas. */
+struct route_prev {
+	uint32_t netns;
+	bool mib_seen;
+	uint64_t emitted_gen; /* collection that last handed the map's counters over */
+	struct route_netns_stats s;
+	struct route_mib mib; /* MIB baseline / last value */
+};
+
+enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
+
+struct route_priv {
+	struct route_bpf *skel;
+	struct bpf_link *links[H_COUNT];
+	int nlinks;
+	int ncpus;
+	struct route_netns_stats *percpu; /* lookup buffer, ncpus entries */
+	struct nstab prev; /* struct route_prev by namespace */
+	uint64_t gen;
+	event_sink_fn sink;
+	void *sink_ctx;
+	struct hook hooks[H_COUNT];
+	bool icmp_hooked; /* ICMPv4 errors come from the tracepoint, with their code */
+	struct metric *lookups, *sends, *sent, *received;
+};
+
+static const char *const families[ROUTE_FAMILIES] = { "ipv4", "ipv6" };
+static const char *const kinds[ROUTE_KINDS] = { "unreachable", "prohibit", "blackhole" };
+static const char *const send_errors[ROUTE_SEND_ERRORS] = { "ENETUNREACH", "EHOSTUNREACH" };
+/* ICMP type of each row of route_netns_stats.icmp_sent (bpf/route.h) */
+static const int row_type[ICMP_ROWS] = { 3, 11, 12, 5, 4, -1 };
+static char num[256][4]; /* "0".."255": type and code labels */
+
+static const char *num_label(int v)
+{
+	return v >= 0 && v < 256 ? num[v] : "other";
+}
+
+static int register_metrics(struct route_priv *p, struct registry *reg)
+{
+	const struct metric_desc descs[] = {
+		{ "osiscope_route_lookup_failures_total",
+		  "Route lookups that failed, by kind. no_route: no route matched, after the "
+		  "policy rules (kernel MIB IpOutNoRoutes + IpExtInNoRoutes, Ip6OutNoRoutes + "
+		  "Ip6InNoRoutes); unreachable, prohibit, blackhole: the lookup ended on a "
+		  "reject route of that type (tracepoints fib_table_lookup, fib6_table_lookup; "
+		  "IPv4 only for lookups made by a task, e.g. connect and sendmsg).",
+		  METRIC_COUNTER,
+		  { "netns", "family", "kind", NULL } },
+		{ "osiscope_route_send_failures_total",
+		  "Socket sends (sendmsg, sendto, send, write) that returned ENETUNREACH or "
+		  "EHOSTUNREACH (tracepoint sock_send_length); failed connects are not included.",
+		  METRIC_COUNTER,
+		  { "netns", "family", "error", NULL } },
+		{ "osiscope_icmp_sent_total",
+		  "ICMP messages sent, by ICMP type and code as numbers (RFC 792, RFC 4443). "
+		  "IPv4 errors the kernel generates (types 3, 4, 5, 11, 12) come from tracepoint "
+		  "icmp_send with their code; every other type, and all of ICMPv6, from the "
+		  "kernel MIB IcmpMsg OutType<N> / Icmp6OutType<N>, whose code is empty.",
+		  METRIC_COUNTER,
+		  { "netns", "family", "type", "code", NULL } },
+		{ "osiscope_icmp_received_total",
+		  "ICMP messages received, by ICMP type as a number (kernel MIB IcmpMsg InType<N> "
+		  "/ Icmp6InType<N>); the code is empty: no per-packet hook reads it.",
+		  METRIC_COUNTER,
+		  { "netns", "family", "type", "code", NULL } },
+	};
+	struct metric **const out[] = { &p->lookups, &p->sends, &p->sent, &p->received };
+
+	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct route_priv *p = l->priv;
+	const struct route_event *e = data;
+	struct event_record r = { 0 };
+
+	if (size < sizeof(*e)) {
+		pr_warn("route: short event of %zu bytes, want %zu: agent and BPF object differ",
+			size, sizeof(*e));
+		return 0;
+	}
+	if (!p->sink)
+		return 0;
+	r.ts_ns = e->ts_ns;
+	r.netns = e->netns;
+	r.layer = l->name;
+	r.osi = "l3";
+	format_ip(r.src, sizeof(r.src), e->family, e->saddr);
+	format_ip(r.dst, sizeof(r.dst), e->family, e->daddr);
+	switch (e->type) {
+	case ROUTE_EV_LOOKUP_FAILED:
+		r.type = "route_lookup_failed";
+		snprintf(r.detail, sizeof(r.detail), "family=%s kind=%s table=%u ifindex=%u",
+			 families[e->family == 10], e->kind < ROUTE_KINDS ? kinds[e->kind] : "?",
+			 e->table, e->ifindex);
+		break;
+	case ROUTE_EV_TTL_EXCEEDED:
+		r.type = "icmp_ttl_exceeded_sent";
+		snprintf(r.detail, sizeof(r.detail),
+			 "type=%u code=%u ttl=%u proto=%u len=%u in_ifindex=%u", e->icmp_type,
+			 e->icmp_code, e->ttl, e->proto, e->len, e->ifindex);
+		break;
+	case ROUTE_EV_FRAG_NEEDED:
+		r.type = "icmp_frag_needed_sent";
+		snprintf(r.detail, sizeof(r.detail),
+			 "type=%u code=%u mtu=%u len=%u proto=%u in_ifindex=%u", e->icmp_type,
+			 e->icmp_code, e->mtu, e->len, e->proto, e->ifindex);
+		break;
+	default:
+		return 0;
+	}
+	p->sink(p->sink_ctx, &r);
+	return 0;
+}
+
+static int route_open(struct layer *l, const struct layer_opts *opts)
+{
+	struct route_priv *p;
+	struct route_bpf *s;
+	int err;
+
+	for (int i = 0; i < 256; i++)
+		snprintf(num[i], sizeof(num[i]), "%d", i);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->priv = p;
+	nstab_init(&p->prev, sizeof(struct route_prev));
+	p->sink = opts->sink;
+	p->sink_ctx = opts->sink_ctx;
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0) {
+		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
+	if (!p->percpu)
+		return -ENOMEM;
+
+	s = p->skel = route_bpf__open();
+	if (!s) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
+		return err;
+	}
+	l->obj = s->obj;
+	s->rodata->events_enabled = opts->events;
+	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+
+	/* none is required: the MIB half (no_route, ICMP by type) works without them */
+	struct hook hooks[H_COUNT] = {
+		[H_FIB] = { "fib", "fib_table_lookup", 4, false, s->progs.route_fib_btf, NULL,
+			    s->progs.route_fib_raw, NULL, s->progs.route_fib_tp },
+		[H_FIB6] = { "fib6", "fib6_table_lookup", 4, false, s->progs.route_fib6_btf, NULL,
+			     s->progs.route_fib6_raw, NULL, NULL },
+		[H_ICMP] = { "icmp", "icmp_send", 3, false, s->progs.route_icmp_btf, NULL,
+			     s->progs.route_icmp_raw, NULL, s->progs.route_icmp_tp },
+		[H_SEND] = { "sock", "sock_send_length", 3, false, s->progs.route_send_btf, NULL,
+			     s->progs.route_send_raw, NULL, s->progs.route_send_tp },
+	};
+	memcpy(p->hooks, hooks, sizeof(hooks));
+	l->hooks = p->hooks;
+	l->nhooks = H_COUNT;
+
+	hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
+	if (!opts->events)
+		bpf_map__set_max_entries(s->maps.route_events, 4096); /* never written */
+
+	err = route_bpf__load(s);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
+		return err;
+	}
+	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	if (err)
+		return err;
+	p->icmp_hooked = p->hooks[H_ICMP].chosen != NULL;
+	if (!p->icmp_hooked)
+		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
+			"without their code");
+	if (opts->events) {
+		l->rb = ring_buffer__new(bpf_map__fd(s->maps.route_events), on_event, l, NULL);
+		if (!l->rb) {
+			err = -errno;
+			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void emit_map(struct route_priv *p, struct route_prev *pv, const struct route_netns_stats *n)
+{
+	const struct route_netns_stats *o = &pv->s;
+	char ns[16];
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	for (int f = 0; f < ROUTE_FAMILIES; f++) {
+		for (int k = 0; k < ROUTE_KINDS; k++) {
+			const char *lab[] = { ns, families[f], kinds[k] };
+
+			counter_delta(p->lookups, lab, n->lookup_failures[f][k],
+				      o->lookup_failures[f][k]);
+		}
+		for (int e = 0; e < ROUTE_SEND_ERRORS; e++) {
+			const char *lab[] = { ns, families[f], send_errors[e] };
+
+			counter_delta(p->sends, lab, n->send_failures[f][e],
+				      o->send_failures[f][e]);
+		}
+	}
+	if (p->icmp_hooked) {
+		for (int r = 0; r < ICMP_ROWS; r++) {
+			for (int c = 0; c < ICMP_CODES; c++) {
+				/* port unreachable, frag needed and TTL exceeded from the start */
+				bool always = (r == ICMP_ROW_DEST_UNREACH && (c == 3 || c == 4)) ||
+					      (r == ICMP_ROW_TIME_EXCEEDED && c == 0);
+				const char *lab[] = { ns, "ipv4", num_label(row_type[r]),
+						      c <= ICMP_CODE_MAX ? num[c] : "other" };
+
+				if (n->icmp_sent[r][c] || always)
+					counter_delta(p->sent, lab, n->icmp_sent[r][c],
+						      o->icmp_sent[r][c]);
+			}
+		}
+	}
+	pv->emitted_gen = p->gen;
+	pv->s = *n;
+}
+
+/* Types the tracepoint counts (with their code) are left out of the MIB's. */
+static bool traced_type(int t)
+{
+	for (int r = 0; r < ICMP_ROWS; r++)
+		if (row_type[r] == t)
+			return true;
+	return false;
+}
+
+static void emit_mib(struct route_priv *p, struct route_prev *pv, const struct route_mib *n)
+{
+	struct route_mib *o = &pv->mib;
+	char ns[16];
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	for (int f = 0; f < ROUTE_FAMILIES; f++) {
+		const char *lab[] = { ns, families[f], "no_route" };
+		/* always there: destination unreachable, packet too big (v6), time exceeded */
+		int zero_v4[] = { 3, 11, -1 }, zero_v6[] = { 1, 2, 3, -1 };
+		const int *zero = f == ROUTE_IPV4 ? zero_v4 : zero_v6;
+
+		if (!n->has[f])
+			continue;
+		counter_delta(p->lookups, lab, n->noroute[f], o->noroute[f]);
+		for (int t = 0; t < ROUTE_ICMP_TYPES; t++) {
+			bool always = false;
+			const char *tl[] = { ns, families[f], num[t], "" };
+
+			for (int z = 0; zero[z] >= 0; z++)
+				always |= zero[z] == t;
+			if (n->in[f][t] || always)
+				counter_delta(p->received, tl, n->in[f][t], o->in[f][t]);
+			if (f == ROUTE_IPV4 && p->icmp_hooked && traced_type(t))
+				continue;
+			if (n->out[f][t] || (always && (f == ROUTE_IPV6 || !p->icmp_hooked)))
+				counter_delta(p->sent, tl, n->out[f][t], o->out[f][t]);
+		}
+		o->noroute[f] = n->noroute[f];
+		memcpy(o->in[f], n->in[f], sizeof(o->in[f]));
+		memcpy(o->out[f], n->out[f], sizeof(o->out[f]));
+	}
+}
+
+static void route_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct route_priv *p = l->priv;
+
+	if (!p->lookups)
+		register_metrics(p, reg);
+}
+
+static void route_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+			      const struct collect_ctx *cx)
+{
+	struct route_priv *p = l->priv;
+	struct route_prev *pv;
+	struct route_mib m;
+
+	if (!p->lookups)
+		return;
+	if (route_mib_read(&m) < 0)
+		return; /* the namespace went away under us */
+	pv = nstab_get(&p->prev, ns->inode, true);
+	if (!pv)
+		return;
+	if (!pv->mib_seen) {
+		/* a namespace born after the agent started counts from zero; one that was
+		 * already there counts from what it had then */
+		pv->mib_seen = true;
+		if (cx->first)
+			pv->mib = m;
+	}
+	emit_mib(p, pv, &m);
+	pv->mib.has[0] |= m.has[0];
+	pv->mib.has[1] |= m.has[1];
+}
+
+static void route_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct route_priv *p = l->priv;
+	int fd = bpf_map__fd(p->skel->maps.route_stats);
+	struct route_netns_stats sum;
+	uint32_t key, next, *keyp = NULL;
+
+	if (!p->lookups)
+		return;
+	p->gen = cx->gen;
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct route_prev *pv;
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue; /* deleted under us */
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
+		pv = nstab_get(&p->prev, key, true);
+		if (pv)
+			emit_map(p, pv, &sum);
+	}
+	/* every namespace gets its series from the start, at zero */
+	for (size_t i = 0; i < cx->netns->n; i++) {
+		struct route_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
+
+		if (pv && pv->emitted_gen != p->gen)
+			emit_map(p, pv, &pv->s);
+	}
+}
+
+static void route_forget_netns(struct layer *l, uint32_t netns)
+{
+	struct route_priv *p = l->priv;
+
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.route_stats), &netns);
+	nstab_del(&p->prev, netns);
+}
+
+static void route_close(struct layer *l)
+{
+	struct route_priv *p = l->priv;
+
+	if (!p)
+		return;
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	route_bpf__destroy(p->skel);
+	l->obj = NULL;
+	free(p->percpu);
+	nstab_free(&p->prev);
+	free(p);
+	l->priv = NULL;
+}
+
+static const struct finding route_findings[] = {
+	{ "osiscope_route_lookup_failures_total", "kind", "no_route", "lookups with no route",
+	  "no route covers the destination: a missing default route or prefix route" },
+	{ "osiscope_route_lookup_failures_total", "kind", "unreachable",
+	  "lookups ended on an unreachable route", "an `unreachable` route matched: ip route" },
+	{ "osiscope_route_lookup_failures_total", "kind", "prohibit",
+	  "lookups ended on a prohibit route", "a `prohibit` route matched: ip route" },
+	{ "osiscope_route_lookup_failures_total", "kind", "blackhole",
+	  "lookups ended on a blackhole route",
+	  "a `blackhole` route (or nexthop) matched: traffic vanishes without an error" },
+	{ "osiscope_route_send_failures_total", NULL, NULL, "sends failed for lack of a route",
+	  "the application got ENETUNREACH/EHOSTUNREACH: routing, or an ICMP unreachable" },
+	{ "osiscope_icmp_sent_total", "code", "3", "ICMP port unreachables sent (IPv4)",
+	  "datagrams to closed UDP ports here" },
+	{ "osiscope_icmp_sent_total", "code", "4", "ICMP fragmentation needed sent (IPv4)",
+	  "DF packets bigger than the next hop's MTU; if ICMP is filtered on the way back, an "
+	  "MTU black hole" },
+	{ "osiscope_icmp_sent_total", "type", "11", "ICMP time exceeded sent (IPv4)",
+	  "packets ran out of TTL here: a routing loop, a too low TTL, or traceroute" },
+	{ "osiscope_icmp_sent_total", "type", "2", "ICMPv6 packet too big sent",
+	  "IPv6 packets bigger than the next hop's MTU" },
+	{ "osiscope_icmp_received_total", "type", "11", "ICMP time exceeded received (IPv4)",
+	  "our packets ran out of TTL on the way: a routing loop, or traceroute" },
+	{ "osiscope_icmp_received_total", "type", "2", "ICMPv6 packet too big received",
+	  "the path MTU is below ours: check MTUs and tunnels on the way" },
+};
+
+void route_layer_init(struct layer *l)
+{
+	l->findings = route_findings;
+	l->nfindings = sizeof(route_findings) / sizeof(route_findings[0]);
+	l->open = route_open;
+	l->begin = route_begin;
+	l->visit_netns = route_visit_netns;
+	l->collect = route_collect;
+	l->forget_netns = route_forget_netns;
+	l->close = route_close;
+}
