@@ -392,6 +392,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct dns_flow_key k = {};
+	struct bpf_sock *sk;
 	__u8 *ip = data, *udp;
 	__u16 sport, dport, ulen;
 	__u32 l3, off, len;
@@ -421,6 +422,14 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	sport = (__u16)udp[0] << 8 | udp[1];
 	dport = (__u16)udp[2] << 8 | udp[3];
 	if ((egress ? dport : sport) != DNS_PORT)
+		return;
+	/* UDP sockets only. A raw IPPROTO_UDP socket gets its own copy of every UDP
+	 * packet the namespace receives: counting it too would count responses twice. */
+	sk = skb->sk;
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->type != SOCK_DGRAM || sk->protocol != IPPROTO_UDP)
 		return;
 
 	/* a DNS packet: the client is us, the server the peer */

@@ -202,13 +202,13 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 	}
 	const struct metric_desc descs[] = {
 		{ "osiscope_dns_queries_total",
-		  "DNS queries sent over UDP to port 53 by sockets of the namespace, by question "
-		  "type (no kernel counter; each is also in the namespace's UdpOutDatagrams).",
+		  "DNS queries sent to port 53 by UDP sockets of the namespace, by question type "
+		  "(no kernel counter; each is one of the namespace's UdpOutDatagrams).",
 		  METRIC_COUNTER,
 		  { "netns", "qtype", NULL } },
 		{ "osiscope_dns_responses_total",
-		  "DNS responses from port 53 received by sockets of the namespace, by header "
-		  "RCODE (no kernel counter; each is also in UdpInDatagrams).",
+		  "DNS responses from port 53 received by UDP sockets of the namespace, by "
+		  "header RCODE (no kernel counter; each is one of UdpInDatagrams once read).",
 		  METRIC_COUNTER,
 		  { "netns", "rcode", NULL } },
 		{ "osiscope_dns_request_duration_seconds",

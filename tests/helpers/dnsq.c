@@ -6,7 +6,8 @@
  *
  *   dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]
  *       COUNT queries from one UDP socket, one at a time, each waiting up to WAIT_MS
- *       (default 2000) for its response. Prints
+ *       (default 2000) for its response; with DNSQ_GATE=FIFO in the environment, the
+ *       socket is made first and the queries wait for a line on FIFO. Prints
  *       "pid=P sent=N noerror=.. nxdomain=.. servfail=.. refused=.. rcode_other=..
  *        timeout=.. received=.." (received: every datagram the socket got).
  *   dnsq serve ADDR PORT MODE
@@ -17,7 +18,8 @@
  *       Sends HOSTILE_QUERIES malformed queries, then one valid query whose name has
  *       the longest legal length (255 bytes). Prints "malformed=N valid=1".
  *   dnsq raw SERVER PORT NAME TYPE [WAIT_MS]
- *       One query over a raw IPPROTO_UDP socket (IPv4), the response read from it.
+ *       One query over a raw IPPROTO_UDP socket (IPv4), the response read from it;
+ *       received counts every datagram from port 53 the raw socket saw.
  *   dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]
  *       One query over an AF_PACKET socket (IPv4, built here), the response read from
  *       it.
@@ -197,10 +199,25 @@ static void tally_print(const struct tally *t)
 	       t->timeout, t->received);
 }
 
-/* Whether b (n bytes, a DNS message) is the response to query id. */
-static int is_response(const uint8_t *b, size_t n, uint16_t id)
+/* Whether b (n bytes, a DNS message) is the response to query q (qlen bytes): same id,
+ * the QR bit, and the question repeated byte for byte, as a stub resolver checks. */
+static int is_response(const uint8_t *b, size_t n, const uint8_t *q, size_t qlen)
 {
-	return n >= 12 && get16(b) == id && (b[2] & 0x80) && get16(b + 4) >= 1;
+	return n >= qlen && get16(b) == get16(q) && (b[2] & 0x80) && get16(b + 4) == 1 &&
+	       !memcmp(b + 12, q + 12, qlen - 12);
+}
+
+/* Blocks until a line can be read from path (a FIFO the test writes to). */
+static void gate(const char *path)
+{
+	char c;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		die(path);
+	if (fread(&c, 1, 1, f) != 1)
+		die("read gate");
+	fclose(f);
 }
 
 static int cmd_query(int argc, char **argv)
@@ -225,6 +242,14 @@ static int cmd_query(int argc, char **argv)
 	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
+	if (getenv("DNSQ_GATE")) {
+		struct sockaddr_storage any = { .ss_family = (sa_family_t)fam };
+
+		/* bound, so that ss shows the socket while it waits */
+		if (bind(fd, (struct sockaddr *)&any, sl))
+			die("bind");
+		gate(getenv("DNSQ_GATE"));
+	}
 	id0 = (uint16_t)((unsigned)getpid() * 2654435761u >> 8);
 	for (long i = 0; i < count; i++) {
 		uint16_t id = (uint16_t)(id0 + i);
@@ -250,7 +275,7 @@ static int cmd_query(int argc, char **argv)
 				die("recv");
 			}
 			t.received++;
-			if (is_response(r, (size_t)n, id)) {
+			if (is_response(r, (size_t)n, q, qlen)) {
 				t.rcode[r[3] & 0x0f]++;
 				got = 1;
 			}
@@ -486,7 +511,8 @@ static uint16_t ip_csum(const void *p, size_t n)
 }
 
 /* Waits on fd for an IPv4 packet from sport 53 to dport with DNS id; fills the tally. */
-static void wait_ip_response(int fd, uint16_t dport, uint16_t id, long wait_ms, struct tally *t)
+static void wait_ip_response(int fd, uint16_t dport, const uint8_t *q, size_t qlen, long wait_ms,
+			     struct tally *t)
 {
 	uint64_t deadline = now_ms() + (uint64_t)wait_ms;
 	uint8_t b[4096];
@@ -504,10 +530,13 @@ static void wait_ip_response(int fd, uint16_t dport, uint16_t id, long wait_ms, 
 		if (n < (ssize_t)sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP)
 			continue;
 		ihl = (size_t)ip->ihl * 4;
-		if ((size_t)n < ihl + 8 + 12 || get16(b + ihl) != 53 || get16(b + ihl + 2) != dport)
+		if ((size_t)n < ihl + 8 || get16(b + ihl) != 53)
 			continue;
+		/* every datagram from port 53, to whichever port: a raw socket gets them all */
 		t->received++;
-		if (is_response(b + ihl + 8, (size_t)n - ihl - 8, id)) {
+		if (get16(b + ihl + 2) != dport)
+			continue;
+		if (is_response(b + ihl + 8, (size_t)n - ihl - 8, q, qlen)) {
 			t->rcode[b[ihl + 8 + 3] & 0x0f]++;
 			return;
 		}
@@ -545,7 +574,7 @@ static int cmd_raw(int argc, char **argv)
 	if (sendto(fd, pk, ql + 8, 0, (struct sockaddr *)&ss, sl) != (ssize_t)(ql + 8))
 		die("sendto");
 	t.sent++;
-	wait_ip_response(fd, sport, id, wait_ms, &t);
+	wait_ip_response(fd, sport, pk + 8, ql, wait_ms, &t);
 	tally_print(&t);
 	return 0;
 }
@@ -598,7 +627,7 @@ static int cmd_packet(int argc, char **argv)
 	if (sendto(fd, pk, ql + 28, 0, (struct sockaddr *)&ll, sizeof(ll)) != (ssize_t)(ql + 28))
 		die("sendto");
 	t.sent++;
-	wait_ip_response(fd, sport, id, wait_ms, &t);
+	wait_ip_response(fd, sport, pk + 28, ql, wait_ms, &t);
 	tally_print(&t);
 	return 0;
 }
