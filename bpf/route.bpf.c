@@ -201,25 +201,9 @@ int BPF_PROG(route_fib_raw, u32 tb_id, const struct flowi4 *flp, const struct fi
 	return 0;
 }
 
-#define TRACE_FLAG_HARDIRQ 0x08
-#define TRACE_FLAG_SOFTIRQ 0x10
-#define TRACE_FLAG_NMI 0x40
-
-SEC("tracepoint/fib/fib_table_lookup")
-int route_fib_tp(struct trace_event_raw_fib_table_lookup *ctx)
-{
-	__be32 saddr, daddr;
-	int err = ctx->err;
-
-	if (err == 0 || err == -EAGAIN)
-		return 0;
-	/* the record carries the context flags the tracer saw */
-	__builtin_memcpy(&saddr, ctx->src, 4);
-	__builtin_memcpy(&daddr, ctx->dst, 4);
-	fib4_failed(ctx->tb_id, err, ctx->oif, ctx->iif, saddr, daddr,
-		    !(ctx->ent.flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | TRACE_FLAG_NMI)));
-	return 0;
-}
+/* No classic tracepoint flavour: a tracepoint program sees neither the stack the
+ * lookup runs on nor a trustworthy context in the record, so it cannot tell a task's
+ * lookup from a softirq's. raw_tp (v4.17) is there wherever ring buffers (v5.8) are. */
 
 /* --- IPv6: fib6:fib6_table_lookup(net, res, table, flp), once per table consulted --- */
 

@@ -172,7 +172,7 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 	/* none is required: the MIB half (no_route, ICMP by type) works without them */
 	struct hook hooks[H_COUNT] = {
 		[H_FIB] = { "fib", "fib_table_lookup", 4, false, s->progs.route_fib_btf, NULL,
-			    s->progs.route_fib_raw, NULL, s->progs.route_fib_tp },
+			    s->progs.route_fib_raw, NULL, NULL },
 		[H_FIB6] = { "fib6", "fib6_table_lookup", 4, false, s->progs.route_fib6_btf, NULL,
 			     s->progs.route_fib6_raw, NULL, NULL },
 		[H_ICMP] = { "icmp", "icmp_send", 3, false, s->progs.route_icmp_btf, NULL,
@@ -185,6 +185,14 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 	l->nhooks = H_COUNT;
 
 	hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
+	/* the classic tracepoints of the lookups lack what attribution needs */
+	for (int h = H_FIB; h <= H_FIB6; h++)
+		if (!p->hooks[h].chosen && !p->hooks[h].why[0])
+			snprintf(p->hooks[h].why, sizeof(p->hooks[h].why), "%s",
+				 h == H_FIB ? "no classic tracepoint flavour: it cannot tell a "
+					      "task's lookup from a softirq's"
+					    : "no classic tracepoint flavour: its record lacks the "
+					      "namespace");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.route_events, 4096); /* never written */
 
