@@ -58,4 +58,27 @@ static __always_inline __u16 sk_protocol(const struct sock *sk, const bool btf)
  * program (see user/tcp.c).
  */
 
+/*
+ * The type of a namespace (CLONE_NEW*): struct ns_common carries it as ns_type since
+ * v6.18, whose namespace rework took it out of the namespace's operations
+ * (proc_ns_operations.type, older kernels). The drop layer checks it to tell a real
+ * struct net from whatever a reused skb->dev word points to.
+ */
+#ifndef CLONE_NEWNET
+#define CLONE_NEWNET 0x40000000
+#endif
+struct proc_ns_operations___old {
+	int type;
+} __attribute__((preserve_access_index));
+struct ns_common___old {
+	const struct proc_ns_operations___old *ops;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 ns_common_type(const struct ns_common *ns, const bool btf)
+{
+	if (bpf_core_field_exists(struct ns_common, ns_type))
+		return btf ? ns->ns_type : BPF_CORE_READ(ns, ns_type);
+	return BPF_CORE_READ((const struct ns_common___old *)ns, ops, type);
+}
+
 #endif

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Drop layer (all OSI layers), userspace half: load and attach bpf/drop.bpf.c, turn its
+ * per-CPU (netns, reason, device) counters into osiscope_skb_drops_total with reason
+ * names from the kernel's BTF (drop_names.c), and decode its events for trace. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drop.h"
+#include "drop.skel.h"
+#include "drop_ksyms.h"
+#include "drop_names.h"
+#include "layer.h"
+#include "log.h"
+
+#define DROPS_METRIC "osiscope_skb_drops_total"
+#define DEVICE_LABEL_LEN (IFNAMSIZ + 8)
+
+enum { SLOT_EMPTY = 0, SLOT_USED, SLOT_DEAD };
+
+/* What was last handed to the registry for one key of the kernel map. */
+struct drop_prev {
+	struct drop_key key;
+	uint8_t state;
+	bool folded; /* device label "_other": the budget for per-device series was spent */
+	uint64_t count;
+	uint64_t created_gen; /* collection that first saw it */
+	const char *layer;
+	char reason[64];
+	char device[DEVICE_LABEL_LEN];
+};
+
+/* Open addressing by drop_key, linear probing; rebuilt when half full. */
+struct prev_table {
+	struct drop_prev *v;
+	size_t cap, used, dead;
+};
+
+struct drop_priv {
+	struct drop_bpf *skel;
+	struct bpf_link *links[1];
+	int nlinks;
+	int ncpus;
+	uint64_t *percpu; /* lookup buffer, ncpus values */
+	struct prev_table prev;
+	struct drop_names names;
+	struct hook hooks[1];
+	bool reasons; /* the attached program passes the kernel's reason */
+	uint64_t uncounted; /* last value handed over */
+	bool uncounted_warned;
+	const struct iface_cache *ifaces; /* the agent's, for naming devices in events */
+	struct ksyms ksyms;
+	bool ksyms_tried;
+	event_sink_fn sink;
+	void *sink_ctx;
+	struct metric *drops, *uncounted_m;
+};
+
+/* --- the table of what was handed over --- */
+
+static uint64_t key_hash(const struct drop_key *k)
+{
+	uint64_t h = ((uint64_t)k->netns << 32 | k->ifindex) ^ ((uint64_t)k->reason * 0x9E3779B97F4A7C15ULL);
+
+	h ^= h >> 31;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static bool key_eq(const struct drop_key *a, const struct drop_key *b)
+{
+	return a->netns == b->netns && a->reason == b->reason && a->ifindex == b->ifindex;
+}
+
+static int prev_grow(struct prev_table *t)
+{
+	size_t cap = t->cap ? t->cap : 256;
+	struct drop_prev *old = t->v, *v;
+	size_t oldcap = t->cap;
+
+	if (t->used * 2 >= cap) /* rebuilding alone would not make room */
+		cap *= 2;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	t->cap = cap;
+	t->used = t->dead = 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		if (old[i].state != SLOT_USED)
+			continue;
+		size_t j = key_hash(&old[i].key) & (cap - 1);
+
+		while (v[j].state == SLOT_USED)
+			j = (j + 1) & (cap - 1);
+		v[j] = old[i];
+		t->used++;
+	}
+	free(old);
+	return 0;
+}
+
+/* The entry for key; a new one (state SLOT_USED, zeroed) when create. NULL if absent. */
+static struct drop_prev *prev_get(struct prev_table *t, const struct drop_key *key, bool create,
+				  bool *created)
+{
+	size_t i, tomb = SIZE_MAX;
+
+	*created = false;
+	if (create && (t->used + t->dead + 1) * 2 > t->cap && prev_grow(t))
+		return NULL;
+	if (!t->cap)
+		return NULL;
+	for (i = key_hash(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct drop_prev *e = &t->v[i];
+
+		if (e->state == SLOT_EMPTY)
+			break;
+		if (e->state == SLOT_DEAD) {
+			if (tomb == SIZE_MAX)
+				tomb = i;
+			continue;
+		}
+		if (key_eq(&e->key, key))
+			return e;
+	}
+	if (!create)
+		return NULL;
+	if (tomb != SIZE_MAX) {
+		i = tomb;
+		t->dead--;
+	}
+	memset(&t->v[i], 0, sizeof(t->v[i]));
+	t->v[i].key = *key;
+	t->v[i].state = SLOT_USED;
+	t->used++;
+	*created = true;
+	return &t->v[i];
+}
+
+static void prev_del(struct prev_table *t, struct drop_prev *e)
+{
+	e->state = SLOT_DEAD;
+	t->used--;
+	t->dead++;
+}
+
+/* --- metrics --- */
+
+static int register_metrics(struct drop_priv *p, struct registry *reg)
+{
+	const struct metric_desc descs[] = {
+		{ DROPS_METRIC,
+		  "Packets the kernel dropped (tracepoint skb:kfree_skb), by drop reason (the "
+		  "kernel's enum skb_drop_reason name without SKB_DROP_REASON_, from its BTF), "
+		  "the reason's OSI layer and the device where known.",
+		  METRIC_COUNTER, { "netns", "layer", "reason", "device", NULL } },
+		{ "osiscope_skb_drops_uncounted_total",
+		  "Drops seen by the kfree_skb hook but missing from osiscope_skb_drops_total "
+		  "because its kernel map of (netns, reason, device) entries was full.",
+		  METRIC_COUNTER, { NULL } },
+	};
+	struct metric **const out[] = { &p->drops, &p->uncounted_m };
+
+	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
+}
+
+/* A device label follows the device's name while it is known; one never seen in its
+ * namespace is "if<N>", and a device that went away keeps the name it had. */
+static void device_label(const struct collect_ctx *cx, struct drop_prev *pv)
+{
+	const struct iface *d;
+
+	if (!pv->key.ifindex) {
+		pv->device[0] = '\0';
+		return;
+	}
+	d = ifaces_find(cx->ifaces, pv->key.netns, pv->key.ifindex);
+	if (d && d->name[0])
+		snprintf(pv->device, sizeof(pv->device), "%s", d->name);
+	else if (!pv->device[0])
+		snprintf(pv->device, sizeof(pv->device), "if%u", pv->key.ifindex);
+}
+
+static void emit(struct drop_priv *p, struct registry *reg, struct drop_prev *pv, uint64_t now)
+{
+	uint64_t delta = now >= pv->count ? now - pv->count : now;
+	char ns[16];
+	const char *lab[] = { ns, pv->layer, pv->reason, pv->folded ? METRIC_OTHER : pv->device };
+
+	snprintf(ns, sizeof(ns), "%u", pv->key.netns);
+	metric_counter_add(p->drops, lab, (double)delta);
+	if (pv->folded && delta) {
+		const char *name = DROPS_METRIC;
+
+		metric_counter_add(reg->overflow, &name, 1);
+	}
+	pv->count = now;
+}
+
+static void new_entry(struct drop_priv *p, const struct collect_ctx *cx, struct drop_prev *pv)
+{
+	const struct drop_reason_entry *r = drop_reason_get(&p->names, pv->key.reason);
+
+	snprintf(pv->reason, sizeof(pv->reason), "%s", r->name);
+	pv->layer = r->layer;
+	pv->created_gen = cx->gen;
+	/*
+	 * reasons x devices x namespaces can outgrow any budget: past half of the metric's
+	 * series budget a new combination keeps its namespace, layer and reason but not
+	 * its device, so the registry's own fold to _other comes last.
+	 */
+	pv->folded = pv->key.ifindex && p->drops->nseries >= p->drops->budget / 2;
+	device_label(cx, pv);
+}
+
+static bool device_label_in_use(struct drop_priv *p, const struct collect_ctx *cx,
+				const struct drop_prev *except)
+{
+	const struct iface_ns *ns = ifaces_ns(cx->ifaces, except->key.netns);
+
+	for (size_t i = 0; ns && i < ns->n; i++)
+		if (ns->v[i].present && !strcmp(ns->v[i].name, except->device))
+			return true;
+	for (size_t i = 0; i < p->prev.cap; i++) {
+		const struct drop_prev *e = &p->prev.v[i];
+
+		if (e != except && e->state == SLOT_USED && !e->folded &&
+		    e->key.netns == except->key.netns && !strcmp(e->device, except->device))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Devices come and go (a veth per container): once a device is gone and its last count
+ * has been exposed once, its map entries are deleted and its series dropped, so neither
+ * the map nor the registry fills with the dead. Only namespaces whose devices were
+ * listed in this collection are judged.
+ */
+static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
+			       const struct collect_ctx *cx)
+{
+	int fd = bpf_map__fd(p->skel->maps.drops);
+
+	for (size_t i = 0; i < p->prev.cap; i++) {
+		struct drop_prev *pv = &p->prev.v[i];
+		const struct iface_ns *ns;
+		const struct iface *d;
+
+		if (pv->state != SLOT_USED || !pv->key.ifindex || pv->created_gen >= cx->gen)
+			continue;
+		ns = ifaces_ns(cx->ifaces, pv->key.netns);
+		if (!ns || ns->gen != cx->gen)
+			continue;
+		d = ifaces_find(cx->ifaces, pv->key.netns, pv->key.ifindex);
+		if (d && (d->present || d->gone_gen >= cx->gen))
+			continue;
+		bpf_map_delete_elem(fd, &pv->key);
+		if (!pv->folded && !device_label_in_use(p, cx, pv)) {
+			char nsl[16];
+			const char *labels[] = { "netns", "device" };
+			const char *values[] = { nsl, pv->device };
+
+			snprintf(nsl, sizeof(nsl), "%u", pv->key.netns);
+			registry_drop_labels(reg, labels, values, 2);
+		}
+		prev_del(&p->prev, pv);
+	}
+}
+
+static void collect_uncounted(struct drop_priv *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.drops_uncounted);
+	uint64_t sum = 0;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, p->percpu))
+		return;
+	for (int c = 0; c < p->ncpus; c++)
+		sum += p->percpu[c];
+	if (sum && !p->uncounted_warned) {
+		pr_warn("drop: the kernel map of (netns, reason, device) is full (%u entries): "
+			"further new combinations count only in osiscope_skb_drops_uncounted_total",
+			bpf_map__max_entries(p->skel->maps.drops));
+		p->uncounted_warned = true;
+	}
+	counter_delta(p->uncounted_m, NULL, sum, p->uncounted);
+	p->uncounted = sum;
+}
+
+static void drop_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct drop_priv *p = l->priv;
+	int fd = bpf_map__fd(p->skel->maps.drops);
+	struct drop_key key, next, *keyp = NULL;
+
+	p->ifaces = cx->ifaces;
+	if (!p->drops && register_metrics(p, reg))
+		return;
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct drop_prev *pv;
+		uint64_t sum = 0;
+		bool created;
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue; /* deleted under us */
+		for (int c = 0; c < p->ncpus; c++)
+			sum += p->percpu[c];
+		pv = prev_get(&p->prev, &key, true, &created);
+		if (!pv)
+			continue;
+		if (created)
+			new_entry(p, cx, pv);
+		else
+			device_label(cx, pv);
+		emit(p, reg, pv, sum);
+	}
+	sweep_gone_devices(p, reg, cx);
+	collect_uncounted(p);
+}
+
+static void drop_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct drop_priv *p = l->priv;
+
+	p->ifaces = cx->ifaces;
+}
+
+static void drop_forget_netns(struct layer *l, uint32_t netns)
+{
+	struct drop_priv *p = l->priv;
+	int fd = bpf_map__fd(p->skel->maps.drops);
+
+	for (size_t i = 0; i < p->prev.cap; i++) {
+		struct drop_prev *pv = &p->prev.v[i];
+
+		if (pv->state != SLOT_USED || pv->key.netns != netns)
+			continue;
+		bpf_map_delete_elem(fd, &pv->key);
+		prev_del(&p->prev, pv);
+	}
+}
+
+/* Only for trace: a namespace visit every MAINTAIN_PERIOD_S keeps the device names of
+ * cx->ifaces fresh for events. */
+static void drop_maintain_netns(struct layer *l, const struct netns_entry *ns,
+				const struct collect_ctx *cx)
+{
+	struct drop_priv *p = l->priv;
+
+	p->ifaces = cx->ifaces;
+}
+
+/* --- events --- */
+
+static const char *l4_name(unsigned int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 58:
+		return "icmpv6";
+	case 132:
+		return "sctp";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct drop_priv *p = l->priv;
+	const struct drop_event *e = data;
+	const struct drop_reason_entry *reason;
+	struct event_record r = { 0 };
+	char where[192], proto[32];
+
+	if (size < sizeof(*e)) {
+		pr_warn("drop: short event of %zu bytes, want %zu: agent and BPF object differ",
+			size, sizeof(*e));
+		return 0;
+	}
+	if (!p->sink)
+		return 0;
+	if (!p->ksyms_tried) {
+		int err = ksyms_load(&p->ksyms, "/proc/kallsyms");
+
+		p->ksyms_tried = true;
+		if (err)
+			pr_info("drop: /proc/kallsyms: %s; drop locations are shown as addresses",
+				err == -EPERM ? "addresses hidden by kernel.kptr_restrict"
+					      : strerror(-err));
+	}
+	reason = drop_reason_get(&p->names, e->reason);
+	r.ts_ns = e->ts_ns;
+	r.netns = e->netns;
+	r.layer = l->name;
+	r.osi = reason->layer;
+	r.type = "drop";
+	if (e->family == 2 || e->family == 10) {
+		if (e->l4proto == 6 || e->l4proto == 17) {
+			format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
+			format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+		} else {
+			format_ip(r.src, sizeof(r.src), e->family, e->saddr);
+			format_ip(r.dst, sizeof(r.dst), e->family, e->daddr);
+		}
+		snprintf(proto, sizeof(proto), "%s", l4_name(e->l4proto, where, sizeof(where)));
+	} else if (e->protocol == 0x0806) {
+		snprintf(proto, sizeof(proto), "arp");
+	} else {
+		snprintf(proto, sizeof(proto), "ethertype=0x%04x", e->protocol);
+	}
+	if (e->ifindex && p->ifaces)
+		ifaces_name(p->ifaces, e->netns, e->ifindex, r.device, sizeof(r.device));
+	else if (e->ifindex)
+		snprintf(r.device, sizeof(r.device), "if%u", e->ifindex);
+	ksyms_format(p->ksyms.n ? &p->ksyms : NULL, e->location, where, sizeof(where));
+	snprintf(r.detail, sizeof(r.detail), "reason=%s proto=%s location=%s", reason->name,
+		 proto, where);
+	p->sink(p->sink_ctx, &r);
+	return 0;
+}
+
+/* --- lifecycle --- */
+
+static int drop_open(struct layer *l, const struct layer_opts *opts)
+{
+	struct drop_priv *p;
+	struct drop_bpf *s;
+	int err, nargs;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->priv = p;
+	p->sink = opts->sink;
+	p->sink_ctx = opts->sink_ctx;
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0) {
+		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
+	if (!p->percpu)
+		return -ENOMEM;
+
+	s = p->skel = drop_bpf__open();
+	if (!s) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
+		return err;
+	}
+	l->obj = s->obj;
+	s->rodata->events_enabled = opts->events;
+	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+
+	/*
+	 * One program per prototype of the tracepoint (see drop.bpf.c), chosen from the
+	 * kernel's BTF; without it (nargs < 0) the newest, whose CO-RE reads then fail at
+	 * load with a message saying so.
+	 */
+	struct bpf_program *btf[] = { s->progs.drop_btf2, s->progs.drop_btf3, s->progs.drop_btf };
+	struct bpf_program *raw[] = { s->progs.drop_raw2, s->progs.drop_raw3, s->progs.drop_raw };
+	int v;
+
+	nargs = probe_tp_nargs("kfree_skb");
+	v = nargs < 0 || nargs >= 4 ? 2 : nargs == 3 ? 1 : 0;
+	for (int i = 0; i < 3; i++) {
+		if (i == v)
+			continue;
+		bpf_program__set_autoload(btf[i], false);
+		bpf_program__set_autoload(raw[i], false);
+	}
+	p->reasons = v > 0;
+	p->hooks[0] = (struct hook){ "skb", "kfree_skb", v + 2, true, btf[v], NULL, raw[v], NULL,
+				     s->progs.drop_tp };
+	l->hooks = p->hooks;
+	l->nhooks = 1;
+	if (hooks_select(p->hooks, l->nhooks, opts->cfg->attach) < 0) {
+		snprintf(l->why, sizeof(l->why), "no usable hook for skb:kfree_skb: %s",
+			 p->hooks[0].why);
+		return -EOPNOTSUPP;
+	}
+	if (!opts->events)
+		bpf_map__set_max_entries(s->maps.drop_events, 4096); /* never written */
+
+	err = drop_bpf__load(s);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
+		return err;
+	}
+	drop_names_init(&p->names, probe_kernel_btf(), NULL);
+	if (!p->reasons || !p->names.has_reasons) {
+		p->names.has_reasons = false;
+		pr_info("drop: this kernel passes no drop reason to skb:kfree_skb (before v5.17): "
+			"every drop is counted as reason NOT_SPECIFIED");
+	} else {
+		pr_debug("drop: %u core drop reasons in BTF, subsystem mask 0x%x",
+			 p->names.ncore, p->names.mask);
+	}
+	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	if (err)
+		return err;
+	if (opts->events) {
+		l->rb = ring_buffer__new(bpf_map__fd(s->maps.drop_events), on_event, l, NULL);
+		if (!l->rb) {
+			err = -errno;
+			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+			return err;
+		}
+		l->maintain_netns = drop_maintain_netns;
+	}
+	return 0;
+}
+
+static void drop_close(struct layer *l)
+{
+	struct drop_priv *p = l->priv;
+
+	if (!p)
+		return;
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	drop_bpf__destroy(p->skel);
+	l->obj = NULL;
+	drop_names_free(&p->names);
+	ksyms_free(&p->ksyms);
+	free(p->prev.v);
+	free(p->percpu);
+	free(p);
+	l->priv = NULL;
+}
+
+static const struct finding drop_findings[] = {
+	{ DROPS_METRIC, "layer", "l1", "drops at the device",
+	  "rings full (FULL_RING), device down (DEV_READY), per-CPU backlog full (CPU_BACKLOG: "
+	  "net.core.netdev_max_backlog), XDP; check ip -s link, ethtool -S" },
+	{ DROPS_METRIC, "layer", "l2", "link-layer drops",
+	  "the next hop does not answer ARP/NDP (NEIGH_*: ip neigh), qdisc or tc drops "
+	  "(QDISC_*, TC_*: tc -s qdisc, tc filter), bridge/VLAN/tunnel checks" },
+	{ DROPS_METRIC, "layer", "l3", "IP-layer drops",
+	  "a firewall rule (NETFILTER_DROP: nft list ruleset, iptables -vL), no route "
+	  "(IP_*NOROUTES: ip route), rp_filter, bad headers or fragments" },
+	{ DROPS_METRIC, "layer", "l4", "transport and socket drops",
+	  "nothing bound to the port (NO_SOCKET), receive buffer full (SOCKET_RCVBUFF, "
+	  "PROTO_MEM: the application reads too slowly), TCP checks; check ss -tuanp, nstat" },
+	{ DROPS_METRIC, "layer", "unknown", "drops the reason does not place",
+	  "NOT_SPECIFIED (a kfree_skb() without a reason) or memory pressure (NOMEM); "
+	  "osiscope trace -l drop shows where in the kernel" },
+	{ "osiscope_skb_drops_uncounted_total", NULL, NULL, "drops not counted by reason",
+	  "the drop map was full: too many (namespace, reason, device) combinations" },
+};
+
+void drop_layer_init(struct layer *l)
+{
+	l->findings = drop_findings;
+	l->nfindings = sizeof(drop_findings) / sizeof(drop_findings[0]);
+	l->wants_ifaces = true;
+	l->open = drop_open;
+	l->begin = drop_begin;
+	l->collect = drop_collect;
+	l->forget_netns = drop_forget_netns;
+	l->close = drop_close;
+}
