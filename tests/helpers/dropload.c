@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Traffic for the drop scenarios, with an exact count of what it sent:
+ *   dropload udp ADDR PORT N [SIZE]   N datagrams of SIZE bytes (default 16) from one
+ *                                     unconnected socket, as fast as it can
+ *                                     prints: sent=X errors=Y
+ * ADDR is numeric IPv4 or IPv6. Exit 0 when every datagram was handed to the kernel.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static unsigned long number(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max) {
+		fprintf(stderr, "dropload: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static socklen_t make_addr(const char *host, unsigned long port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)port);
+		return sizeof(*a4);
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)port);
+		return sizeof(*a6);
+	}
+	fprintf(stderr, "dropload: bad address %s\n", host);
+	exit(2);
+}
+
+static int udp(const char *host, unsigned long port, unsigned long n, unsigned long size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+	unsigned long sent = 0, errors = 0;
+	char buf[65507];
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+
+	if (fd < 0) {
+		perror("dropload: socket");
+		return 1;
+	}
+	memset(buf, 'x', size);
+	for (unsigned long i = 0; i < n; i++) {
+		if (sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len) == (ssize_t)size)
+			sent++;
+		else
+			errors++;
+	}
+	close(fd);
+	printf("sent=%lu errors=%lu\n", sent, errors);
+	return errors ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && !strcmp(argv[1], "udp"))
+		return udp(argv[2], number(argv[3], 65535), number(argv[4], 100000000),
+			   argc > 5 ? number(argv[5], 65507) : 16);
+	fprintf(stderr, "usage: dropload udp ADDR PORT N [SIZE]\n");
+	return 2;
+}
