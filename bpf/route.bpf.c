@@ -233,7 +233,7 @@ static __always_inline void handle_fib6(const struct net *net, const struct fib6
 	if (type < RTN_BLACKHOLE || type > RTN_PROHIBIT)
 		return;
 	/* no route at all: ip6_null_entry, counted by the kernel as Ip6OutNoRoutes */
-	if (READ(btf, res, f6i) == BPF_CORE_READ(net, ipv6.fib6_null_entry))
+	if (READ(btf, res, f6i) == READ(btf, net, ipv6.fib6_null_entry))
 		return;
 	kind = type == RTN_UNREACHABLE ? ROUTE_UNREACHABLE
 	       : type == RTN_PROHIBIT  ? ROUTE_PROHIBIT
