@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Link layer (L1/L2). The device counters themselves (packets, bytes, drops, errors,
+ * carrier) come from rtnetlink in userspace; this object adds what the kernel does not
+ * count per device: the protocol mix and broadcast/multicast frames in each direction
+ * (a tc program on ingress and egress, or opt-in XDP on ingress), and transmit queue
+ * timeouts (tracepoint net:net_dev_xmit_timeout).
+ *
+ * The tc and XDP programs run on every frame of every device, so they do one hash
+ * lookup (per CPU) and a few increments, nothing else: no event, no update once the
+ * device's entry exists (userspace creates it when it attaches), no helper but the
+ * lookup on the fast path. They always pass the frame on (TC_ACT_UNSPEC / TCX_NEXT,
+ * XDP_PASS) to whatever filter or program comes next.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "link.h"
+#include "osiscope.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* wire constants (if_ether.h defines, absent from BTF) */
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_P_IPV6 0x86DD
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ICMP 58
+/* TC_ACT_UNSPEC: for a classic filter, "go on with the next filter"; for tcx it is
+ * TCX_NEXT, the same value. */
+#define LINK_TC_NEXT (-1)
+/* The deepest header byte the classifier reads: Ethernet, one VLAN tag, the IPv6
+ * header and the first byte of a hop-by-hop header. */
+#define LINK_HDR_MAX (ETH_HLEN + 4 + 40 + 1)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	/* entries are created once per device: no per-CPU preallocation of thousands */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384); /* devices, all namespaces */
+	__type(key, struct link_key);
+	__type(value, struct link_dev_stats);
+} link_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct link_key);
+	__type(value, __u64);
+} link_txto SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} link_events SEC(".maps");
+
+/* The object's .bss: written by userspace through the mmap, see link.h. */
+struct link_owner link_owner = {};
+
+static const struct link_dev_stats zero_stats;
+
+/* 6.3+: a typed pointer to the sk_buff / xdp_buff behind the context, read with plain
+ * loads. Older kernels take the probe-read programs (the loader picks). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+static __always_inline struct link_dev_stats *stats_for(const struct link_key *k)
+{
+	struct link_dev_stats *s = bpf_map_lookup_elem(&link_stats, k);
+
+	if (s)
+		return s;
+	/* frames before userspace registered the device (it does so as it attaches) */
+	bpf_map_update_elem(&link_stats, k, &zero_stats, BPF_NOEXIST);
+	__sync_fetch_and_add(&link_owner.created, 1);
+	return bpf_map_lookup_elem(&link_stats, k);
+}
+
+/*
+ * One frame starting at its Ethernet header, p..end readable. Per-CPU counters need no
+ * atomics: a direction of a device is counted by one program, and a CPU runs one
+ * packet's programs to completion (softirq or BH-disabled) before the next.
+ */
+static __always_inline void count_frame(struct link_dir_stats *d, const __u8 *p, const void *end,
+					__u32 segs)
+{
+	const __u8 *l3 = p + ETH_HLEN;
+	__u32 slot = LINK_P_OTHER;
+	__u16 proto;
+	__u8 nh;
+
+	if ((const void *)(p + ETH_HLEN) > end)
+		goto out;
+	if (p[0] & 1) {
+		if (*(const __u32 *)p == 0xffffffff && *(const __u16 *)(p + 4) == 0xffff)
+			d->broadcast += segs;
+		else
+			d->multicast += segs;
+	}
+	proto = *(const __u16 *)(p + 12);
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		if ((const void *)(p + ETH_HLEN + 4) > end)
+			goto out;
+		proto = *(const __u16 *)(p + ETH_HLEN + 2);
+		l3 = p + ETH_HLEN + 4;
+	}
+	if (proto == bpf_htons(ETH_P_IP)) {
+		slot = LINK_P_IPV4_OTHER;
+		if ((const void *)(l3 + 20) > end)
+			goto out;
+		nh = l3[9];
+		if (nh == IPPROTO_TCP)
+			slot = LINK_P_IPV4_TCP;
+		else if (nh == IPPROTO_UDP)
+			slot = LINK_P_IPV4_UDP;
+		else if (nh == IPPROTO_ICMP)
+			slot = LINK_P_IPV4_ICMP;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		slot = LINK_P_IPV6_OTHER;
+		if ((const void *)(l3 + 40) > end)
+			goto out;
+		nh = l3[6];
+		if (nh == NEXTHDR_HOP) {
+			if ((const void *)(l3 + 41) > end)
+				goto out;
+			nh = l3[40];
+		}
+		if (nh == IPPROTO_TCP)
+			slot = LINK_P_IPV6_TCP;
+		else if (nh == IPPROTO_UDP)
+			slot = LINK_P_IPV6_UDP;
+		else if (nh == NEXTHDR_ICMP)
+			slot = LINK_P_IPV6_ICMP;
+	} else if (proto == bpf_htons(ETH_P_ARP)) {
+		slot = LINK_P_ARP;
+	}
+out:
+	d->proto[slot] += segs;
+}
+
+static __always_inline bool tc_key(struct __sk_buff *ctx, struct link_key *k, const bool cast)
+{
+	struct net_device *dev;
+
+	if (cast) {
+		struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+
+		dev = skb->dev;
+		if (!dev)
+			return false;
+		k->netns = dev->nd_net.net->ns.inum;
+	} else {
+		/* the context is the sk_buff itself; reading it as memory needs the
+		 * privileges the agent has anyway (CAP_PERFMON) */
+		dev = BPF_CORE_READ((struct sk_buff *)ctx, dev);
+		if (!dev)
+			return false;
+		k->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+	k->ifindex = ctx->ifindex;
+	return true;
+}
+
+static __always_inline int on_tc(struct __sk_buff *ctx, const __u32 dir, const bool cast)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct link_key k;
+	struct link_dev_stats *s;
+	__u32 segs = ctx->gso_segs;
+
+	if (!tc_key(ctx, &k, cast))
+		return LINK_TC_NEXT;
+	s = stats_for(&k);
+	if (!s)
+		return LINK_TC_NEXT;
+	if (!segs)
+		segs = 1;
+	if (data + LINK_HDR_MAX > end && ctx->len >= LINK_HDR_MAX) {
+		/* headers beyond the linear part (rare: drivers pull them): copy them */
+		__u8 buf[LINK_HDR_MAX];
+
+		if (!bpf_skb_load_bytes(ctx, 0, buf, sizeof(buf))) {
+			count_frame(&s->dir[dir], buf, buf + sizeof(buf), segs);
+			return LINK_TC_NEXT;
+		}
+	}
+	count_frame(&s->dir[dir], data, end, segs);
+	return LINK_TC_NEXT;
+}
+
+SEC("tc")
+int link_tc_in(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, LINK_RX, true);
+}
+
+SEC("tc")
+int link_tc_out(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, LINK_TX, true);
+}
+
+SEC("tc")
+int link_tc_in_pr(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, LINK_RX, false);
+}
+
+SEC("tc")
+int link_tc_out_pr(struct __sk_buff *ctx)
+{
+	return on_tc(ctx, LINK_TX, false);
+}
+
+static __always_inline int on_xdp(struct xdp_md *ctx, const bool cast)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct link_key k;
+	struct link_dev_stats *s;
+
+	if (cast) {
+		struct xdp_buff *x = bpf_cast_to_kern_ctx(ctx);
+
+		k.netns = x->rxq->dev->nd_net.net->ns.inum;
+	} else {
+		k.netns = BPF_CORE_READ((struct xdp_buff *)ctx, rxq, dev, nd_net.net, ns.inum);
+	}
+	k.ifindex = ctx->ingress_ifindex;
+	s = stats_for(&k);
+	if (s)
+		count_frame(&s->dir[LINK_RX], data, end, 1);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int link_xdp(struct xdp_md *ctx)
+{
+	return on_xdp(ctx, true);
+}
+
+SEC("xdp")
+int link_xdp_pr(struct xdp_md *ctx)
+{
+	return on_xdp(ctx, false);
+}
+
+/* Rare (a stuck transmit queue), so it also sends an event. */
+static __always_inline void on_tx_timeout(struct net_device *dev, int queue, const bool btf)
+{
+	struct link_key k = {};
+	struct link_event *e;
+	__u64 *v, one = 1;
+
+	if (btf) {
+		k.netns = dev->nd_net.net->ns.inum;
+		k.ifindex = dev->ifindex;
+	} else {
+		k.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		k.ifindex = BPF_CORE_READ(dev, ifindex);
+	}
+	v = bpf_map_lookup_elem(&link_txto, &k);
+	if (v)
+		(*v)++;
+	else
+		bpf_map_update_elem(&link_txto, &k, &one, BPF_NOEXIST);
+	e = event_reserve(&link_events, sizeof(*e));
+	if (!e)
+		return;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->netns = k.netns;
+	e->ifindex = k.ifindex;
+	e->queue = (__u32)queue;
+	e->type = LINK_EV_TX_TIMEOUT;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), dev->name);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/net_dev_xmit_timeout")
+int BPF_PROG(link_txto_btf, struct net_device *dev, int queue)
+{
+	on_tx_timeout(dev, queue, true);
+	return 0;
+}
+
+SEC("raw_tp/net_dev_xmit_timeout")
+int BPF_PROG(link_txto_raw, struct net_device *dev, int queue)
+{
+	on_tx_timeout(dev, queue, false);
+	return 0;
+}
