@@ -4,6 +4,7 @@
  * and decode its events (names in wire format, parsed here with bounds on everything). */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -370,6 +371,13 @@ static void warn_cgroup_namespace(const char *root)
 			root);
 }
 
+static bool kernel_has_kfunc(const char *name)
+{
+	const struct btf *btf = probe_kernel_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
 static bool helper_ok(enum bpf_func_id id)
 {
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, id, NULL) == 1;
@@ -428,6 +436,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 	if (!s->rodata->have_current_task)
 		pr_info("dns: this kernel gives cgroup_skb programs no current task: events "
 			"carry no pid/comm");
+	s->rodata->have_kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx");
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
 		bpf_map__set_max_entries(s->maps.dns_names, 1);
@@ -677,24 +686,19 @@ static void dns_close(struct layer *l)
 
 static const struct finding dns_findings[] = {
 	{ "osiscope_dns_responses_total", "rcode", "NXDOMAIN", "DNS names that do not exist",
-	  "a typo or a stale name in configuration, or a search-domain list (ndots) trying "
-	  "suffixes first: see trace -l dns for the names" },
+	  "a typo or stale name in configuration, or search domains tried first (ndots): "
+	  "trace -l dns names them" },
 	{ "osiscope_dns_responses_total", "rcode", "SERVFAIL", "DNS server failures",
-	  "the resolver could not reach the authoritative servers, or DNSSEC validation "
-	  "failed: check the resolver's upstreams and logs" },
+	  "the resolver cannot reach the authoritative servers, or DNSSEC validation fails" },
 	{ "osiscope_dns_responses_total", "rcode", "REFUSED", "DNS queries refused",
-	  "the server does not serve this client or zone: check its access lists and that "
-	  "the client uses the right server" },
+	  "the server does not serve this client or zone: check its access lists" },
 	{ "osiscope_dns_timeouts_total", NULL, NULL, "DNS queries timed out",
-	  "the server is down, unreachable, overloaded or a firewall drops port 53: see "
-	  "trace -l dns for the server" },
+	  "server down or unreachable, or port 53 dropped on the way: trace -l dns names it" },
 	{ "osiscope_dns_malformed_total", NULL, NULL, "malformed DNS packets",
-	  "something on port 53 does not speak DNS, or hostile traffic (direction tells "
-	  "which side sent it)" },
+	  "something on port 53 that does not speak DNS, or hostile traffic" },
 	{ "osiscope_dns_untracked_queries_total", "reason", "table_full",
 	  "DNS queries not followed",
-	  "more queries in flight than the table holds: "
-	  "timeouts and latency undercount" },
+	  "more queries in flight than the table holds: timeouts and latency undercount" },
 };
 
 void dns_layer_init(struct layer *l)
