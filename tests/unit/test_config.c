@@ -43,8 +43,10 @@ TEST(config_run_flags)
 	ASSERT_EQ(c.log_level, LOG_DEBUG, "debug");
 	ASSERT_OK(parse(&c, err, "--web.listen-address", "[::1]:9100", NULL), "separate value");
 	ASSERT_STREQ(c.listen, "[::1]:9100", "listen v6");
-	ASSERT_OK(parse(&c, err, "--no-collector.tcp", "--collector.dns", NULL), "collectors");
-	ASSERT_EQ(c.collectors, 1u << COLL_DNS, "tcp off, dns on");
+	ASSERT_OK(parse(&c, err, "--no-collector.tcp", "--no-collector.dns", NULL), "collectors off");
+	ASSERT_TRUE(!(c.collectors & (1u << COLL_TCP | 1u << COLL_DNS)), "tcp and dns off");
+	ASSERT_OK(parse(&c, err, "--no-collector.tcp", "--collector.tcp", NULL), "off, then on");
+	ASSERT_TRUE(c.collectors & (1u << COLL_TCP), "the last one wins");
 	ASSERT_OK(parse(&c, err, "--log.format=json", "--bpf.stats=off", "-v"), "format, stats, -v");
 	ASSERT_EQ(c.log_format, LOG_JSON, "json logs");
 	ASSERT_EQ(c.bpf_stats, BPF_STATS_OFF, "stats off");
