@@ -16,6 +16,7 @@
 
 #define DROPS_METRIC "osiscope_skb_drops_total"
 #define DEVICE_LABEL_LEN (IFNAMSIZ + 8)
+#define FORGOTTEN_MAX 256
 
 enum { SLOT_EMPTY = 0, SLOT_USED, SLOT_DEAD };
 
@@ -55,6 +56,8 @@ struct drop_priv {
 	event_sink_fn sink;
 	void *sink_ctx;
 	struct metric *drops, *uncounted_m;
+	uint32_t forgotten[FORGOTTEN_MAX]; /* namespaces the agent saw go, newest last */
+	size_t nforgotten;
 };
 
 /* --- the table of what was handed over --- */
@@ -291,6 +294,25 @@ static void collect_uncounted(struct drop_priv *p)
 	p->uncounted = sum;
 }
 
+/*
+ * A namespace the agent has seen go can still drop a few skbs while the kernel tears it
+ * down (queues purged when its devices and sockets are freed). Such a late key gets no
+ * series: it would outlive the namespace for good. An inode the kernel has given to a
+ * new namespace is in this collection's scan and counts as usual.
+ */
+static bool netns_forgotten(const struct drop_priv *p, const struct collect_ctx *cx,
+			    uint32_t netns)
+{
+	bool forgotten = false;
+
+	for (size_t i = 0; i < p->nforgotten && !forgotten; i++)
+		forgotten = p->forgotten[i] == netns;
+	for (size_t i = 0; forgotten && i < cx->netns->n; i++)
+		if (cx->netns->v[i].inode == netns)
+			return false;
+	return forgotten;
+}
+
 static void drop_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct drop_priv *p = l->priv;
@@ -314,6 +336,11 @@ static void drop_collect(struct layer *l, struct registry *reg, const struct col
 		pv = prev_get(&p->prev, &key, true, &created);
 		if (!pv)
 			continue;
+		if (created && netns_forgotten(p, cx, key.netns)) {
+			bpf_map_delete_elem(fd, &key);
+			prev_del(&p->prev, pv);
+			continue;
+		}
 		if (created)
 			new_entry(p, cx, pv);
 		else
@@ -344,6 +371,11 @@ static void drop_forget_netns(struct layer *l, uint32_t netns)
 		bpf_map_delete_elem(fd, &pv->key);
 		prev_del(&p->prev, pv);
 	}
+	if (p->nforgotten == FORGOTTEN_MAX) {
+		memmove(p->forgotten, p->forgotten + 1, (FORGOTTEN_MAX - 1) * sizeof(p->forgotten[0]));
+		p->nforgotten--;
+	}
+	p->forgotten[p->nforgotten++] = netns;
 }
 
 /* Only for trace: a namespace visit every MAINTAIN_PERIOD_S keeps the device names of
