@@ -10,7 +10,12 @@
 const char *btf_enum_name(const char *type, int64_t v, const char *prefix, char *out,
 			  size_t outlen)
 {
-	const struct btf *btf = probe_kernel_btf();
+	return btf_enum_name_in(probe_kernel_btf(), type, v, prefix, out, outlen);
+}
+
+const char *btf_enum_name_in(const struct btf *btf, const char *type, int64_t v,
+			     const char *prefix, char *out, size_t outlen)
+{
 	const struct btf_type *t;
 	int id;
 

@@ -13,5 +13,9 @@
  */
 const char *btf_enum_name(const char *type, int64_t v, const char *prefix, char *out,
 			  size_t outlen);
+/* The same in a given BTF (a module's, or a test's); NULL btf names nothing. */
+struct btf;
+const char *btf_enum_name_in(const struct btf *btf, const char *type, int64_t v,
+			     const char *prefix, char *out, size_t outlen);
 
 #endif

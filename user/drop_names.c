@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf_names.h"
 #include "log.h"
 
 #define CORE_PREFIX "SKB_DROP_REASON_"
@@ -141,25 +142,6 @@ static const struct btf_type *find_enum(const struct btf *btf, const char *name)
 	return id < 0 ? NULL : btf__type_by_id(btf, id);
 }
 
-/* The enumerator of enum type whose value is v, without prefix; NULL if none. */
-static const char *enum_name_of(const struct btf *btf, const char *type, int64_t v,
-				const char *prefix)
-{
-	const struct btf_type *t = find_enum(btf, type);
-
-	for (int i = 0; t && i < btf_vlen(t); i++) {
-		const char *name;
-		int64_t val;
-
-		if (!enum_at(btf, t, i, &name, &val) || val != v)
-			continue;
-		if (prefix && !strncmp(name, prefix, strlen(prefix)))
-			name += strlen(prefix);
-		return name;
-	}
-	return NULL;
-}
-
 int drop_names_init(struct drop_names *dn, const struct btf *vmlinux, const char *btf_dir)
 {
 	const struct btf_type *t;
@@ -240,11 +222,7 @@ static struct drop_reason_entry *entry_add(struct drop_names *dn, uint32_t value
 
 static void subsys_name(struct drop_names *dn, uint32_t sub, char *out, size_t len)
 {
-	const char *s = enum_name_of(dn->vmlinux, "skb_drop_reason_subsys", sub, SUBSYS_PREFIX);
-
-	if (s)
-		snprintf(out, len, "%s", s);
-	else
+	if (!btf_enum_name_in(dn->vmlinux, "skb_drop_reason_subsys", sub, SUBSYS_PREFIX, out, len))
 		snprintf(out, len, "SUBSYS%u", sub);
 }
 
@@ -378,7 +356,9 @@ const struct drop_reason_entry *drop_reason_get(struct drop_names *dn, uint32_t 
 	}
 	sub = dn->mask ? (value & dn->mask) >> dn->shift : 0;
 	if (!sub) {
-		const char *s = enum_name_of(dn->vmlinux, "skb_drop_reason", value, NULL);
+		char raw[sizeof(name)];
+		const char *s = btf_enum_name_in(dn->vmlinux, "skb_drop_reason", value, NULL, raw,
+						 sizeof(raw));
 
 		/* SKB_NOT_DROPPED_YET and SKB_CONSUMED lack the long prefix */
 		if (s && !strncmp(s, CORE_PREFIX, strlen(CORE_PREFIX)))
