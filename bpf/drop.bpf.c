@@ -269,7 +269,6 @@ int drop_tp(struct trace_event_raw_kfree_skb *ctx)
 		reason = BPF_CORE_READ(ctx, reason);
 	if (bpf_core_field_exists(ctx->rx_sk))
 		rx_sk = BPF_CORE_READ(ctx, rx_sk);
-	count_drop(BPF_CORE_READ(ctx, skbaddr), BPF_CORE_READ(ctx, location), reason, rx_sk,
-		   false);
+	count_drop(BPF_CORE_READ(ctx, skbaddr), BPF_CORE_READ(ctx, location), reason, rx_sk, false);
 	return 0;
 }

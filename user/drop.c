@@ -25,6 +25,7 @@ struct drop_prev {
 	struct drop_key key;
 	uint8_t state;
 	bool folded; /* device label "_other": the budget for per-device series was spent */
+	bool named; /* the device was found in its namespace's device list once */
 	uint64_t count;
 	uint64_t created_gen; /* collection that first saw it */
 	const char *layer;
@@ -64,7 +65,8 @@ struct drop_priv {
 
 static uint64_t key_hash(const struct drop_key *k)
 {
-	uint64_t h = ((uint64_t)k->netns << 32 | k->ifindex) ^ ((uint64_t)k->reason * 0x9E3779B97F4A7C15ULL);
+	uint64_t h = ((uint64_t)k->netns << 32 | k->ifindex) ^
+		     ((uint64_t)k->reason * 0x9E3779B97F4A7C15ULL);
 
 	h ^= h >> 31;
 	h *= 0xBF58476D1CE4E5B9ULL;
@@ -159,11 +161,13 @@ static int register_metrics(struct drop_priv *p, struct registry *reg)
 		  "Packets the kernel dropped (tracepoint skb:kfree_skb), by drop reason (the "
 		  "kernel's enum skb_drop_reason name without SKB_DROP_REASON_, from its BTF), "
 		  "the reason's OSI layer and the device where known.",
-		  METRIC_COUNTER, { "netns", "layer", "reason", "device", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "layer", "reason", "device", NULL } },
 		{ "osiscope_skb_drops_uncounted_total",
 		  "Drops seen by the kfree_skb hook but missing from osiscope_skb_drops_total "
 		  "because its kernel map of (netns, reason, device) entries was full.",
-		  METRIC_COUNTER, { NULL } },
+		  METRIC_COUNTER,
+		  { NULL } },
 	};
 	struct metric **const out[] = { &p->drops, &p->uncounted_m };
 
@@ -181,10 +185,12 @@ static void device_label(const struct collect_ctx *cx, struct drop_prev *pv)
 		return;
 	}
 	d = ifaces_find(cx->ifaces, pv->key.netns, pv->key.ifindex);
-	if (d && d->name[0])
+	if (d && d->name[0]) {
 		snprintf(pv->device, sizeof(pv->device), "%s", d->name);
-	else if (!pv->device[0])
+		pv->named = true;
+	} else if (!pv->device[0]) {
 		snprintf(pv->device, sizeof(pv->device), "if%u", pv->key.ifindex);
+	}
 }
 
 static void emit(struct drop_priv *p, struct registry *reg, struct drop_prev *pv, uint64_t now)
@@ -241,7 +247,9 @@ static bool device_label_in_use(struct drop_priv *p, const struct collect_ctx *c
  * Devices come and go (a veth per container): once a device is gone and its last count
  * has been exposed once, its map entries are deleted and its series dropped, so neither
  * the map nor the registry fills with the dead. Only namespaces whose devices were
- * listed in this collection are judged.
+ * listed in this collection are judged, and only devices once found there: an ifindex
+ * never listed in the namespace (a socket's drop with the skb_iif of a device
+ * elsewhere) keeps its "if<N>" series rather than flapping.
  */
 static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
 			       const struct collect_ctx *cx)
@@ -259,7 +267,7 @@ static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
 		if (!ns || ns->gen != cx->gen)
 			continue;
 		d = ifaces_find(cx->ifaces, pv->key.netns, pv->key.ifindex);
-		if (d && (d->present || d->gone_gen >= cx->gen))
+		if (d ? d->present || d->gone_gen >= cx->gen : !pv->named)
 			continue;
 		bpf_map_delete_elem(fd, &pv->key);
 		if (!pv->folded && !device_label_in_use(p, cx, pv)) {
@@ -300,8 +308,7 @@ static void collect_uncounted(struct drop_priv *p)
  * series: it would outlive the namespace for good. An inode the kernel has given to a
  * new namespace is in this collection's scan and counts as usual.
  */
-static bool netns_forgotten(const struct drop_priv *p, const struct collect_ctx *cx,
-			    uint32_t netns)
+static bool netns_forgotten(const struct drop_priv *p, const struct collect_ctx *cx, uint32_t netns)
 {
 	bool forgotten = false;
 
@@ -372,7 +379,8 @@ static void drop_forget_netns(struct layer *l, uint32_t netns)
 		prev_del(&p->prev, pv);
 	}
 	if (p->nforgotten == FORGOTTEN_MAX) {
-		memmove(p->forgotten, p->forgotten + 1, (FORGOTTEN_MAX - 1) * sizeof(p->forgotten[0]));
+		memmove(p->forgotten, p->forgotten + 1,
+			(FORGOTTEN_MAX - 1) * sizeof(p->forgotten[0]));
 		p->nforgotten--;
 	}
 	p->forgotten[p->nforgotten++] = netns;
@@ -459,8 +467,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	else if (e->ifindex)
 		snprintf(r.device, sizeof(r.device), "if%u", e->ifindex);
 	ksyms_format(p->ksyms.n ? &p->ksyms : NULL, e->location, where, sizeof(where));
-	snprintf(r.detail, sizeof(r.detail), "reason=%s proto=%s location=%s", reason->name,
-		 proto, where);
+	snprintf(r.detail, sizeof(r.detail), "reason=%s proto=%s location=%s", reason->name, proto,
+		 where);
 	p->sink(p->sink_ctx, &r);
 	return 0;
 }
@@ -516,8 +524,15 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 		bpf_program__set_autoload(raw[i], false);
 	}
 	p->reasons = v > 0;
-	p->hooks[0] = (struct hook){ "skb", "kfree_skb", v + 2, true, btf[v], NULL, raw[v], NULL,
-				     s->progs.drop_tp };
+	p->hooks[0] = (struct hook){
+		.category = "skb",
+		.name = "kfree_skb",
+		.nargs = v + 2,
+		.required = true,
+		.btf = btf[v],
+		.raw = raw[v],
+		.tp = s->progs.drop_tp,
+	};
 	l->hooks = p->hooks;
 	l->nhooks = 1;
 	if (hooks_select(p->hooks, l->nhooks, opts->cfg->attach) < 0) {
@@ -539,8 +554,8 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 		pr_info("drop: this kernel passes no drop reason to skb:kfree_skb (before v5.17): "
 			"every drop is counted as reason NOT_SPECIFIED");
 	} else {
-		pr_debug("drop: %u core drop reasons in BTF, subsystem mask 0x%x",
-			 p->names.ncore, p->names.mask);
+		pr_debug("drop: %u core drop reasons in BTF, subsystem mask 0x%x", p->names.ncore,
+			 p->names.mask);
 	}
 	err = layer_attach_hooks(l, p->links, &p->nlinks);
 	if (err)

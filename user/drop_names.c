@@ -194,8 +194,8 @@ static size_t leading_underscores(const char *s)
 
 /* Adds or renames: of two enumerators with one value (mac80211 has ___RX_DROP_X and
  * RX_DROP_X) the one with fewer leading underscores names it. */
-static struct drop_reason_entry *entry_add(struct drop_names *dn, uint32_t value,
-					   const char *name, const char *layer)
+static struct drop_reason_entry *entry_add(struct drop_names *dn, uint32_t value, const char *name,
+					   const char *layer)
 {
 	struct drop_reason_entry *e = entry_find(dn, value);
 
@@ -413,8 +413,8 @@ const char *drop_names_summary(const struct btf *vmlinux, char *buf, size_t len)
 		    strncmp(name, SUBSYS_PREFIX, strlen(SUBSYS_PREFIX)) ||
 		    !strcmp(name, SUBSYS_PREFIX "NUM"))
 			continue;
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", k++ ? ", " : "; subsystems: ",
-				      name + strlen(SUBSYS_PREFIX));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      k++ ? ", " : "; subsystems: ", name + strlen(SUBSYS_PREFIX));
 	}
 	drop_names_free(&dn);
 	return buf;

@@ -13,6 +13,8 @@
 #include "drop_names.h"
 #include "test.h"
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 struct ev {
 	const char *name;
 	long long val;
@@ -65,9 +67,9 @@ static struct btf *fake_vmlinux(void)
 	if (!btf)
 		return NULL;
 	btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	if (add_enum(btf, "skb_drop_reason", reasons, sizeof(reasons) / sizeof(reasons[0])) < 0 ||
-	    add_enum(btf, "skb_drop_reason_subsys", subsys, sizeof(subsys) / sizeof(subsys[0])) < 0 ||
-	    add_enum(btf, "qdisc_drop_reason", qdisc, sizeof(qdisc) / sizeof(qdisc[0])) < 0) {
+	if (add_enum(btf, "skb_drop_reason", reasons, NELEM(reasons)) < 0 ||
+	    add_enum(btf, "skb_drop_reason_subsys", subsys, NELEM(subsys)) < 0 ||
+	    add_enum(btf, "qdisc_drop_reason", qdisc, NELEM(qdisc)) < 0) {
 		btf__free(btf);
 		return NULL;
 	}
@@ -117,22 +119,35 @@ static void rm_dir(const char *dir, const char *const *files, size_t n)
 TEST(drop_layer_rules)
 {
 	static const char *const cases[][2] = {
-		{ "NETFILTER_DROP", "l3" },	  { "NEIGH_FAILED", "l2" },
-		{ "NEIGH_QUEUEFULL", "l2" },	  { "NO_SOCKET", "l4" },
-		{ "TCP_CSUM", "l4" },		  { "UDP_CSUM", "l4" },
-		{ "SOCKET_RCVBUFF", "l4" },	  { "PROTO_MEM", "l4" },
-		{ "IP_INNOROUTES", "l3" },	  { "IPV6DISABLED", "l3" },
-		{ "IPV6_NDISC_FRAG", "l2" },	  { "ICMP_CSUM", "l3" },
-		{ "FRAG_REASM_TIMEOUT", "l3" },	  { "TC_INGRESS", "l2" },
-		{ "TCP_FLAGS", "l4" },		  { "QDISC_DROP", "l2" },
-		{ "CPU_BACKLOG", "l1" },	  { "FULL_RING", "l1" },
-		{ "DEV_READY", "l1" },		  { "XDP", "l1" },
-		{ "OTHERHOST", "l2" },		  { "UNHANDLED_PROTO", "l2" },
-		{ "NOT_SPECIFIED", "unknown" },	  { "NOMEM", "unknown" },
-		{ "A_REASON_OF_2030", "unknown" }, { "CORE:200", "unknown" },
+		{ "NETFILTER_DROP", "l3" },
+		{ "NEIGH_FAILED", "l2" },
+		{ "NEIGH_QUEUEFULL", "l2" },
+		{ "NO_SOCKET", "l4" },
+		{ "TCP_CSUM", "l4" },
+		{ "UDP_CSUM", "l4" },
+		{ "SOCKET_RCVBUFF", "l4" },
+		{ "PROTO_MEM", "l4" },
+		{ "IP_INNOROUTES", "l3" },
+		{ "IPV6DISABLED", "l3" },
+		{ "IPV6_NDISC_FRAG", "l2" },
+		{ "ICMP_CSUM", "l3" },
+		{ "FRAG_REASM_TIMEOUT", "l3" },
+		{ "TC_INGRESS", "l2" },
+		{ "TCP_FLAGS", "l4" },
+		{ "QDISC_DROP", "l2" },
+		{ "CPU_BACKLOG", "l1" },
+		{ "FULL_RING", "l1" },
+		{ "DEV_READY", "l1" },
+		{ "XDP", "l1" },
+		{ "OTHERHOST", "l2" },
+		{ "UNHANDLED_PROTO", "l2" },
+		{ "NOT_SPECIFIED", "unknown" },
+		{ "NOMEM", "unknown" },
+		{ "A_REASON_OF_2030", "unknown" },
+		{ "CORE:200", "unknown" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < NELEM(cases); i++)
 		ASSERT_STREQ(drop_reason_layer(cases[i][0], NULL), cases[i][1], cases[i][0]);
 	/* a subsystem reason is placed by its subsystem, whatever its own name */
 	ASSERT_STREQ(drop_reason_layer("OVS_DROP_LAST_ACTION", "OPENVSWITCH"), "l2", "ovs");
@@ -160,7 +175,8 @@ TEST(drop_names_core_and_subsystems)
 		{ "RX_DROP_U_MIC_FAIL", 0x10001 },
 	};
 	/* same values, but no drop reason enum: must not name anything */
-	static const struct ev decoy[] = { { "DECOY_FLAG_A", 0x20000 }, { "DECOY_FLAG_B", 0x20007 } };
+	static const struct ev decoy[] = { { "DECOY_FLAG_A", 0x20000 },
+					   { "DECOY_FLAG_B", 0x20007 } };
 	static const char *const files[] = { "openvswitch", "mac80211", "decoy" };
 	char dir[] = "/tmp/osiscope-unit-btf.XXXXXX";
 	struct btf *vm = fake_vmlinux();
@@ -171,8 +187,9 @@ TEST(drop_names_core_and_subsystems)
 		goto out_btf;
 	if (!ASSERT_OK(write_module(vm, dir, "decoy", "decoy_flags", decoy, 2, NULL, NULL, 0),
 		       "decoy module") ||
-	    !ASSERT_OK(write_module(vm, dir, "openvswitch", "ovs_drop_reason", ovs, 4, NULL, NULL, 0),
-		       "ovs module") ||
+	    !ASSERT_OK(
+		    write_module(vm, dir, "openvswitch", "ovs_drop_reason", ovs, 4, NULL, NULL, 0),
+		    "ovs module") ||
 	    !ASSERT_OK(write_module(vm, dir, "mac80211", "___mac80211_drop_reason", wifi_raw, 3,
 				    "mac80211_drop_reason", wifi, 2),
 		       "mac80211 module"))
@@ -224,7 +241,7 @@ TEST(drop_names_core_and_subsystems)
 	ASSERT_STREQ(e->name, "OPENVSWITCH:1", "no module BTF");
 	drop_names_free(&dn);
 out:
-	rm_dir(dir, files, sizeof(files) / sizeof(files[0]));
+	rm_dir(dir, files, NELEM(files));
 out_btf:
 	btf__free(vm);
 }
@@ -245,8 +262,8 @@ TEST(drop_names_reasonless_kernel)
 	ASSERT_STREQ(drop_reason_get(&dn, 7)->layer, "unknown", "layer");
 	ASSERT_EQ(dn.n, 1, "one entry");
 	drop_names_free(&dn);
-	ASSERT_CONTAINS(drop_names_summary(vm, buf, sizeof(buf)), "every drop is counted as NOT_SPECIFIED",
-			"probe line");
+	ASSERT_CONTAINS(drop_names_summary(vm, buf, sizeof(buf)),
+			"every drop is counted as NOT_SPECIFIED", "probe line");
 	ASSERT_CONTAINS(drop_names_summary(NULL, buf, sizeof(buf)), "no kernel BTF", "no BTF");
 	btf__free(vm);
 }
