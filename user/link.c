@@ -94,6 +94,7 @@ struct link_priv {
 	uint32_t tc_only[8]; /* OSISCOPE_LINK_TC_MODE=classic:INODE,...: tc only there */
 	size_t ntc_only;
 	uint64_t pass, maintains;
+	bool reap; /* this maintenance pass looks for dead agents' classic filters */
 	struct txto_entry *txto;
 	size_t ntxto, captxto;
 	event_sink_fn sink;
@@ -610,7 +611,25 @@ static void link_visit_netns(struct layer *l, struct registry *reg, const struct
 static void link_maintain_netns(struct layer *l, const struct netns_entry *ns,
 				const struct collect_ctx *cx)
 {
-	ns_pass(l->priv, ns, cx, false);
+	struct link_priv *p = l->priv;
+	struct link_ns *ln;
+
+	ns_pass(p, ns, cx, false);
+	ln = p->reap ? ns_get(p, ns->inode, false) : NULL;
+	for (size_t i = 0; ln && ln->classic && i < ln->n; i++) {
+		struct link_dev *d = &ln->v[i];
+
+		for (int dir = 0; dir < LINK_DIRS; dir++) {
+			char what[64];
+
+			if (!d->classic[dir].handle)
+				continue;
+			snprintf(what, sizeof(what), "netns %u device %s %s", ln->netns, d->name,
+				 dir == LINK_RX ? "ingress" : "egress");
+			tc_classic_reap((int)d->ifindex, dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
+					d->classic[dir].handle, what);
+		}
+	}
 }
 
 static bool ns_listed(const struct netns_list *list, uint32_t inode)
@@ -657,7 +676,9 @@ static void link_maintain(struct layer *l, const struct collect_ctx *cx)
 			ln->fd = -1;
 		}
 	}
-	if (++p->maintains % 15 == 0) {
+	/* about every LINK_STALE_NS: a dead agent's filters go within twice that */
+	p->reap = ++p->maintains % (LINK_STALE_NS / 1000000000ULL / MAINTAIN_PERIOD_S) == 0;
+	if (p->maintains % 15 == 0) {
 		sweep_map(p, bpf_map__fd(p->skel->maps.link_stats));
 		sweep_map(p, bpf_map__fd(p->skel->maps.link_txto));
 	}

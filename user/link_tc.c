@@ -340,6 +340,31 @@ int tc_classic_attach(int ifindex, enum link_tc_dir dir, int prog_fd, uint32_t o
 	return err == -EEXIST || err == 0 ? -EBUSY : err;
 }
 
+int tc_classic_reap(int ifindex, enum link_tc_dir dir, uint32_t own_handle, const char *what)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = dir == LINK_TC_INGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	int reaped = 0;
+
+	for (uint32_t slot = 1; slot <= LINK_TC_SLOTS; slot++) {
+		uint32_t handle = LINK_TC_HANDLE_BASE + slot;
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = handle, .priority = LINK_TC_PRIO);
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = handle, .priority = LINK_TC_PRIO);
+		uint64_t pid = 0;
+
+		if (handle == own_handle || bpf_tc_query(&hook, &q) || !filter_stale(q.prog_id, &pid))
+			continue;
+		if (bpf_tc_detach(&hook, &d))
+			continue;
+		reaped++;
+		pr_info("link: %s: removed the tc filter (handle 0x%x, program id %u) of an "
+			"osiscope agent that is gone (pid %llu, no heartbeat for %llu s)",
+			what, handle, q.prog_id, (unsigned long long)pid,
+			(unsigned long long)(LINK_STALE_NS / 1000000000ULL));
+	}
+	return reaped;
+}
+
 int tc_classic_detach(int ifindex, enum link_tc_dir dir, const struct tc_classic *f)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,

@@ -46,6 +46,10 @@ int tc_clsact_ensure(int ifindex, bool *created, bool *osiscope_only);
 /* Attaches prog in the first free slot of ours, taking back stale ones (logged). */
 int tc_classic_attach(int ifindex, enum link_tc_dir dir, int prog_fd, uint32_t own_prog_id,
 		      struct tc_classic *out, const char *what);
+/* Removes the filters in our slots, other than own_handle, whose agent is gone (an
+ * agent restarted right after a SIGKILL finds them still beating, and takes the next
+ * slot: this takes the old ones away later). Returns how many. */
+int tc_classic_reap(int ifindex, enum link_tc_dir dir, uint32_t own_handle, const char *what);
 /* Removes our filter if it is still the program we put there. */
 int tc_classic_detach(int ifindex, enum link_tc_dir dir, const struct tc_classic *f);
 /* Filters on the clsact qdisc, by owner: ours (prio and handle range) and others'.
