@@ -311,82 +311,62 @@ static size_t build_response(uint8_t *b, const uint8_t *q, size_t qlen, uint16_t
 	return 12;
 }
 
-/* The malformed responses to query id, in order; returns how many were made. */
+/* The malformed responses to query id, in order; returns how many were made. Each is
+ * a header (id, flags, question count) and then body bytes; len cuts it short. */
 static int hostile_responses(uint8_t pk[][300], size_t *len, uint16_t id)
 {
-	int n = 0;
+	static const struct {
+		uint8_t flags; /* third header byte */
+		uint16_t qdcount;
+		const char *body;
+		size_t blen; /* body bytes */
+		int len; /* the packet's length, when it is not header + body */
+	} h[HOSTILE_RESPONSES] = {
+		{ 0x80, 0, "", 0, 0 }, /* zero-length payload */
+		{ 0x80, 0, "", 0, 7 }, /* header cut short */
+		{ 0x80, 0, "", 0, -1 }, /* a response with no question */
+		{ 0x80, 1, "\xc0\x0c\x00\x01\x00\x01", 6, -1 }, /* the name points at itself */
+		{ 0x80, 1,
+		  "\x3f"
+		  "abcdefghij",
+		  11, -1 }, /* a label running past the end */
+		{ 0x80, 1, NULL, 0, -1 }, /* a name of 257 bytes: built below */
+		{ 0x80, 1,
+		  "\x41"
+		  "a\x00\x00\x01\x00\x01",
+		  7, -1 }, /* reserved label type 0x40 */
+		{ 0x00, 1,
+		  "\x01"
+		  "a\x00\x00\x01\x00\x01",
+		  7, -1 }, /* a query from port 53 */
+		{ 0x80, 1,
+		  "\x01"
+		  "a\x00",
+		  3, -1 }, /* a name, no type and class after it */
+	};
 
-	/* 1. zero-length payload */
-	len[n++] = 0;
-	/* 2. header cut short */
-	memset(pk[n], 0, 7);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	len[n++] = 7;
-	/* 3. a response with no question */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	len[n++] = 12;
-	/* 4. a compression loop: the name points at itself */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	put16(pk[n] + 4, 1);
-	memcpy(pk[n] + 12, "\xc0\x0c\x00\x01\x00\x01", 6);
-	len[n++] = 18;
-	/* 5. a label running past the end */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	put16(pk[n] + 4, 1);
-	memcpy(pk[n] + 12,
-	       "\x3f"
-	       "abcdefghij",
-	       11);
-	len[n++] = 23;
-	/* 6. a name of 257 bytes: four 63-byte labels and the root */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	put16(pk[n] + 4, 1);
-	for (int l = 0; l < 4; l++) {
-		pk[n][12 + l * 64] = 63;
-		memset(pk[n] + 13 + l * 64, 'x', 63);
+	for (int i = 0; i < HOSTILE_RESPONSES; i++) {
+		uint8_t *b = pk[i];
+
+		memset(b, 0, 12);
+		put16(b, id);
+		b[2] = h[i].flags;
+		put16(b + 4, h[i].qdcount);
+		len[i] = 12 + h[i].blen;
+		if (h[i].body) {
+			memcpy(b + 12, h[i].body, h[i].blen);
+		} else { /* four 63-byte labels and the root, then type and class */
+			for (int l = 0; l < 4; l++) {
+				b[12 + l * 64] = 63;
+				memset(b + 13 + l * 64, 'x', 63);
+			}
+			memcpy(b + 12 + 256, "\x00\x00\x01\x00\x01", 5);
+			len[i] = 12 + 257 + 4;
+		}
+		if (h[i].len >= 0)
+			len[i] = (size_t)h[i].len;
 	}
-	pk[n][12 + 256] = 0;
-	memcpy(pk[n] + 12 + 257, "\x00\x01\x00\x01", 4);
-	len[n++] = 12 + 257 + 4;
-	/* 7. a reserved label type (0x40) */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	put16(pk[n] + 4, 1);
-	memcpy(pk[n] + 12,
-	       "\x41"
-	       "a\x00\x00\x01\x00\x01",
-	       7);
-	len[n++] = 19;
-	/* 8. a query (QR clear) coming from port 53 */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	put16(pk[n] + 4, 1);
-	memcpy(pk[n] + 12,
-	       "\x01"
-	       "a\x00\x00\x01\x00\x01",
-	       7);
-	len[n++] = 19;
-	/* 9. a name, and no type and class after it */
-	memset(pk[n], 0, 12);
-	put16(pk[n], id);
-	pk[n][2] = 0x80;
-	put16(pk[n] + 4, 1);
-	memcpy(pk[n] + 12,
-	       "\x01"
-	       "a\x00",
-	       3);
-	len[n++] = 15;
-	return n;
+	return HOSTILE_RESPONSES;
 }
 
 static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
