@@ -7,22 +7,23 @@
  *   dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]
  *       COUNT queries from one UDP socket, one at a time, each waiting up to WAIT_MS
  *       (default 2000) for its response; with DNSQ_GATE=FIFO in the environment, the
- *       socket is made first and the queries wait for a line on FIFO. Prints
+ *       socket is made first and the queries wait for a line on FIFO; with
+ *       DNSQ_REPEAT=R each query is sent R times (same id and port: a retry). Prints
  *       "pid=P sent=N noerror=.. nxdomain=.. servfail=.. refused=.. rcode_other=..
  *        timeout=.. received=.." (received: every datagram the socket got).
+ *   dnsq burst SERVER PORT NAME TYPE COUNT
+ *       COUNT queries (ids 0..COUNT-1) from one socket as fast as they go, waiting for
+ *       no answer. Prints "sent=N".
  *   dnsq serve ADDR PORT MODE
  *       A server that answers every query by MODE: drop (never), noerror, nxdomain,
- *       servfail, refused, or hostile: HOSTILE_RESPONSES malformed packets, then one
- *       response with a wrong id, then the right NOERROR response. Runs until killed.
- *   dnsq hostile SERVER PORT
- *       Sends HOSTILE_QUERIES malformed queries, then one valid query whose name has
- *       the longest legal length (255 bytes). Prints "malformed=N valid=1".
- *   dnsq raw SERVER PORT NAME TYPE [WAIT_MS]
- *       One query over a raw IPPROTO_UDP socket (IPv4), the response read from it;
- *       received counts every datagram from port 53 the raw socket saw.
- *   dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]
- *       One query over an AF_PACKET socket (IPv4, built here), the response read from
- *       it.
+ *       servfail, refused, truncated (NOERROR with the TC bit), or hostile: HOSTILE_RESPONSES
+ * malformed packets, then one response with a wrong id, then the right NOERROR response. Runs until
+ * killed. dnsq hostile SERVER PORT Sends HOSTILE_QUERIES malformed queries, then one valid query
+ * whose name has the longest legal length (255 bytes). Prints "malformed=N valid=1". dnsq raw
+ * SERVER PORT NAME TYPE [WAIT_MS] One query over a raw IPPROTO_UDP socket (IPv4), the response read
+ * from it; received counts every datagram from port 53 the raw socket saw. dnsq packet IFNAME
+ * DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS] One query over an AF_PACKET socket (IPv4, built
+ * here), the response read from it.
  *
  * NAME is presentation text: labels split on '.', "\." a literal dot, "\DDD" a byte.
  * TYPE is a mnemonic (A, AAAA, MX, TXT, PTR, SRV, HTTPS) or a number.
@@ -54,12 +55,13 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]\n"
-		"       dnsq serve ADDR PORT drop|noerror|nxdomain|servfail|refused|hostile\n"
-		"       dnsq hostile SERVER PORT\n"
-		"       dnsq raw SERVER PORT NAME TYPE [WAIT_MS]\n"
-		"       dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]\n");
+	fprintf(stderr, "usage: dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]\n"
+			"       dnsq serve ADDR PORT "
+			"drop|noerror|nxdomain|servfail|refused|truncated|hostile\n"
+			"       dnsq burst SERVER PORT NAME TYPE COUNT\n"
+			"       dnsq hostile SERVER PORT\n"
+			"       dnsq raw SERVER PORT NAME TYPE [WAIT_MS]\n"
+			"       dnsq packet IFNAME DSTMAC SRCIP SERVER PORT NAME TYPE [WAIT_MS]\n");
 	exit(2);
 }
 
@@ -220,13 +222,43 @@ static void gate(const char *path)
 	fclose(f);
 }
 
+/* COUNT queries as fast as they go, each with its own id, waiting for none. */
+static int cmd_burst(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint8_t wire[256], q[512];
+	uint16_t qtype;
+	size_t wlen, qlen;
+	long count, sent = 0;
+	int fd, fam;
+
+	if (argc < 7)
+		usage();
+	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
+	wlen = name_to_wire(argv[4], wire);
+	qtype = qtype_of(argv[5]);
+	count = num(argv[6], 0, 65536);
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	for (long i = 0; i < count; i++) {
+		qlen = build_query(q, (uint16_t)i, wire, wlen, qtype);
+		if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
+			die("sendto");
+		sent++;
+	}
+	printf("sent=%ld\n", sent);
+	return 0;
+}
+
 static int cmd_query(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	uint8_t wire[256], q[512], r[4096];
 	struct tally t = { 0 };
-	long count, wait_ms = 2000;
+	long count, wait_ms = 2000, repeat = 1;
 	uint16_t qtype, id0;
 	size_t wlen, qlen;
 	int fd, fam;
@@ -239,6 +271,8 @@ static int cmd_query(int argc, char **argv)
 	count = num(argv[6], 0, 100000);
 	if (argc > 7)
 		wait_ms = num(argv[7], 1, 600000);
+	if (getenv("DNSQ_REPEAT"))
+		repeat = num(getenv("DNSQ_REPEAT"), 1, 100);
 	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
@@ -257,9 +291,11 @@ static int cmd_query(int argc, char **argv)
 		int got = 0;
 
 		qlen = build_query(q, id, wire, wlen, qtype);
-		if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
-			die("sendto");
-		t.sent++;
+		for (long k = 0; k < repeat; k++) {
+			if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
+				die("sendto");
+			t.sent++;
+		}
 		deadline = now_ms() + (uint64_t)wait_ms;
 		while (!got) {
 			uint64_t now = now_ms();
@@ -374,8 +410,8 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 	static const struct {
 		const char *mode;
 		int rcode;
-	} modes[] = { { "drop", -1 },	 { "noerror", 0 }, { "servfail", 2 },
-		      { "nxdomain", 3 }, { "refused", 5 }, { "hostile", 100 } };
+	} modes[] = { { "drop", -1 },	{ "noerror", 0 },   { "servfail", 2 },	 { "nxdomain", 3 },
+		      { "refused", 5 }, { "hostile", 100 }, { "truncated", 101 } };
 	struct sockaddr_storage ss, peer;
 	socklen_t sl, pl;
 	uint8_t q[4096], r[4096];
@@ -397,6 +433,7 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 		die("bind");
 	for (;;) {
 		ssize_t n;
+		size_t rl;
 
 		pl = sizeof(peer);
 		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&peer, &pl);
@@ -409,7 +446,7 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 			continue;
 		if (rcode == 100) {
 			uint8_t pk[HOSTILE_RESPONSES][300];
-			size_t len[HOSTILE_RESPONSES], rl;
+			size_t len[HOSTILE_RESPONSES];
 			int k = hostile_responses(pk, len, get16(q));
 
 			for (int i = 0; i < k; i++)
@@ -420,8 +457,10 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 			sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 			continue;
 		}
-		sendto(fd, r, build_response(r, q, (size_t)n, get16(q), rcode), 0,
-		       (struct sockaddr *)&peer, pl);
+		rl = build_response(r, q, (size_t)n, get16(q), rcode == 101 ? 0 : rcode);
+		if (rcode == 101)
+			r[2] |= 0x02; /* TC: the answer did not fit */
+		sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 	}
 }
 
@@ -623,6 +662,8 @@ int main(int argc, char **argv)
 		cmd_serve(argc, argv);
 	if (!strcmp(argv[1], "hostile"))
 		return cmd_hostile(argc, argv);
+	if (!strcmp(argv[1], "burst"))
+		return cmd_burst(argc, argv);
 	if (!strcmp(argv[1], "raw"))
 		return cmd_raw(argc, argv);
 	if (!strcmp(argv[1], "packet"))
