@@ -11,7 +11,7 @@
  * comes from the running kernel's BTF:
  *  - core reasons from enum skb_drop_reason, without the SKB_DROP_REASON_ prefix
  *    ("NO_SOCKET");
- *  - a reason with subsystem bits (SKB_DROP_REASON_SUBSYS_MASK, v6.5+) from the
+ *  - a reason with subsystem bits (SKB_DROP_REASON_SUBSYS_MASK, v6.4+) from the
  *    subsystem's own enum, found in vmlinux or in the module's BTF under
  *    /sys/kernel/btf: an enum named "*drop_reason" holding the subsystem's base value
  *    (subsystem id << shift), e.g. enum ovs_drop_reason -> "OVS_DROP_LAST_ACTION";
