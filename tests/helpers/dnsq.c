@@ -222,29 +222,41 @@ static void gate(const char *path)
 	fclose(f);
 }
 
+/* Where and what to ask: SERVER PORT NAME TYPE from argv, and a UDP socket for it. */
+struct target {
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fam, fd;
+	uint8_t wire[256];
+	size_t wlen;
+	uint16_t qtype;
+};
+
+static void target_open(struct target *t, char **argv)
+{
+	t->fam = sockaddr_of(argv[0], (int)num(argv[1], 1, 65535), &t->ss, &t->sl);
+	t->wlen = name_to_wire(argv[2], t->wire);
+	t->qtype = qtype_of(argv[3]);
+	t->fd = socket(t->fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t->fd < 0)
+		die("socket");
+}
+
 /* COUNT queries as fast as they go, each with its own id, waiting for none. */
 static int cmd_burst(int argc, char **argv)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	uint8_t wire[256], q[512];
-	uint16_t qtype;
-	size_t wlen, qlen;
+	struct target tg;
+	uint8_t q[512];
 	long count, sent = 0;
-	int fd, fam;
 
 	if (argc < 7)
 		usage();
-	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
-	wlen = name_to_wire(argv[4], wire);
-	qtype = qtype_of(argv[5]);
+	target_open(&tg, argv + 2);
 	count = num(argv[6], 0, 65536);
-	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
 	for (long i = 0; i < count; i++) {
-		qlen = build_query(q, (uint16_t)i, wire, wlen, qtype);
-		if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
+		size_t qlen = build_query(q, (uint16_t)i, tg.wire, tg.wlen, tg.qtype);
+
+		if (sendto(tg.fd, q, qlen, 0, (struct sockaddr *)&tg.ss, tg.sl) != (ssize_t)qlen)
 			die("sendto");
 		sent++;
 	}
@@ -254,33 +266,26 @@ static int cmd_burst(int argc, char **argv)
 
 static int cmd_query(int argc, char **argv)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	uint8_t wire[256], q[512], r[4096];
+	struct target tg;
+	uint8_t q[512], r[4096];
 	struct tally t = { 0 };
 	long count, wait_ms = 2000, repeat = 1;
-	uint16_t qtype, id0;
-	size_t wlen, qlen;
-	int fd, fam;
+	uint16_t id0;
+	size_t qlen;
 
 	if (argc < 7)
 		usage();
-	fam = sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
-	wlen = name_to_wire(argv[4], wire);
-	qtype = qtype_of(argv[5]);
+	target_open(&tg, argv + 2);
 	count = num(argv[6], 0, 100000);
 	if (argc > 7)
 		wait_ms = num(argv[7], 1, 600000);
 	if (getenv("DNSQ_REPEAT"))
 		repeat = num(getenv("DNSQ_REPEAT"), 1, 100);
-	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
 	if (getenv("DNSQ_GATE")) {
-		struct sockaddr_storage any = { .ss_family = (sa_family_t)fam };
+		struct sockaddr_storage any = { .ss_family = (sa_family_t)tg.fam };
 
 		/* bound, so that ss shows the socket while it waits */
-		if (bind(fd, (struct sockaddr *)&any, sl))
+		if (bind(tg.fd, (struct sockaddr *)&any, tg.sl))
 			die("bind");
 		gate(getenv("DNSQ_GATE"));
 	}
@@ -290,21 +295,22 @@ static int cmd_query(int argc, char **argv)
 		uint64_t deadline;
 		int got = 0;
 
-		qlen = build_query(q, id, wire, wlen, qtype);
+		qlen = build_query(q, id, tg.wire, tg.wlen, tg.qtype);
 		for (long k = 0; k < repeat; k++) {
-			if (sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl) != (ssize_t)qlen)
+			if (sendto(tg.fd, q, qlen, 0, (struct sockaddr *)&tg.ss, tg.sl) !=
+			    (ssize_t)qlen)
 				die("sendto");
 			t.sent++;
 		}
 		deadline = now_ms() + (uint64_t)wait_ms;
 		while (!got) {
 			uint64_t now = now_ms();
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			struct pollfd pfd = { .fd = tg.fd, .events = POLLIN };
 			ssize_t n;
 
 			if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
 				break;
-			n = recv(fd, r, sizeof(r), 0);
+			n = recv(tg.fd, r, sizeof(r), 0);
 			if (n < 0) {
 				if (errno == ECONNREFUSED || errno == EINTR)
 					continue;
