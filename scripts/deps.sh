@@ -24,6 +24,7 @@ declare -A need=(
 	[curl]=/usr/bin/curl
 	[prometheus]=/usr/bin/promtool
 	[procps]=/usr/bin/pgrep
+	[iputils-arping]=/usr/bin/arping
 	[psmisc]=/usr/bin/killall
 	[dnsmasq-base]=/usr/sbin/dnsmasq # dns tests; -base: the binary only, no service started
 )

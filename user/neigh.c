@@ -518,9 +518,10 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	find_drop_fns(s);
 
 	/* No classic tracepoint flavour for the neigh ones: their records carry the
-	 * device's name but neither its namespace nor its ifindex. */
+	 * device's name but neither its namespace nor its ifindex. None is required:
+	 * what the others count stays useful without it. */
 	struct hook hooks[] = {
-		{ "neigh", "neigh_timer_handler", 2, true, s->progs.neigh_timer_btf, NULL,
+		{ "neigh", "neigh_timer_handler", 2, false, s->progs.neigh_timer_btf, NULL,
 		  s->progs.neigh_timer_raw, NULL, NULL },
 		{ "neigh", "neigh_update", 5, false, s->progs.neigh_upd_btf, NULL,
 		  s->progs.neigh_upd_raw, NULL, NULL },
@@ -540,8 +541,13 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
 	missing = hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
-	if (missing < 0) {
-		snprintf(l->why, sizeof(l->why), "no usable hook for neigh:neigh_timer_handler: %s",
+	for (size_t i = 0; i < l->nhooks; i++)
+		if (!p->hooks[i].chosen && !p->hooks[i].why[0])
+			snprintf(p->hooks[i].why, sizeof(p->hooks[i].why),
+				 "no classic tracepoint flavour (its record has neither the "
+				 "namespace nor the ifindex) and --bpf.attach rules out the others");
+	if (missing < 0 || (size_t)missing == l->nhooks) {
+		snprintf(l->why, sizeof(l->why), "no usable hook: neigh:neigh_timer_handler: %s",
 			 p->hooks[0].why);
 		return -EOPNOTSUPP;
 	}
