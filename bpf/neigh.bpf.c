@@ -95,6 +95,21 @@ static __always_inline __u32 dev_netns(const struct net_device *dev, const bool 
 
 /* --- ARP packets --- */
 
+/* Gratuitous: an announcement of the sender's own address (sender IP = target IP),
+ * read field by field for link layers whose addresses are not 6 bytes. */
+static __always_inline bool garp_any_link(const unsigned char *arp, const struct arphdr *ah,
+					  __u32 room)
+{
+	__u32 sender = 0, target = 0;
+
+	if (ah->ar_pro != bpf_htons(ETH_P_IP) || ah->ar_pln != 4 ||
+	    ah->ar_hln > NEIGH_MAX_ADDR_LEN || sizeof(*ah) + 2 * ah->ar_hln + 8 > room)
+		return false;
+	bpf_probe_read_kernel(&sender, 4, arp + sizeof(*ah) + ah->ar_hln);
+	bpf_probe_read_kernel(&target, 4, arp + sizeof(*ah) + 2 * ah->ar_hln + 4);
+	return sender && sender == target;
+}
+
 /*
  * The ARP header starts off bytes into the skb's data. Only the linear part is read:
  * ARP is small and the kernel's own arp_rcv() pulls it there, but a driver may hand
@@ -106,33 +121,39 @@ static __always_inline void count_arp(const struct sk_buff *skb, const struct ne
 	const unsigned char *data = READ(btf, skb, data);
 	__u32 headlen = READ(btf, skb, len) - READ(btf, skb, data_len);
 	struct neigh_dev_stats *s;
-	struct arphdr ah;
+	/* Ethernet and IPv4, the common case: the whole packet in one read */
+	struct {
+		struct arphdr h;
+		__u8 sha[6], sip[4], tha[6], tip[4];
+	} eth;
+	__u32 sip, tip;
+	bool garp;
 	__u32 op;
 
-	if (!dev || off > 64 || off + sizeof(ah) > headlen)
+	if (!dev || off > 64 || off + sizeof(eth.h) > headlen)
 		return;
-	if (bpf_probe_read_kernel(&ah, sizeof(ah), data + off))
+	if (off + sizeof(eth) <= headlen) {
+		if (bpf_probe_read_kernel(&eth, sizeof(eth), data + off))
+			return;
+	} else if (bpf_probe_read_kernel(&eth.h, sizeof(eth.h), data + off)) {
 		return;
-	switch (bpf_ntohs(ah.ar_op)) {
+	}
+	if (eth.h.ar_hln == 6 && eth.h.ar_pln == 4 && eth.h.ar_pro == bpf_htons(ETH_P_IP) &&
+	    off + sizeof(eth) <= headlen) {
+		__builtin_memcpy(&sip, eth.sip, 4);
+		__builtin_memcpy(&tip, eth.tip, 4);
+		garp = sip && sip == tip;
+	} else
+		garp = garp_any_link(data + off, &eth.h, headlen - off);
+	switch (bpf_ntohs(eth.h.ar_op)) {
 	case ARPOP_REQUEST:
-		op = NEIGH_ARP_REQUEST;
+		op = garp ? NEIGH_ARP_GRATUITOUS : NEIGH_ARP_REQUEST;
 		break;
 	case ARPOP_REPLY:
-		op = NEIGH_ARP_REPLY;
+		op = garp ? NEIGH_ARP_GRATUITOUS : NEIGH_ARP_REPLY;
 		break;
 	default: /* RARP, InARP: not counted */
 		return;
-	}
-	/* gratuitous: an announcement of the sender's own address (sender IP = target IP) */
-	if (ah.ar_pro == bpf_htons(ETH_P_IP) && ah.ar_pln == 4 && ah.ar_hln <= NEIGH_MAX_ADDR_LEN &&
-	    off + sizeof(ah) + 2 * ah.ar_hln + 8 <= headlen) {
-		const unsigned char *sip = data + off + sizeof(ah) + ah.ar_hln;
-		__u32 sender = 0, target = 0;
-
-		bpf_probe_read_kernel(&sender, 4, sip);
-		bpf_probe_read_kernel(&target, 4, sip + 4 + ah.ar_hln);
-		if (sender && sender == target)
-			op = NEIGH_ARP_GRATUITOUS;
 	}
 	s = stats_for(dev_netns(dev, btf), READ(btf, dev, ifindex));
 	if (s)
