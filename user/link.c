@@ -121,7 +121,8 @@ static int register_metrics(struct link_priv *p, struct registry *reg)
 		  "LOWER_UP), else 0.",
 		  METRIC_GAUGE, DEV },
 		{ "osiscope_link_carrier_changes_total",
-		  "Carrier changes of the device, up and down (rtnetlink IFLA_CARRIER_CHANGES).",
+		  "Carrier changes of the device, up and down, since the agent first saw it "
+		  "(rtnetlink IFLA_CARRIER_CHANGES).",
 		  METRIC_COUNTER, DEV },
 		{ "osiscope_link_tx_timeouts_total",
 		  "Transmit queue timeouts: the watchdog found a queue stopped too long and reset "
@@ -475,11 +476,8 @@ static void emit_dev(struct link_priv *p, struct link_ns *ln, struct link_dev *d
 		 * later (or a namespace found later) from its creation */
 		d->have_prev = true;
 		memset(&d->prev, 0, sizeof(d->prev));
-		d->carrier_prev = 0;
-		if (cx->first) {
+		if (cx->first)
 			d->prev = in->stats;
-			d->carrier_prev = in->carrier_changes;
-		}
 	}
 	metric_gauge_set(p->m_up, lab, (in->flags & IFF_UP) && in->carrier ? 1 : 0);
 	counter_delta(p->carrier, lab, in->carrier_changes, d->carrier_prev);
@@ -566,6 +564,12 @@ static void ns_pass(struct link_priv *p, const struct netns_entry *ns, const str
 		d = dev_get(ln, f->ifindex, true);
 		if (!d)
 			continue;
+		if (!d->seen) {
+			/* carrier changes count from first sight, even for a device created
+			 * later: the kernel counts two for every new veth (carrier off at
+			 * creation, on at the first up), and those are no flaps */
+			d->carrier_prev = f->carrier_changes;
+		}
 		d->seen = pass;
 		if (strcmp(d->name, f->name)) {
 			if (d->name[0])
@@ -986,17 +990,17 @@ static void link_close(struct layer *l)
 }
 
 static const struct finding link_findings[] = {
-	{ "osiscope_link_drops_total", "direction", "receive", "packets dropped on receive",
+	{ "osiscope_link_drops_total", "direction", "receive", "receive drops",
 	  "the stack had no room or no taker: backlog or ring full (ethtool -S, ip -s -s link), "
 	  "an unknown protocol, or an XDP/tc drop" },
-	{ "osiscope_link_drops_total", "direction", "transmit", "packets dropped on transmit",
+	{ "osiscope_link_drops_total", "direction", "transmit", "transmit drops",
 	  "the driver or qdisc dropped them: a full queue, a peer that is down (veth), or a "
 	  "packet larger than the peer's MTU" },
 	{ "osiscope_link_errors_total", NULL, NULL, "device errors",
 	  "CRC/frame errors point at the cable, optics or a duplex mismatch: ethtool -S" },
-	{ "osiscope_link_carrier_changes_total", NULL, NULL, "carrier changes (link flaps)",
+	{ "osiscope_link_carrier_changes_total", NULL, NULL, "carrier changes",
 	  "cable, switch port or autonegotiation; for a veth, its peer went down" },
-	{ "osiscope_link_tx_timeouts_total", NULL, NULL, "transmit queue timeouts",
+	{ "osiscope_link_tx_timeouts_total", NULL, NULL, "tx queue timeouts",
 	  "the NIC stopped sending and the driver reset it: check dmesg for NETDEV WATCHDOG, "
 	  "firmware and driver" },
 };
