@@ -36,11 +36,16 @@ static const char *const hook_names[HK_COUNT] = {
 };
 static const char *const dir_names[LINK_DIRS] = { "receive", "transmit" };
 static const char *const proto_names[LINK_PROTOS] = {
-	[LINK_P_IPV4_TCP] = "ipv4/tcp",	  [LINK_P_IPV4_UDP] = "ipv4/udp",
-	[LINK_P_IPV4_ICMP] = "ipv4/icmp", [LINK_P_IPV4_OTHER] = "ipv4/other",
-	[LINK_P_IPV6_TCP] = "ipv6/tcp",	  [LINK_P_IPV6_UDP] = "ipv6/udp",
-	[LINK_P_IPV6_ICMP] = "ipv6/icmpv6", [LINK_P_IPV6_OTHER] = "ipv6/other",
-	[LINK_P_ARP] = "arp",		  [LINK_P_OTHER] = "other",
+	[LINK_P_IPV4_TCP] = "ipv4/tcp",
+	[LINK_P_IPV4_UDP] = "ipv4/udp",
+	[LINK_P_IPV4_ICMP] = "ipv4/icmp",
+	[LINK_P_IPV4_OTHER] = "ipv4/other",
+	[LINK_P_IPV6_TCP] = "ipv6/tcp",
+	[LINK_P_IPV6_UDP] = "ipv6/udp",
+	[LINK_P_IPV6_ICMP] = "ipv6/icmpv6",
+	[LINK_P_IPV6_OTHER] = "ipv6/other",
+	[LINK_P_ARP] = "arp",
+	[LINK_P_OTHER] = "other",
 };
 
 /* One device of one namespace: what was last handed to the registry, and what of ours
@@ -113,8 +118,10 @@ static uint64_t mono_ns(void)
 
 static int register_metrics(struct link_priv *p, struct registry *reg)
 {
+	/* clang-format off */
 #define DEV { "netns", "device", NULL }
 #define DIR { "netns", "device", "direction", NULL }
+	/* clang-format on */
 	const struct metric_desc descs[] = {
 		{ "osiscope_link_up",
 		  "1 when the device is administratively up and has carrier (ip link: UP and "
@@ -145,7 +152,8 @@ static int register_metrics(struct link_priv *p, struct registry *reg)
 		{ "osiscope_link_protocol_packets_total",
 		  "Frames by protocol as the tc (or XDP) program of the collector saw them: "
 		  "EtherType, then IP protocol; a GSO/GRO packet counts its segments.",
-		  METRIC_COUNTER, { "netns", "device", "direction", "protocol", NULL },
+		  METRIC_COUNTER,
+		  { "netns", "device", "direction", "protocol", NULL },
 		  reg->default_budget * LINK_PROTOS },
 		{ "osiscope_link_broadcast_packets_total",
 		  "Frames to the broadcast address ff:ff:ff:ff:ff:ff (tc/XDP program).",
@@ -158,12 +166,13 @@ static int register_metrics(struct link_priv *p, struct registry *reg)
 		  "1 for each program of the collector attached to the device, by hook: "
 		  "tcx_ingress, tcx_egress (links, 6.6+), tc_ingress, tc_egress (classic clsact "
 		  "filters), xdp.",
-		  METRIC_GAUGE, { "netns", "device", "hook", NULL } },
+		  METRIC_GAUGE,
+		  { "netns", "device", "hook", NULL } },
 	};
 #undef DEV
 #undef DIR
-	struct metric **const out[] = { &p->m_up,	   &p->carrier, &p->txto_m, &p->packets,
-					&p->bytes, &p->drops,	&p->errors, &p->proto,
+	struct metric **const out[] = { &p->m_up,  &p->carrier, &p->txto_m,  &p->packets,
+					&p->bytes, &p->drops,	&p->errors,  &p->proto,
 					&p->bcast, &p->mcast,	&p->attached };
 
 	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
@@ -288,7 +297,8 @@ static void attach_xdp(struct link_priv *p, struct link_ns *ln, struct link_dev 
 		pr_warn("link: --link.xdp: netns %u device %s already has an XDP program (id %u, "
 			"name %s, %s): left in place; %s",
 			ln->netns, d->name, id, name[0] ? name : "?", mode,
-			p->tc ? "its receive side is counted with tc instead" : "its receive side is not counted");
+			p->tc ? "its receive side is counted with tc instead"
+			      : "its receive side is not counted");
 		return;
 	}
 	d->xdp = bpf_program__attach_xdp(p->xdp_prog, (int)d->ifindex);
@@ -356,7 +366,8 @@ static void attach_tc(struct link_priv *p, struct link_ns *ln, struct link_dev *
 
 			if (fd >= 0) {
 				d->tcx[dir] = fd;
-				d->counting[dir] = d->hooked[dir == LINK_RX ? HK_TCX_IN : HK_TCX_OUT] = true;
+				d->counting[dir] =
+					d->hooked[dir == LINK_RX ? HK_TCX_IN : HK_TCX_OUT] = true;
 				continue;
 			}
 			err = fd;
@@ -375,7 +386,8 @@ static void attach_tc(struct link_priv *p, struct link_ns *ln, struct link_dev *
 		how = "classic tc";
 		if (vanished(err))
 			return;
-		pr_warn("link: netns %u device %s: attach %s %s: %s; its protocol mix is not counted",
+		pr_warn("link: netns %u device %s: attach %s %s: %s; its protocol mix is not "
+			"counted",
 			ln->netns, d->name, how, dir == LINK_RX ? "ingress" : "egress",
 			err == -EBUSY ? "every osiscope filter slot is taken by live agents"
 				      : probe_strerror(err));
@@ -411,7 +423,8 @@ static void dev_attach(struct link_priv *p, struct link_ns *ln, struct link_dev 
 
 		/* zeroed before any program can count on it: the baseline is zero */
 		memset(p->percpu, 0, sizeof(struct link_dev_stats) * (size_t)p->ncpus);
-		bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu, BPF_NOEXIST);
+		bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu,
+				    BPF_NOEXIST);
 		d->registered = true;
 	}
 	if (p->xdp && !d->xdp_tried) {
@@ -551,7 +564,9 @@ static void ns_pass(struct link_priv *p, const struct netns_entry *ns, const str
 	if (!in || in->gen != cx->gen)
 		return;
 	if (!p->m_up)
-		emit = false; /* metrics not registered: attach only */ /* no fresh dump of this namespace: leave everything as it was */
+		emit = false; /* metrics not registered: attach only */ /* no fresh dump of this
+									   namespace: leave
+									   everything as it was */
 	ln = ns_get(p, ns->inode, true);
 	if (!ln)
 		return;
@@ -630,7 +645,8 @@ static void link_maintain_netns(struct layer *l, const struct netns_entry *ns,
 				continue;
 			snprintf(what, sizeof(what), "netns %u device %s %s", ln->netns, d->name,
 				 dir == LINK_RX ? "ingress" : "egress");
-			tc_classic_reap((int)d->ifindex, dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
+			tc_classic_reap((int)d->ifindex,
+					dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
 					d->classic[dir].handle, what);
 		}
 	}
@@ -859,9 +875,10 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 		return err;
 	p->txto_hooked = p->hooks[0].chosen != NULL;
 	if (p->tc || p->xdp)
-		pr_info("link: packet programs read the device %s", p->cast
-			? "through bpf_cast_to_kern_ctx (typed loads)"
-			: "with bpf_probe_read_kernel (kernels before 6.3, or --bpf.attach)");
+		pr_info("link: packet programs read the device %s",
+			p->cast ? "through bpf_cast_to_kern_ctx (typed loads)"
+				: "with bpf_probe_read_kernel (kernels before 6.3, or "
+				  "--bpf.attach)");
 	if (p->skel->bss) {
 		p->skel->bss->link_owner.magic = LINK_OWNER_MAGIC;
 		p->skel->bss->link_owner.heartbeat_ns = mono_ns();

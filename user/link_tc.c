@@ -161,8 +161,10 @@ static int tc_dump(uint16_t type, int ifindex, uint32_t parent, struct tc_dump_c
 		struct nlmsghdr nlh;
 		struct tcmsg t;
 	} req = {
-		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = type,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.nlh = { .nlmsg_len = sizeof(req),
+			 .nlmsg_type = type,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			 .nlmsg_seq = 1 },
 		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -278,9 +280,9 @@ static bool filter_stale(uint32_t prog_id, uint64_t *pid)
 		nlen = 0;
 		if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen))
 			nlen = strlen(mi.name);
-		if (nlen > 4 && !strcmp(mi.name + nlen - 4, ".bss") && mi.type == BPF_MAP_TYPE_ARRAY &&
-		    mi.value_size >= sizeof(struct link_owner) && mi.value_size <= 4096 &&
-		    (v = calloc(1, mi.value_size))) {
+		if (nlen > 4 && !strcmp(mi.name + nlen - 4, ".bss") &&
+		    mi.type == BPF_MAP_TYPE_ARRAY && mi.value_size >= sizeof(struct link_owner) &&
+		    mi.value_size <= 4096 && (v = calloc(1, mi.value_size))) {
 			if (!bpf_map_lookup_elem(mfd, &key, v)) {
 				stale = link_owner_stale(v, mi.value_size, mono_ns());
 				*pid = ((struct link_owner *)v)->pid;
@@ -323,7 +325,8 @@ int tc_classic_attach(int ifindex, enum link_tc_dir dir, int prog_fd, uint32_t o
 			LIBBPF_OPTS(bpf_tc_opts, d, .handle = handle, .priority = LINK_TC_PRIO);
 			if (bpf_tc_detach(&hook, &d))
 				continue;
-			pr_info("link: %s: removed the tc filter (handle 0x%x, program id %u) of an "
+			pr_info("link: %s: removed the tc filter (handle 0x%x, program id %u) of "
+				"an "
 				"osiscope agent that is gone (pid %llu, no heartbeat for %llu s)",
 				what, handle, q.prog_id, (unsigned long long)pid,
 				(unsigned long long)(LINK_STALE_NS / 1000000000ULL));
@@ -352,7 +355,8 @@ int tc_classic_reap(int ifindex, enum link_tc_dir dir, uint32_t own_handle, cons
 		LIBBPF_OPTS(bpf_tc_opts, d, .handle = handle, .priority = LINK_TC_PRIO);
 		uint64_t pid = 0;
 
-		if (handle == own_handle || bpf_tc_query(&hook, &q) || !filter_stale(q.prog_id, &pid))
+		if (handle == own_handle || bpf_tc_query(&hook, &q) ||
+		    !filter_stale(q.prog_id, &pid))
 			continue;
 		if (bpf_tc_detach(&hook, &d))
 			continue;
@@ -428,7 +432,10 @@ int xdp_current(int ifindex, uint32_t *id, char *name, size_t len, const char **
 		*mode = "several modes";
 		break;
 	}
-	*id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+	*id = q.prog_id	      ? q.prog_id
+	      : q.drv_prog_id ? q.drv_prog_id
+	      : q.skb_prog_id ? q.skb_prog_id
+			      : q.hw_prog_id;
 	fd = bpf_prog_get_fd_by_id(*id);
 	if (fd >= 0) {
 		memset(&info, 0, sizeof(info));

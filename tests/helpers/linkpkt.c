@@ -120,13 +120,15 @@ static int cmd_ping(const char *dst, long n, long size, int df)
 			ssize_t r;
 
 			clock_gettime(CLOCK_MONOTONIC, &t);
-			ms = 1000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			ms = 1000 -
+			     ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 			if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
 				break;
 			r = recv(fd, buf, sizeof(buf), 0);
 			if (r >= (ssize_t)(sizeof(struct iphdr) + sizeof(struct icmphdr))) {
 				const struct iphdr *ip = (const struct iphdr *)buf;
-				const struct icmphdr *e = (const struct icmphdr *)(buf + ip->ihl * 4);
+				const struct icmphdr *e =
+					(const struct icmphdr *)(buf + ip->ihl * 4);
 
 				if (e->type == ICMP_ECHOREPLY && ntohs(e->un.echo.id) == id &&
 				    ntohs(e->un.echo.sequence) == (uint16_t)i) {
@@ -311,7 +313,8 @@ static int cmd_xdp_attach(const char *dev)
 	xdp->rta_len = (unsigned short)(RTA_LENGTH(0) + 2 * RTA_ALIGN(RTA_LENGTH(4)));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(xdp->rta_len);
 	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-	if (fd < 0 || sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (fd < 0 ||
+	    sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    recv(fd, resp, sizeof(resp), 0) < 0)
 		return die("RTM_SETLINK");
 	{
