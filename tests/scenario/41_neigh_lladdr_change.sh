@@ -6,11 +6,15 @@
 # with one lladdr_changed event carrying the IP and both MACs (osiscope trace). Then
 # both at once: every request gets two replies, the entry flips as the kernel decides
 # (locktime), and the count equals the MAC changes the kernel announced (ip monitor).
+# IPv6 likewise: both advertise one address, one MAC change per fresh resolution.
 . "$(dirname "$0")/../lib.sh"
 require_root
 K=3 M=4
 
 ns_create a b1 b2 sw
+for n in a b1 b2; do # no DAD; no reachability probe of a during the test
+	nsx $n sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0
+done
 nsx sw ip link add br0 type bridge
 nsx sw ip link set br0 up
 for n in a b1 b2; do
@@ -22,6 +26,10 @@ for n in a b1 b2; do
 	ip -n "$T-$n" link set eth0 up
 done
 ip -n "$T-a" addr add 192.0.2.1/24 dev eth0
+ip -n "$T-a" addr add 2001:db8::1/64 dev eth0 nodad
+for n in b1 b2; do
+	nsx $n sysctl -qw net.ipv6.neigh.eth0.delay_first_probe_time=60
+done
 # replies may create the entry (no IP traffic needed), and override it at once
 nsx a sysctl -qw net.ipv4.conf.eth0.arp_accept=1 net.ipv4.neigh.eth0.locktime=0
 a=$(ns_inode a)
@@ -125,4 +133,27 @@ assert_eq "$(($(metric osiscope_neigh_lladdr_changes_total netns=$a device=eth0 
 assert_eq "$(($(metric osiscope_arp_packets_total netns=$a device=eth0 direction=receive op=reply) - replies0))" \
 	$((2 * M)) "two replies per request"
 assert_eq "$(metric osiscope_neigh_lladdr_changes_total netns=$a device=eth0 family=ipv6)" 0 "IPv6 changes"
+
+log "--- IPv6: b1 and b2 both advertise 2001:db8::2, $K fresh resolutions"
+# Both answer a's solicitation with the override flag: the first advertisement fills
+# the new entry, the second replaces its MAC (no locktime in IPv6): one change each.
+for n in b1 b2; do ip -n "$T-$n" addr add 2001:db8::2/64 dev eth0 nodad; done
+trace_start "$TMP/trace6" -o json -l neigh --netns "$a"
+for i in $(seq $K); do
+	nsx a ip -6 neigh flush dev eth0
+	nsx a "$HELPERS/neighsend" 2001:db8::2 9 1 >/dev/null
+	for j in $(seq 40); do
+		nsx a ip -6 neigh show 2001:db8::2 dev eth0 | grep -q REACHABLE && break
+		sleep 0.05
+	done
+done
+scrape
+assert_eq "$(metric osiscope_neigh_lladdr_changes_total netns=$a device=eth0 family=ipv6)" $K \
+	"IPv6 MAC changes, one per resolution"
+assert_eq "$(metric osiscope_ndp_packets_total netns=$a device=eth0 direction=receive type=neighbor_advert)" \
+	$((2 * K)) "two advertisements per solicitation"
+kill -INT "$TRACE_PID"
+wait "$TRACE_PID"
+assert_eq "$(grep '"type":"lladdr_changed"' "$TMP/trace6" | grep '"dst":"2001:db8::2"' |
+	grep -Ec "ip=2001:db8::2 old=($mac1 new=$mac2|$mac2 new=$mac1)")" $K "IPv6 events with the IP and both MACs"
 finish
