@@ -123,6 +123,27 @@ agent_stop() {
 	AGENT_PID=
 }
 scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "scrape failed"; }
+# trace_start OUT ARGS...: `osiscope trace ARGS` in the background (TRACE_PID), its
+# events in OUT, once it says it is tracing; trace_stop: SIGINT, exit status in TRACE_RC
+trace_start() {
+	local out=$1 i
+	shift
+	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
+	TRACE_PID=$!
+	for i in $(seq 100); do
+		grep -q "tracing" "$out.err" 2>/dev/null && return 0
+		kill -0 $TRACE_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out.err" >&2
+	fail "trace did not start"
+	exit 1
+}
+trace_stop() {
+	kill -INT "$TRACE_PID"
+	wait "$TRACE_PID"
+	TRACE_RC=$?
+}
 # metric NAME [label=value]...: value of the one series of NAME with those labels in
 # the last scrape, 0 when absent. For a histogram give NAME_count / NAME_sum.
 metric() {

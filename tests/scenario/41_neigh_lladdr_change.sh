@@ -37,21 +37,7 @@ mac1=$(nsx b1 cat /sys/class/net/eth0/address)
 mac2=$(nsx b2 cat /sys/class/net/eth0/address)
 [ "$mac1" != "$mac2" ] || { fail "veth MACs equal"; exit 1; }
 
-trace_start() { # OUT ARGS...
-	local out=$1
-	shift
-	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
-	TRACE_PID=$!
-	for i in $(seq 100); do
-		grep -q "tracing" "$out.err" 2>/dev/null && return 0
-		kill -0 $TRACE_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out.err" >&2
-	fail "trace did not start"
-	exit 1
-}
-# ask N: one ARP request from a's own packet socket; the replies update a's entry
+# ask: one ARP request from a's own packet socket; the replies update a's entry
 ask() { nsx a arping -q -c 1 -w 2 -I eth0 192.0.2.2 >/dev/null || fail "no ARP reply"; }
 entry_mac() { nsx a ip neigh show 192.0.2.2 dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
 wait_entry() { # MAC
@@ -91,9 +77,8 @@ for n in b1 b2; do
 done
 assert_eq "$(metric osiscope_arp_packets_total netns=$(ns_inode b1) device=eth0 direction=transmit op=reply)" \
 	$(((K + 2) / 2)) "b1: replies sent while it held the address"
-kill -INT "$TRACE_PID"
-wait "$TRACE_PID"
-assert_eq "$?" 0 "trace exit status"
+trace_stop
+assert_eq "$TRACE_RC" 0 "trace exit status"
 ev=$(grep -c '"type":"lladdr_changed"' "$TMP/trace")
 assert_eq "$ev" $K "lladdr_changed events"
 assert_eq "$(grep '"type":"lladdr_changed"' "$TMP/trace" | grep '"dst":"192.0.2.2"' | grep '"device":"eth0"' |
@@ -152,8 +137,7 @@ assert_eq "$(metric osiscope_neigh_lladdr_changes_total netns=$a device=eth0 fam
 	"IPv6 MAC changes, one per resolution"
 assert_eq "$(metric osiscope_ndp_packets_total netns=$a device=eth0 direction=receive type=neighbor_advert)" \
 	$((2 * K)) "two advertisements per solicitation"
-kill -INT "$TRACE_PID"
-wait "$TRACE_PID"
+trace_stop
 assert_eq "$(grep '"type":"lladdr_changed"' "$TMP/trace6" | grep '"dst":"2001:db8::2"' |
 	grep -Ec "ip=2001:db8::2 old=($mac1 new=$mac2|$mac2 new=$mac1)")" $K "IPv6 events with the IP and both MACs"
 finish
