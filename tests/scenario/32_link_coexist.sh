@@ -52,7 +52,9 @@ check_theirs() {
 icmp_tx() { metric osiscope_link_protocol_packets_total netns=$a device=eth0 direction=transmit protocol=ipv4/icmp; }
 agent2_start() {
 	local try i
-	PORT2=$((PORT + 1))
+	# above the ports lib.sh hands out (20000-31999) and below the ephemeral range:
+	# no other test's agent, or its cleanup, is there
+	PORT2=$((32000 + $$ % 768))
 	for try in 1 2 3 4 5; do
 		"$OSI_BIN" run --web.listen-address="127.0.0.1:$PORT2" >"$TMP/agent2.log" 2>&1 &
 		AGENT2=$!
@@ -63,7 +65,7 @@ agent2_start() {
 		done
 		wait $AGENT2 2>/dev/null
 		grep -q "Address already in use" "$TMP/agent2.log" || break
-		PORT2=$((PORT2 + 997))
+		PORT2=$((32000 + (PORT2 - 32000 + 97) % 768))
 	done
 	cat "$TMP/agent2.log" >&2
 	fail "second agent did not start"
