@@ -801,6 +801,10 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 	l->hooks = p->hooks;
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 	hooks_select(p->hooks, l->nhooks, cfg->attach);
+	if (!p->hooks[0].chosen && !p->hooks[0].why[0])
+		snprintf(p->hooks[0].why, sizeof(p->hooks[0].why),
+			 "its classic tracepoint carries the device's name but not its namespace, "
+			 "so only tp_btf and raw_tp are offered; no tx timeout series");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.link_events, 4096); /* never written */
 	err = link_bpf__load(s);
