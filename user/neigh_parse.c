@@ -89,38 +89,47 @@ int neigh_parse_snmp6(const char *buf, size_t len, uint32_t *ifindex, uint64_t v
 int neigh_kallsyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t *start,
 			  uint64_t *end)
 {
+	uint64_t *addrs = NULL;
+	size_t naddrs = 0, cap = 0;
 	char line[512];
 	int found = 0;
 
 	for (size_t i = 0; i < n; i++)
 		start[i] = end[i] = 0;
-	/* first pass: where each function starts */
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[256];
+		char *p, *name;
+		uint64_t addr;
+		size_t len;
 
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
+		errno = 0;
+		addr = strtoull(line, &p, 16);
+		if (errno || p == line || !addr || p[0] != ' ' || !p[1] || p[2] != ' ')
 			continue;
-		if (type != 't' && type != 'T')
+		if (naddrs == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			uint64_t *v = realloc(addrs, ncap * sizeof(*v));
+
+			if (!v)
+				break;
+			addrs = v;
+			cap = ncap;
+		}
+		addrs[naddrs++] = addr;
+		if (p[1] != 't' && p[1] != 'T')
 			continue;
+		name = p + 3;
+		len = strcspn(name, " \t\n");
 		for (size_t i = 0; i < n; i++)
-			if (!start[i] && !strcmp(name, names[i]))
+			if (!start[i] && strlen(names[i]) == len && !strncmp(name, names[i], len))
 				start[i] = addr;
 	}
-	if (fseek(f, 0, SEEK_SET))
-		goto out;
-	/* second pass: the closest symbol above each start is where it ends (kallsyms is
-	 * not sorted across modules, so every line is looked at) */
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-
-		if (sscanf(line, "%llx", &addr) != 1)
-			continue;
+	/* each function ends where the closest symbol above it starts (modules are listed
+	 * after the kernel and not sorted, so every address is looked at) */
+	for (size_t k = 0; k < naddrs; k++)
 		for (size_t i = 0; i < n; i++)
-			if (start[i] && addr > start[i] && (!end[i] || addr < end[i]))
-				end[i] = addr;
-	}
-out:
+			if (start[i] && addrs[k] > start[i] && (!end[i] || addrs[k] < end[i]))
+				end[i] = addrs[k];
+	free(addrs);
 	for (size_t i = 0; i < n; i++) {
 		if (!start[i] || !end[i])
 			start[i] = end[i] = 0;

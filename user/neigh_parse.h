@@ -32,8 +32,8 @@ int neigh_parse_snmp6(const char *buf, size_t len, uint32_t *ifindex, uint64_t v
 /*
  * Finds in a /proc/kallsyms listing the text symbols names[i] ("t"/"T", module ones
  * included) and sets [start[i], end[i]) to the address range up to the next higher
- * symbol. Names not found, or listed at address 0 (kptr_restrict), get 0, 0. Reads f
- * twice (it must be seekable). Returns how many ranges were found.
+ * symbol. Names not found, or listed at address 0 (kptr_restrict), get 0, 0. Returns
+ * how many ranges were found.
  */
 int neigh_kallsyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t *start,
 			  uint64_t *end);
