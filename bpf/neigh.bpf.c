@@ -247,8 +247,8 @@ static __always_inline bool reason_is(__u32 reason, const __u32 want)
 	return reason == want;
 }
 
-#define DROP_REASON(name)                                                                  \
-	(bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_##name) &&       \
+#define DROP_REASON(name)                                                            \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_##name) && \
 	 reason_is(reason, bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_##name)))
 
 static __always_inline bool in_drop_fn(__u64 loc)
@@ -354,7 +354,8 @@ static __always_inline struct neigh_event *event_new(__u8 type, const struct nei
 	e->family = af;
 	BPF_CORE_READ_STR_INTO(&e->ifname, n, dev, name);
 	bpf_probe_read_kernel(e->addr, af == AF_INET6 ? 16 : 4,
-			      (const void *)n + bpf_core_field_offset(struct neighbour, primary_key));
+			      (const void *)n +
+				      bpf_core_field_offset(struct neighbour, primary_key));
 	return e;
 }
 
@@ -427,8 +428,8 @@ static __always_inline void handle_update(const struct neighbour *n, const __u8 
 		return;
 	p.len = len;
 	if (bpf_probe_read_kernel(proposed, len, lladdr) ||
-	    bpf_probe_read_kernel(p.ha, len, (const void *)n +
-						  bpf_core_field_offset(struct neighbour, ha)))
+	    bpf_probe_read_kernel(p.ha, len,
+				  (const void *)n + bpf_core_field_offset(struct neighbour, ha)))
 		return;
 	if (ha_equal(p.ha, proposed))
 		return;
@@ -489,16 +490,14 @@ static __always_inline void handle_update_done(const struct neighbour *n, const 
 }
 
 SEC("tp_btf/neigh_update")
-int BPF_PROG(neigh_upd_btf, struct neighbour *n, const u8 *lladdr, u8 new, u32 flags,
-	     u32 nlmsg_pid)
+int BPF_PROG(neigh_upd_btf, struct neighbour *n, const u8 *lladdr, u8 new, u32 flags, u32 nlmsg_pid)
 {
 	handle_update(n, lladdr, nlmsg_pid, true);
 	return 0;
 }
 
 SEC("raw_tp/neigh_update")
-int BPF_PROG(neigh_upd_raw, struct neighbour *n, const u8 *lladdr, u8 new, u32 flags,
-	     u32 nlmsg_pid)
+int BPF_PROG(neigh_upd_raw, struct neighbour *n, const u8 *lladdr, u8 new, u32 flags, u32 nlmsg_pid)
 {
 	handle_update(n, lladdr, nlmsg_pid, false);
 	return 0;

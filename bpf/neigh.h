@@ -16,8 +16,8 @@
 #define NEIGH_NUD_NOARP 0x40
 #define NEIGH_NUD_PERMANENT 0x80
 /* states in which the entry holds a link-layer address (include/net/neighbour.h) */
-#define NEIGH_NUD_VALID                                                                    \
-	(NEIGH_NUD_PERMANENT | NEIGH_NUD_NOARP | NEIGH_NUD_REACHABLE | NEIGH_NUD_PROBE |    \
+#define NEIGH_NUD_VALID                                                                  \
+	(NEIGH_NUD_PERMANENT | NEIGH_NUD_NOARP | NEIGH_NUD_REACHABLE | NEIGH_NUD_PROBE | \
 	 NEIGH_NUD_STALE | NEIGH_NUD_DELAY)
 
 #define NEIGH_MAX_ADDR_LEN 32 /* MAX_ADDR_LEN: the size of neighbour.ha */

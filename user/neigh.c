@@ -59,30 +59,35 @@ static int register_metrics(struct neigh_priv *p, struct registry *reg)
 		  "ARP packets on the device by direction (tracepoints netif_receive_skb and "
 		  "net_dev_start_xmit) and op; gratuitous (sender IP = target IP, request or "
 		  "reply) are counted there only. The kernel keeps no ARP counter.",
-		  METRIC_COUNTER, { "netns", "device", "direction", "op", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "device", "direction", "op", NULL } },
 		{ "osiscope_ndp_packets_total",
 		  "IPv6 neighbour discovery messages the kernel received or sent on the device "
 		  "(kernel per-device MIB Icmp6InNeighborSolicits, Icmp6OutNeighborSolicits, "
 		  "...Advertisements, ...RouterSolicits, ...RouterAdvertisements, ...Redirects "
 		  "in /proc/net/dev_snmp6/DEV).",
-		  METRIC_COUNTER, { "netns", "device", "direction", "type", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "device", "direction", "type", NULL } },
 		{ "osiscope_neigh_resolution_failures_total",
 		  "Neighbour entries that went to FAILED because every solicitation went "
 		  "unanswered (the host-wide neighbour table statistic res_failed in "
 		  "/proc/net/stat/arp_cache and ndisc_cache also counts unresolved entries "
 		  "deleted by hand).",
-		  METRIC_COUNTER, { "netns", "device", "family", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "device", "family", NULL } },
 		{ "osiscope_neigh_lladdr_changes_total",
 		  "Times a valid neighbour entry took a different link-layer address: a "
 		  "duplicate IP, MAC flapping, a failover, or a change by hand (ip neigh). "
 		  "The kernel keeps no counter.",
-		  METRIC_COUNTER, { "netns", "device", "family", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "device", "family", NULL } },
 		{ "osiscope_neigh_unresolved_drops_total",
 		  "Packets dropped while waiting for neighbour resolution: the entry failed, "
 		  "its queue was full (unres_qlen_bytes) or it was removed (kernel drop reasons "
 		  "NEIGH_FAILED, NEIGH_QUEUEFULL, NEIGH_DEAD; the queue-full part is the "
 		  "host-wide unres_discards of /proc/net/stat/arp_cache and ndisc_cache).",
-		  METRIC_COUNTER, { "netns", "device", "family", NULL } },
+		  METRIC_COUNTER,
+		  { "netns", "device", "family", NULL } },
 	};
 	struct metric **const out[] = { &p->arp, &p->ndp, &p->failures, &p->lladdr, &p->unres };
 
@@ -249,8 +254,8 @@ static void neigh_begin(struct layer *l, struct registry *reg, const struct coll
 		register_metrics(p, reg);
 }
 
-static void neigh_visit_netns(struct layer *l, struct registry *reg,
-			      const struct netns_entry *nse, const struct collect_ctx *cx)
+static void neigh_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *nse,
+			      const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
 	const struct iface_ns *ins = ifaces_ns(cx->ifaces, nse->inode);
@@ -438,9 +443,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		len = e->lladdr_len < NEIGH_MAX_ADDR_LEN ? e->lladdr_len : NEIGH_MAX_ADDR_LEN;
 		format_mac(oldm, sizeof(oldm), e->old_lladdr, len);
 		format_mac(newm, sizeof(newm), e->new_lladdr, len);
-		snprintf(r.detail, sizeof(r.detail), "ip=%s old=%s new=%s old_state=%s%s", ip,
-			 oldm, newm, neigh_state_name(e->old_state),
-			 e->pid ? " via=netlink" : "");
+		snprintf(r.detail, sizeof(r.detail), "ip=%s old=%s new=%s old_state=%s%s", ip, oldm,
+			 newm, neigh_state_name(e->old_state), e->pid ? " via=netlink" : "");
 		break;
 	default:
 		return 0;
@@ -543,9 +547,10 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	missing = hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
 	for (size_t i = 0; i < l->nhooks; i++)
 		if (!p->hooks[i].chosen && !p->hooks[i].why[0])
-			snprintf(p->hooks[i].why, sizeof(p->hooks[i].why),
-				 "no classic tracepoint flavour (its record has neither the "
-				 "namespace nor the ifindex) and --bpf.attach rules out the others");
+			snprintf(
+				p->hooks[i].why, sizeof(p->hooks[i].why),
+				"no classic tracepoint flavour (its record has neither the "
+				"namespace nor the ifindex) and --bpf.attach rules out the others");
 	if (missing < 0 || (size_t)missing == l->nhooks) {
 		snprintf(l->why, sizeof(l->why), "no usable hook: neigh:neigh_timer_handler: %s",
 			 p->hooks[0].why);

@@ -7,15 +7,19 @@
 #include <string.h>
 
 const char *const ndp_type_names[NDP_TYPES] = {
-	[NDP_NEIGHBOR_SOLICIT] = "neighbor_solicit", [NDP_NEIGHBOR_ADVERT] = "neighbor_advert",
-	[NDP_ROUTER_SOLICIT] = "router_solicit",     [NDP_ROUTER_ADVERT] = "router_advert",
+	[NDP_NEIGHBOR_SOLICIT] = "neighbor_solicit",
+	[NDP_NEIGHBOR_ADVERT] = "neighbor_advert",
+	[NDP_ROUTER_SOLICIT] = "router_solicit",
+	[NDP_ROUTER_ADVERT] = "router_advert",
 	[NDP_REDIRECT] = "redirect",
 };
 
 /* The kernel's names for them (net/ipv6/proc.c, icmp6type2name), after "Icmp6In"/"Icmp6Out". */
 static const char *const mib_names[NDP_TYPES] = {
-	[NDP_NEIGHBOR_SOLICIT] = "NeighborSolicits", [NDP_NEIGHBOR_ADVERT] = "NeighborAdvertisements",
-	[NDP_ROUTER_SOLICIT] = "RouterSolicits",     [NDP_ROUTER_ADVERT] = "RouterAdvertisements",
+	[NDP_NEIGHBOR_SOLICIT] = "NeighborSolicits",
+	[NDP_NEIGHBOR_ADVERT] = "NeighborAdvertisements",
+	[NDP_ROUTER_SOLICIT] = "RouterSolicits",
+	[NDP_ROUTER_ADVERT] = "RouterAdvertisements",
 	[NDP_REDIRECT] = "Redirects",
 };
 
@@ -142,7 +146,8 @@ int neigh_kallsyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t 
 const char *neigh_state_name(unsigned int state)
 {
 	static const char *const names[8] = {
-		"incomplete", "reachable", "stale", "delay", "probe", "failed", "noarp", "permanent",
+		"incomplete", "reachable", "stale", "delay",
+		"probe",      "failed",	   "noarp", "permanent",
 	};
 
 	for (int b = 0; b < 8; b++)

@@ -40,12 +40,12 @@ TEST(neigh_snmp6)
 
 TEST(neigh_snmp6_bad_input)
 {
-	static const char junk[] = "Icmp6InNeighborSolicits\n"	/* no value */
+	static const char junk[] = "Icmp6InNeighborSolicits\n" /* no value */
 				   "Icmp6OutNeighborSolicits x12\n" /* not a number */
 				   "Icmp6InRedirects 99999999999999999999999\n" /* too big */
-				   "Icmp6InNeighborSolicitsX 4\n"		/* another name */
-				   "Icmp6OutRedirects 3 4\n"			/* trailing junk: value 3 */
-				   "Icmp6OutRedirects 8\n"		/* a repeat: the first stands */
+				   "Icmp6InNeighborSolicitsX 4\n" /* another name */
+				   "Icmp6OutRedirects 3 4\n" /* trailing junk: value 3 */
+				   "Icmp6OutRedirects 8\n" /* a repeat: the first stands */
 				   "\n\n\t\n"
 				   "Icmp6InRouterSolicits 12"; /* no newline at the end */
 	uint64_t v[NDP_COUNTERS];
@@ -74,7 +74,8 @@ TEST(neigh_kallsyms)
 				   "ffffffffc0a01040 t ndisc_solicit\t[ipv6]\n"
 				   "ffffffffc0a00f00 t ndisc_other\t[ipv6]\n" /* unsorted */
 				   "garbage line\n";
-	const char *const names[] = { "neigh_invalidate", "arp_error_report", "ndisc_error_report" };
+	const char *const names[] = { "neigh_invalidate", "arp_error_report",
+				      "ndisc_error_report" };
 	uint64_t start[3], end[3];
 	FILE *f = fmemopen((void *)syms, sizeof(syms) - 1, "r");
 
