@@ -98,7 +98,8 @@ int netns_scan(struct netns_list *list)
 		/* /proc lists pids in ascending order, and so is the previous scan */
 		while (old < list->npids && list->pids[old].pid < pid)
 			old++;
-		if (old < list->npids && list->pids[old].pid == pid) {
+		if (old < list->npids && list->pids[old].pid == pid &&
+		    list->pids[old].dino == (uint64_t)de->d_ino) {
 			inode = list->pids[old].inode;
 		} else if (stat(path, &st) == 0) {
 			inode = (uint32_t)st.st_ino;
@@ -114,7 +115,7 @@ int netns_scan(struct netns_list *list)
 			list->next = v;
 			list->capnext = cap;
 		}
-		list->next[nnext++] = (struct netns_pid){ pid, inode };
+		list->next[nnext++] = (struct netns_pid){ pid, inode, (uint64_t)de->d_ino };
 		list_add(list, inode, path);
 	}
 	closedir(d);

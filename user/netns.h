@@ -17,6 +17,7 @@ struct netns_entry {
 
 struct netns_pid {
 	uint32_t pid, inode;
+	uint64_t dino; /* of /proc/PID: a reused pid comes with a new procfs inode */
 };
 
 struct netns_list {
