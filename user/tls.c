@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* TLS layer (L6, OpenSSL), userspace half: find every OpenSSL file on the host
+ * (user/tls_discover.c), attach bpf/tls.bpf.c's uprobes once per file, turn the
+ * per-CPU counters into metrics labelled with OpenSSL's own reason texts and cgroup
+ * paths, and decode failed-handshake events. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "layer.h"
+#include "log.h"
+#include "tls.h"
+#include "tls.skel.h"
+#include "tls_cgroup.h"
+#include "tls_discover.h"
+#include "tls_elf.h"
+#include "tls_util.h"
+
+#define MAX_FILE_PROBES 16
+#define SCAN_BUDGET 1000 /* new processes looked at per maintain */
+#define CGROUP_SWEEP_EVERY 15 /* maintains: 30 s */
+
+struct tls_att {
+	struct bpf_link *links[MAX_FILE_PROBES];
+	unsigned int n;
+};
+
+struct prev_stats {
+	struct tls_key k;
+	struct tls_stats s;
+};
+
+struct prev_fail {
+	struct tls_fail_key k;
+	uint64_t n;
+};
+
+struct tls_priv {
+	struct tls_bpf *skel;
+	struct tls_disc disc;
+	struct tls_cgroups cg;
+	struct registry *reg;
+	struct bpf_link *links[1];
+	int nlinks;
+	struct hook hooks[1];
+	int ncpus;
+	void *percpu; /* lookup buffer */
+	bool events, data_path, cookies;
+	unsigned int ticks;
+	uint64_t disc_lost;
+	event_sink_fn sink;
+	void *sink_ctx;
+	void *prev_stats, *prev_fails; /* tsearch trees */
+	struct metric *handshakes, *duration, *versions, *unobserved, *bytes, *libraries;
+	double bounds[HIST_SLOTS - 1];
+};
+
+static const char *const role_names[TLS_ROLES] = { "unknown", "client", "server" };
+
+static const char *role_name(__u8 role)
+{
+	return role < TLS_ROLES ? role_names[role] : "unknown";
+}
+
+/* --- attaching to one file --- */
+
+static bool attach_one(struct tls_priv *p, struct tls_att *a, struct bpf_program *prog,
+		       const char *path, const struct tls_file *f, const struct tls_sym *syms,
+		       enum tls_sym_id id, bool ret, __u64 cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret, .bpf_cookie = cookie);
+	const struct tls_sym *s = &syms[id];
+	struct bpf_link *link;
+	size_t off;
+
+	if (!prog || !s->found || a->n >= MAX_FILE_PROBES)
+		return false;
+	off = s->off + tls_probe_skip(tls_arch_host(), s->code, s->ncode);
+	link = bpf_program__attach_uprobe_opts(prog, -1, path, off, &o);
+	if (!link) {
+		pr_warn("tls: attach %s %s in %s: %s", ret ? "uretprobe" : "uprobe",
+			tls_sym_names[id], f->path, probe_strerror(-errno));
+		return false;
+	}
+	a->links[a->n++] = link;
+	return true;
+}
+
+static void release(struct tls_att *a)
+{
+	for (unsigned int i = 0; i < a->n; i++)
+		bpf_link__destroy(a->links[i]);
+	a->n = 0;
+}
+
+static void attach_file(void *ctx, struct tls_file *f, const char *path,
+			const struct tls_sym syms[TLS_SYM_COUNT])
+{
+	struct tls_priv *p = ctx;
+	struct tls_bpf *s = p->skel;
+	struct tls_att *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return;
+	if (f->kind & TLS_KIND_SSL) {
+		int vf = tls_version_field(tls_arch_host(), syms[TLS_SYM_VERSION].code,
+					   syms[TLS_SYM_VERSION].ncode);
+		bool ok;
+
+		/* the return probe first: a call that the entry probe sees must come back */
+		if (p->cookies)
+			ok = attach_one(p, a, s->progs.tls_hs_exit, path, f, syms,
+					TLS_SYM_DO_HANDSHAKE, true, vf >= 0 ? (__u64)vf + 1 : 0);
+		else
+			ok = attach_one(p, a, s->progs.tls_hs_exit_nocookie, path, f, syms,
+					TLS_SYM_DO_HANDSHAKE, true, 0);
+		if (!ok || !attach_one(p, a, s->progs.tls_hs_enter, path, f, syms,
+				       TLS_SYM_DO_HANDSHAKE, false, 0)) {
+			release(a);
+		} else {
+			if (vf < 0)
+				pr_info("tls: %s: SSL_version is not a plain field read, "
+					"negotiated "
+					"versions show as unknown",
+					f->path);
+			attach_one(p, a, s->progs.tls_set_connect, path, f, syms,
+				   TLS_SYM_SET_CONNECT_STATE, false, 0);
+			attach_one(p, a, s->progs.tls_set_accept, path, f, syms,
+				   TLS_SYM_SET_ACCEPT_STATE, false, 0);
+			attach_one(p, a, s->progs.tls_free, path, f, syms, TLS_SYM_FREE, false, 0);
+			if (p->events)
+				attach_one(p, a, s->progs.tls_set_fd, path, f, syms, TLS_SYM_SET_FD,
+					   false, 0);
+			if (p->data_path) {
+				static const struct {
+					enum tls_sym_id id;
+					bool ex, sent;
+				} io[] = {
+					{ TLS_SYM_READ, false, false },
+					{ TLS_SYM_WRITE, false, true },
+					{ TLS_SYM_READ_EX, true, false },
+					{ TLS_SYM_WRITE_EX, true, true },
+				};
+
+				for (size_t i = 0; i < sizeof(io) / sizeof(io[0]); i++) {
+					struct bpf_program *enter =
+						io[i].ex ? (io[i].sent ? s->progs.tls_write_ex_enter
+								       : s->progs.tls_read_ex_enter)
+							 : (io[i].sent ? s->progs.tls_write_enter
+								       : s->progs.tls_read_enter);
+
+					if (attach_one(p, a, s->progs.tls_io_exit, path, f, syms,
+						       io[i].id, true, 0))
+						attach_one(p, a, enter, path, f, syms, io[i].id,
+							   false, 0);
+				}
+			}
+		}
+	}
+	if (f->kind & TLS_KIND_CRYPTO) {
+		if (syms[TLS_SYM_ERR_VSET_ERROR].found)
+			attach_one(p, a, s->progs.tls_err3, path, f, syms, TLS_SYM_ERR_VSET_ERROR,
+				   false, 0);
+		else
+			attach_one(p, a, s->progs.tls_err11, path, f, syms, TLS_SYM_ERR_PUT_ERROR,
+				   false, 0);
+	}
+	if (!a->n) {
+		free(a);
+		return;
+	}
+	f->attach = a;
+	f->nprobes = a->n;
+}
+
+static void detach_file(void *ctx, struct tls_file *f)
+{
+	struct tls_att *a = f->attach;
+
+	if (!a)
+		return;
+	release(a);
+	free(a);
+	f->attach = NULL;
+	f->nprobes = 0;
+}
+
+static void mntns_known(void *ctx, uint32_t inode, bool known)
+{
+	struct tls_priv *p = ctx;
+	int fd = bpf_map__fd(p->skel->maps.known_mntns);
+	__u8 one = 1;
+
+	if (known)
+		bpf_map_update_elem(fd, &inode, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, &inode);
+}
+
+static void exe_known(void *ctx, const struct tls_file_key *exe)
+{
+	struct tls_priv *p = ctx;
+	__u8 one = 1;
+
+	bpf_map_update_elem(bpf_map__fd(p->skel->maps.known_exes), exe, &one, BPF_ANY);
+}
+
+static const struct tls_disc_ops disc_ops = {
+	.attach = attach_file,
+	.detach = detach_file,
+	.mntns_known = mntns_known,
+	.exe_known = exe_known,
+};
+
+/* --- metrics --- */
+
+static int register_metrics(struct tls_priv *p, struct registry *reg)
+{
+	const struct metric_desc descs[] = {
+		{ "osiscope_tls_handshakes_total",
+		  "TLS handshakes through OpenSSL (SSL_do_handshake, SSL_connect, SSL_accept) by "
+		  "role (SSL_set_connect_state / SSL_set_accept_state), result, and for failures "
+		  "OpenSSL's text of the first error raised in the failing call "
+		  "(ERR_reason_error_string); \"incomplete\": freed before it ended.",
+		  METRIC_COUNTER,
+		  { "role", "result", "reason", "comm", "cgroup", NULL } },
+		{ "osiscope_tls_handshake_duration_seconds",
+		  "Time from the first SSL_do_handshake call on a connection to its success.",
+		  METRIC_HISTOGRAM,
+		  { "role", "comm", "cgroup", NULL },
+		  0,
+		  p->bounds,
+		  HIST_SLOTS - 1 },
+		{ "osiscope_tls_protocol_versions_total",
+		  "Successful TLS handshakes by negotiated protocol version (SSL_version).",
+		  METRIC_COUNTER,
+		  { "role", "version", "comm", "cgroup", NULL } },
+		{ "osiscope_tls_handshakes_unobserved_total",
+		  "SSL connections freed without an SSL_do_handshake/SSL_connect/SSL_accept call: "
+		  "their handshake, if any, ran inside SSL_read/SSL_write, which are not probed.",
+		  METRIC_COUNTER,
+		  { "role", "comm", "cgroup", NULL } },
+		{ "osiscope_tls_probed_libraries",
+		  "OpenSSL files with uprobes attached (one attachment covers every process "
+		  "mapping the file): kind libssl, libcrypto or static; value: uprobes.",
+		  METRIC_GAUGE,
+		  { "kind", "path", "device", "inode", NULL } },
+		{ "osiscope_tls_data_bytes_total",
+		  "Application bytes through SSL_read/SSL_write/SSL_read_ex/SSL_write_ex "
+		  "(--tls.data-path=on).",
+		  METRIC_COUNTER,
+		  { "role", "direction", "comm", "cgroup", NULL } },
+	};
+	struct metric **const out[] = { &p->handshakes, &p->duration,  &p->versions,
+					&p->unobserved, &p->libraries, &p->bytes };
+
+	metric_log2_bounds(p->bounds, HIST_SLOTS - 1, 1e-6);
+	/* the data-path metric only exists when its probes do */
+	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]) - !p->data_path, out);
+}
+
+static int cmp_stats(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct tls_key));
+}
+
+static int cmp_fails(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct tls_fail_key));
+}
+
+static void comm_of(char *out, const char *comm)
+{
+	memcpy(out, comm, COMM_LEN);
+	out[COMM_LEN] = '\0';
+}
+
+static void emit_stats(struct tls_priv *p, const struct tls_key *k, const struct tls_stats *n,
+		       struct tls_stats *o)
+{
+	char comm[COMM_LEN + 1], cg[256], ver[16];
+	const char *role = role_name(k->role);
+
+	if (!tls_cgroup_name(&p->cg, k->cgroup_id, cg, sizeof(cg)))
+		return; /* next collection: the cgroup walk just ran */
+	comm_of(comm, k->comm);
+	if (n->ok) {
+		const char *hl[] = { role, "ok", "", comm, cg };
+		const char *vl[] = { role, tls_version_name(k->version, ver, sizeof(ver)), comm,
+				     cg };
+		const char *dl[] = { role, comm, cg };
+
+		counter_delta(p->handshakes, hl, n->ok, o->ok);
+		counter_delta(p->versions, vl, n->ok, o->ok);
+		hist_delta(p->duration, dl, (const uint64_t *)n->hist, (const uint64_t *)o->hist,
+			   n->sum_ns, o->sum_ns, 1e-9);
+	}
+	if (n->unobserved) {
+		const char *ul[] = { role, comm, cg };
+
+		counter_delta(p->unobserved, ul, n->unobserved, o->unobserved);
+	}
+	if (p->bytes && n->bytes_received) {
+		const char *bl[] = { role, "receive", comm, cg };
+
+		counter_delta(p->bytes, bl, n->bytes_received, o->bytes_received);
+	}
+	if (p->bytes && n->bytes_sent) {
+		const char *bl[] = { role, "transmit", comm, cg };
+
+		counter_delta(p->bytes, bl, n->bytes_sent, o->bytes_sent);
+	}
+	*o = *n;
+}
+
+static void collect_stats(struct tls_priv *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.tls_stats);
+	struct tls_key key, next, *keyp = NULL;
+	struct tls_stats sum;
+
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		struct prev_stats *pv, **slot;
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue; /* deleted under us */
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
+		slot = tfind(&key, &p->prev_stats, cmp_stats);
+		if (!slot) {
+			pv = calloc(1, sizeof(*pv));
+			if (!pv)
+				continue;
+			pv->k = key;
+			slot = tsearch(pv, &p->prev_stats, cmp_stats);
+			if (!slot || *slot != pv) {
+				free(pv);
+				continue;
+			}
+		}
+		emit_stats(p, &key, &sum, &(*slot)->s);
+	}
+}
+
+static void collect_fails(struct tls_priv *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.tls_fails);
+	struct tls_fail_key key, next, *keyp = NULL;
+
+	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
+		char comm[COMM_LEN + 1], cg[256], reason[256];
+		struct prev_fail *pv, **slot;
+		uint64_t sum = 0;
+
+		key = next;
+		keyp = &key;
+		if (bpf_map_lookup_elem(fd, &key, p->percpu))
+			continue;
+		for (int c = 0; c < p->ncpus; c++)
+			sum += ((uint64_t *)p->percpu)[c];
+		slot = tfind(&key, &p->prev_fails, cmp_fails);
+		if (!slot) {
+			pv = calloc(1, sizeof(*pv));
+			if (!pv)
+				continue;
+			pv->k = key;
+			slot = tsearch(pv, &p->prev_fails, cmp_fails);
+			if (!slot || *slot != pv) {
+				free(pv);
+				continue;
+			}
+		}
+		if (!tls_cgroup_name(&p->cg, key.cgroup_id, cg, sizeof(cg)))
+			continue;
+		comm_of(comm, key.comm);
+		const char *labels[] = {
+			role_name(key.role), "failed",
+			tls_reason_text(key.lib, key.reason, reason, sizeof(reason)), comm, cg
+		};
+
+		counter_delta(p->handshakes, labels, sum, (*slot)->n);
+		(*slot)->n = sum;
+	}
+}
+
+static void collect_libraries(struct tls_priv *p)
+{
+	for (size_t i = 0; i < p->disc.nfiles; i++) {
+		const struct tls_file *f = p->disc.files[i];
+		char dev[24], ino[24];
+
+		if (!f->nprobes)
+			continue;
+		snprintf(dev, sizeof(dev), "%u:%u", f->key.dev >> 20, f->key.dev & 0xfffff);
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)f->key.ino);
+		const char *labels[] = { f->kind & TLS_KIND_EXE	  ? "static"
+					 : f->kind & TLS_KIND_SSL ? "libssl"
+								  : "libcrypto",
+					 f->path, dev, ino };
+
+		metric_gauge_set(p->libraries, labels, (double)f->nprobes);
+	}
+}
+
+static void tls_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct tls_priv *p = l->priv;
+
+	if (!p->handshakes && register_metrics(p, reg))
+		return;
+	metric_gauge_reset(p->libraries);
+}
+
+static void tls_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct tls_priv *p = l->priv;
+
+	if (!p->handshakes)
+		return;
+	collect_stats(p);
+	collect_fails(p);
+	collect_libraries(p);
+}
+
+/* --- a cgroup that is gone: its map entries and series go too --- */
+
+static void cgroup_gone(void *ctx, uint64_t id, const char *path)
+{
+	struct tls_priv *p = ctx;
+	int sfd = bpf_map__fd(p->skel->maps.tls_stats), ffd = bpf_map__fd(p->skel->maps.tls_fails);
+	struct tls_key sk, *skp = NULL;
+	struct tls_fail_key fk, *fkp = NULL;
+	size_t dropped;
+
+	/* deleting the key just returned restarts the walk from the start */
+	while (bpf_map_get_next_key(sfd, skp, &sk) == 0) {
+		if (sk.cgroup_id != id) {
+			skp = &sk;
+			continue;
+		}
+		void **slot = tfind(&sk, &p->prev_stats, cmp_stats);
+
+		if (slot) {
+			void *pv = *slot;
+
+			tdelete(pv, &p->prev_stats, cmp_stats);
+			free(pv);
+		}
+		bpf_map_delete_elem(sfd, &sk);
+		skp = NULL;
+	}
+	while (bpf_map_get_next_key(ffd, fkp, &fk) == 0) {
+		if (fk.cgroup_id != id) {
+			fkp = &fk;
+			continue;
+		}
+		void **slot = tfind(&fk, &p->prev_fails, cmp_fails);
+
+		if (slot) {
+			void *pv = *slot;
+
+			tdelete(pv, &p->prev_fails, cmp_fails);
+			free(pv);
+		}
+		bpf_map_delete_elem(ffd, &fk);
+		fkp = NULL;
+	}
+	dropped = p->reg ? registry_drop_label_value(p->reg, "cgroup", path) : 0;
+	pr_debug("tls: cgroup %s is gone: dropped %zu series", path, dropped);
+}
+
+static void tls_maintain(struct layer *l, const struct collect_ctx *cx)
+{
+	struct tls_priv *p = l->priv;
+	__u32 zero = 0;
+	__u64 *lost = calloc(p->ncpus, sizeof(*lost));
+
+	tls_disc_scan(&p->disc, SCAN_BUDGET);
+	if (++p->ticks % CGROUP_SWEEP_EVERY == 0)
+		tls_cgroups_sweep(&p->cg, cgroup_gone, p);
+	if (lost && !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.disc_lost), &zero, lost)) {
+		uint64_t sum = 0;
+
+		for (int c = 0; c < p->ncpus; c++)
+			sum += lost[c];
+		if (sum != p->disc_lost)
+			pr_debug("tls: %llu exec records over the rate limit: those processes "
+				 "wait for the periodic scan",
+				 (unsigned long long)(sum - p->disc_lost));
+		p->disc_lost = sum;
+	}
+	free(lost);
+}
+
+/* --- events --- */
+
+static int on_disc(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct tls_priv *p = l->priv;
+
+	if (size < sizeof(struct tls_disc_event)) {
+		pr_warn("tls: short exec record of %zu bytes, want %zu: agent and BPF object "
+			"differ",
+			size, sizeof(struct tls_disc_event));
+		return 0;
+	}
+	tls_disc_on_exec(&p->disc, data);
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	struct tls_priv *p = l->priv;
+	const struct tls_event *e = data;
+	struct event_record r = { 0 };
+	char reason[256], cg[256];
+
+	if (size < sizeof(*e)) {
+		pr_warn("tls: short event of %zu bytes, want %zu: agent and BPF object differ",
+			size, sizeof(*e));
+		return 0;
+	}
+	if (!p->sink ||
+	    (e->type != TLS_EV_HANDSHAKE_FAILED && e->type != TLS_EV_HANDSHAKE_INCOMPLETE))
+		return 0;
+	r.ts_ns = e->ts_ns;
+	r.cgroup_id = e->cgroup_id;
+	r.netns = e->netns;
+	r.pid = e->pid;
+	r.layer = l->name;
+	r.osi = "l6";
+	r.type = e->type == TLS_EV_HANDSHAKE_FAILED ? "handshake_failed" : "handshake_incomplete";
+	memcpy(r.comm, e->comm, sizeof(e->comm));
+	r.comm[16] = '\0';
+	if (e->family) {
+		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
+		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+	}
+	if (!tls_cgroup_name(&p->cg, e->cgroup_id, cg, sizeof(cg)))
+		snprintf(cg, sizeof(cg), "%llu", (unsigned long long)e->cgroup_id);
+	snprintf(r.detail, sizeof(r.detail), "role=%s reason=\"%s\" cgroup=%s", role_name(e->role),
+		 tls_reason_text(e->lib, e->reason, reason, sizeof(reason)), cg);
+	p->sink(p->sink_ctx, &r);
+	return 0;
+}
+
+/* --- lifecycle --- */
+
+static bool have_uprobes(void)
+{
+	return access("/sys/bus/event_source/devices/uprobe/type", F_OK) == 0 ||
+	       access("/sys/kernel/tracing/uprobe_events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/uprobe_events", F_OK) == 0;
+}
+
+static int tls_open(struct layer *l, const struct layer_opts *opts)
+{
+	struct tls_priv *p;
+	struct tls_bpf *s;
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->priv = p;
+	p->reg = opts->reg;
+	p->sink = opts->sink;
+	p->sink_ctx = opts->sink_ctx;
+	p->events = opts->events;
+	p->data_path = opts->cfg->tls_data_path;
+	tls_disc_init(&p->disc, &disc_ops, p);
+	tls_cgroups_init(&p->cg);
+	p->ncpus = libbpf_num_possible_cpus();
+	if (p->ncpus <= 0) {
+		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
+		return -EINVAL;
+	}
+	p->percpu = calloc(p->ncpus, sizeof(struct tls_stats));
+	if (!p->percpu)
+		return -ENOMEM;
+	if (!have_uprobes()) {
+		snprintf(l->why, sizeof(l->why),
+			 "kernel without uprobes (no uprobe PMU, no tracefs uprobe_events: "
+			 "CONFIG_UPROBE_EVENTS)");
+		return -EOPNOTSUPP;
+	}
+
+	s = p->skel = tls_bpf__open();
+	if (!s) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
+		return err;
+	}
+	l->obj = s->obj;
+	s->rodata->events_enabled = opts->events;
+	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	s->rodata->err_lib_ssl = tls_err_lib_ssl();
+
+	/* the attach cookie tells the return probe where SSL_version reads (5.15+) */
+	p->cookies =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie, NULL) > 0;
+	bpf_program__set_autoload(p->cookies ? s->progs.tls_hs_exit_nocookie : s->progs.tls_hs_exit,
+				  false);
+	if (!p->cookies)
+		pr_info("tls: no bpf_get_attach_cookie on this kernel: negotiated versions show "
+			"as unknown");
+	bpf_program__set_autoload(s->progs.tls_set_fd, p->events);
+	struct bpf_program *io[] = { s->progs.tls_read_enter, s->progs.tls_write_enter,
+				     s->progs.tls_read_ex_enter, s->progs.tls_write_ex_enter,
+				     s->progs.tls_io_exit };
+	for (size_t i = 0; i < sizeof(io) / sizeof(io[0]); i++)
+		bpf_program__set_autoload(io[i], p->data_path);
+	if (!opts->events)
+		bpf_map__set_max_entries(s->maps.tls_events, 4096); /* never written */
+
+	struct hook hooks[] = {
+		{ "sched", "sched_process_exec", 3, false, s->progs.tls_exec_btf, NULL,
+		  s->progs.tls_exec_raw, NULL, s->progs.tls_exec_tp },
+	};
+	memcpy(p->hooks, hooks, sizeof(hooks));
+	l->hooks = p->hooks;
+	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
+	hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
+
+	err = tls_bpf__load(s);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
+		return err;
+	}
+	/* without the exec hook, new namespaces and programs wait for the periodic scan */
+	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	if (err)
+		return err;
+	l->rb = ring_buffer__new(bpf_map__fd(s->maps.tls_disc), on_disc, l, NULL);
+	if (!l->rb) {
+		err = -errno;
+		snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		return err;
+	}
+	if (opts->events &&
+	    (err = ring_buffer__add(l->rb, bpf_map__fd(s->maps.tls_events), on_event, l))) {
+		snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		return err;
+	}
+	tls_disc_scan(&p->disc, 0);
+	size_t probed = 0, probes = 0;
+
+	for (size_t i = 0; i < p->disc.nfiles; i++) {
+		probed += p->disc.files[i]->nprobes > 0;
+		probes += p->disc.files[i]->nprobes;
+	}
+	pr_info("tls: %zu OpenSSL files probed (%zu uprobes) in %zu mount namespaces", probed,
+		probes, tls_disc_mntns_count(&p->disc));
+	return 0;
+}
+
+static void free_node(void *n)
+{
+	free(n);
+}
+
+static void tls_close(struct layer *l)
+{
+	struct tls_priv *p = l->priv;
+
+	if (!p)
+		return;
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	tls_disc_free(&p->disc); /* every uprobe */
+	for (int i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	tls_bpf__destroy(p->skel);
+	l->obj = NULL;
+	tls_cgroups_free(&p->cg);
+	tdestroy(p->prev_stats, free_node);
+	tdestroy(p->prev_fails, free_node);
+	free(p->percpu);
+	free(p);
+	l->priv = NULL;
+}
+
+static const struct finding tls_findings[] = {
+	{ "osiscope_tls_handshakes_total", "result", "failed", "TLS handshakes failed",
+	  "by reason: 'certificate verify failed' = this side does not trust the peer's chain "
+	  "(CA bundle, expiry, name); '... alert ...' = the peer refused, its own reason says "
+	  "why; 'unsupported protocol' / 'alert protocol version' = no TLS version in common; "
+	  "'incomplete' = connection lost or given up mid-handshake" },
+};
+
+void tls_layer_init(struct layer *l)
+{
+	l->findings = tls_findings;
+	l->nfindings = sizeof(tls_findings) / sizeof(tls_findings[0]);
+	l->open = tls_open;
+	l->begin = tls_begin;
+	l->collect = tls_collect;
+	l->maintain = tls_maintain;
+	l->close = tls_close;
+}

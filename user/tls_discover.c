@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "tls_discover.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tls_util.h"
+
+#define PROC_MAX_FILES 6 /* libssl, libcrypto, the executable, and a second OpenSSL */
+#define MAX_FILES 1024
+#define MAX_MNTNS 8192
+#define MAX_EXES 8192
+#define MAX_IMAGE (1ULL << 31) /* larger files are not examined */
+
+#if defined(__x86_64__)
+#define TRIPLET "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define TRIPLET "aarch64-linux-gnu"
+#else
+#define TRIPLET "unknown"
+#endif
+
+/* Where dynamic loaders find OpenSSL without being told (glibc's trusted directories,
+ * Debian multiarch, Alpine and RHEL layouts). A directory that is a symlink is skipped:
+ * an absolute link would resolve against the agent's root, not the namespace's, and
+ * its target is in the list anyway. */
+static const char *const lib_dirs[] = {
+	"/lib",		  "/lib64",	   "/usr/lib",		"/usr/lib64",
+	"/usr/local/lib", "/lib/" TRIPLET, "/usr/lib/" TRIPLET, "/usr/local/lib/" TRIPLET,
+};
+#define NDIRS (sizeof(lib_dirs) / sizeof(lib_dirs[0]))
+
+struct tls_proc {
+	uint32_t pid;
+	uint32_t mntns; /* 0 until scanned, or when it cannot be read */
+	bool scanned;
+	uint8_t nfiles;
+	struct tls_file *files[PROC_MAX_FILES];
+};
+
+struct tls_dirent {
+	struct tls_file *file; /* NULL: looked at, not usable */
+	uint32_t sdev; /* what lstat() said, to notice a replaced file */
+	uint64_t sino;
+	int64_t mtime_ns;
+	uint8_t dir;
+	char name[64];
+};
+
+struct tls_mntns {
+	uint32_t inode;
+	uint32_t rep; /* a process in it, for /proc/REP/root */
+	unsigned int procs; /* processes of the last listing in it */
+	bool dir_ok[NDIRS];
+	int64_t dir_mtime_ns[NDIRS];
+	struct tls_dirent *ents;
+	size_t nents, capents;
+};
+
+struct tls_exe {
+	struct tls_file_key key; /* as stat() of /proc/PID/exe shows */
+	bool tls;
+	struct tls_file_key mkey; /* the file, as mapped */
+};
+
+void tls_disc_init(struct tls_disc *d, const struct tls_disc_ops *ops, void *ctx)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	d->ctx = ctx;
+}
+
+static bool grow(void **v, size_t *cap, size_t n, size_t esize)
+{
+	size_t c;
+	void *nv;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, c * esize);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = c;
+	return true;
+}
+
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static struct tls_file_key stat_key(const struct stat *st)
+{
+	return (struct tls_file_key){ .ino = st->st_ino,
+				      .dev = tls_kdev(major(st->st_dev), minor(st->st_dev)) };
+}
+
+static bool key_eq(const struct tls_file_key *a, const struct tls_file_key *b)
+{
+	return a->ino == b->ino && a->dev == b->dev;
+}
+
+static struct tls_file *file_find(struct tls_disc *d, const struct tls_file_key *k)
+{
+	for (size_t i = 0; i < d->nfiles; i++)
+		if (key_eq(&d->files[i]->key, k))
+			return d->files[i];
+	return NULL;
+}
+
+/* The file behind a mapping of ours, as the kernel's mappings name it: for a file on
+ * overlayfs that is the underlying file, which is what a uprobe attaches to. */
+static int self_mapping_key(const void *addr, struct tls_file_key *k)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512 + 64];
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct tls_maps_entry e;
+
+		if (tls_maps_parse(line, &e) || e.start != (uint64_t)(uintptr_t)addr)
+			continue;
+		*k = (struct tls_file_key){ .ino = e.ino, .dev = e.dev };
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/*
+ * Opens a candidate, finds which file it really is, and if that file is new looks at
+ * its symbols and probes it. exe: only a program with SSL_do_handshake of its own is
+ * kept. Returns the file, or NULL (not OpenSSL, or gone: logged at debug).
+ */
+static struct tls_file *examine(struct tls_disc *d, const char *open_path, const char *label,
+				bool exe)
+{
+	struct tls_sym syms[TLS_SYM_COUNT];
+	struct tls_file *f = NULL;
+	struct tls_file_key key;
+	unsigned int kind = 0;
+	void *img = MAP_FAILED;
+	struct stat st;
+	char fdpath[32];
+	int fd;
+
+	fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_debug("tls: open %s: %s", open_path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 64 ||
+	    (unsigned long long)st.st_size > MAX_IMAGE)
+		goto out;
+	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (img == MAP_FAILED) {
+		pr_debug("tls: map %s: %s", open_path, strerror(errno));
+		goto out;
+	}
+	if (self_mapping_key(img, &key))
+		key = stat_key(&st);
+	f = file_find(d, &key);
+	if (f)
+		goto out;
+	tls_elf_lookup(img, (size_t)st.st_size, syms);
+	if (syms[TLS_SYM_DO_HANDSHAKE].found)
+		kind |= TLS_KIND_SSL;
+	if (syms[TLS_SYM_ERR_VSET_ERROR].found || syms[TLS_SYM_ERR_PUT_ERROR].found)
+		kind |= TLS_KIND_CRYPTO;
+	if (exe) {
+		if (!(kind & TLS_KIND_SSL))
+			goto out;
+		kind |= TLS_KIND_EXE;
+	}
+	if (d->nfiles >= MAX_FILES ||
+	    !grow((void **)&d->files, &d->capfiles, d->nfiles, sizeof(*d->files))) {
+		if (!d->full_warned)
+			pr_warn("tls: more than %d OpenSSL files, %s and later ones are not probed",
+				MAX_FILES, label);
+		d->full_warned = true;
+		goto out;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		goto out;
+	f->key = key;
+	f->kind = kind;
+	snprintf(f->path, sizeof(f->path), "%s", label);
+	d->files[d->nfiles++] = f;
+	if (kind) {
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		d->ops->attach(d->ctx, f, fdpath, syms);
+	}
+	pr_debug("tls: %s (device %u:%u inode %" PRIu64 "): %s, %u probes", label, key.dev >> 20,
+		 key.dev & 0xfffff, (uint64_t)key.ino,
+		 kind & TLS_KIND_EXE   ? "OpenSSL linked in"
+		 : kind & TLS_KIND_SSL ? "libssl"
+		 : kind		       ? "libcrypto"
+				       : "not OpenSSL",
+		 f->nprobes);
+out:
+	if (img != MAP_FAILED)
+		munmap(img, (size_t)st.st_size);
+	close(fd);
+	return f;
+}
+
+static void file_drop(struct tls_disc *d, size_t i)
+{
+	struct tls_file *f = d->files[i];
+
+	pr_debug("tls: %s (inode %" PRIu64 ") is mapped and installed nowhere: %u probes released",
+		 f->path, (uint64_t)f->key.ino, f->nprobes);
+	if (f->attach)
+		d->ops->detach(d->ctx, f);
+	free(f);
+	d->files[i] = d->files[--d->nfiles];
+}
+
+/* --- mount namespaces --- */
+
+static struct tls_mntns *ns_find(struct tls_disc *d, uint32_t inode)
+{
+	for (size_t i = 0; i < d->nns; i++)
+		if (d->ns[i]->inode == inode)
+			return d->ns[i];
+	return NULL;
+}
+
+static void ns_unref_entries(struct tls_mntns *ns, int dir)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ns->nents; i++) {
+		if (dir >= 0 && ns->ents[i].dir != dir) {
+			ns->ents[k++] = ns->ents[i];
+			continue;
+		}
+		if (ns->ents[i].file)
+			ns->ents[i].file->ondisk--;
+	}
+	ns->nents = k;
+}
+
+static struct tls_dirent *ns_entry(struct tls_mntns *ns, uint8_t dir, const char *name)
+{
+	for (size_t i = 0; i < ns->nents; i++)
+		if (ns->ents[i].dir == dir && !strcmp(ns->ents[i].name, name))
+			return &ns->ents[i];
+	return NULL;
+}
+
+/*
+ * /proc/PID/root/DIR when DIR is a directory and no component of it is a symlink: an
+ * absolute link would resolve against the agent's root, not the namespace's (Debian's
+ * /lib -> usr/lib is relative, but the list has /usr/lib anyway).
+ */
+static bool real_dir(uint32_t rep, const char *dir, char *path, size_t len, struct stat *st)
+{
+	int base = snprintf(path, len, "/proc/%u/root", rep);
+
+	if (base < 0 || (size_t)base + strlen(dir) >= len)
+		return false;
+	for (const char *c = dir + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		memcpy(path + base, dir, (size_t)(c - dir));
+		path[base + (c - dir)] = '\0';
+		if (lstat(path, st) || !S_ISDIR(st->st_mode))
+			return false;
+		if (!*c)
+			return true;
+	}
+}
+
+/* Rereads the library directories of a namespace whose mtime changed. */
+static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
+{
+	char path[PATH_MAX];
+
+	for (uint8_t k = 0; k < NDIRS; k++) {
+		struct tls_dirent *fresh = NULL;
+		size_t nfresh = 0, capfresh = 0;
+		struct dirent *de;
+		struct stat st;
+		DIR *dir;
+
+		if (!real_dir(ns->rep, lib_dirs[k], path, sizeof(path), &st)) {
+			if (ns->dir_ok[k])
+				ns_unref_entries(ns, k);
+			ns->dir_ok[k] = false;
+			continue;
+		}
+		if (ns->dir_ok[k] && ns->dir_mtime_ns[k] == mtime_ns(&st))
+			continue;
+		dir = opendir(path);
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			char fpath[PATH_MAX], label[PATH_MAX];
+			struct tls_dirent e = { .dir = k }, *prev;
+			struct stat fst;
+
+			if (!tls_lib_kind(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
+				continue;
+			if ((size_t)snprintf(fpath, sizeof(fpath), "%s/%s", path, de->d_name) >=
+			    sizeof(fpath))
+				continue;
+			/* a symlink (libssl.so -> libssl.so.3) names a file listed anyway */
+			if (lstat(fpath, &fst) || !S_ISREG(fst.st_mode))
+				continue;
+			snprintf(e.name, sizeof(e.name), "%s", de->d_name);
+			e.sdev = tls_kdev(major(fst.st_dev), minor(fst.st_dev));
+			e.sino = fst.st_ino;
+			e.mtime_ns = mtime_ns(&fst);
+			prev = ns_entry(ns, k, e.name);
+			if (prev && prev->sdev == e.sdev && prev->sino == e.sino &&
+			    prev->mtime_ns == e.mtime_ns) {
+				e.file = prev->file;
+				if (e.file)
+					e.file->ondisk++;
+			} else {
+				snprintf(label, sizeof(label), "%s/%s", lib_dirs[k], e.name);
+				e.file = examine(d, fpath, label, false);
+				if (e.file)
+					e.file->ondisk++;
+			}
+			if (!grow((void **)&fresh, &capfresh, nfresh, sizeof(*fresh))) {
+				if (e.file)
+					e.file->ondisk--;
+				continue;
+			}
+			fresh[nfresh++] = e;
+		}
+		closedir(dir);
+		/* the directory's previous entries go, the fresh ones take their place */
+		ns_unref_entries(ns, k);
+		for (size_t i = 0; i < nfresh; i++) {
+			if (!grow((void **)&ns->ents, &ns->capents, ns->nents, sizeof(*ns->ents))) {
+				if (fresh[i].file)
+					fresh[i].file->ondisk--;
+				continue;
+			}
+			ns->ents[ns->nents++] = fresh[i];
+		}
+		free(fresh);
+		ns->dir_ok[k] = true;
+		ns->dir_mtime_ns[k] = mtime_ns(&st);
+	}
+}
+
+static struct tls_mntns *ns_add(struct tls_disc *d, uint32_t inode, uint32_t rep)
+{
+	struct tls_mntns *ns;
+
+	if (d->nns >= MAX_MNTNS || !grow((void **)&d->ns, &d->capns, d->nns, sizeof(*d->ns)))
+		return NULL;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return NULL;
+	ns->inode = inode;
+	ns->rep = rep;
+	d->ns[d->nns++] = ns;
+	ns_scan_dirs(d, ns);
+	d->ops->mntns_known(d->ctx, inode, true);
+	pr_debug("tls: mount namespace %u (via pid %u): %zu OpenSSL files in its library "
+		 "directories",
+		 inode, rep, ns->nents);
+	return ns;
+}
+
+static void ns_drop(struct tls_disc *d, size_t i)
+{
+	struct tls_mntns *ns = d->ns[i];
+
+	ns_unref_entries(ns, -1);
+	d->ops->mntns_known(d->ctx, ns->inode, false);
+	free(ns->ents);
+	free(ns);
+	d->ns[i] = d->ns[--d->nns];
+}
+
+static int read_mntns(uint32_t pid, uint32_t *inode)
+{
+	char path[64], link[64];
+	unsigned long v;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &v) != 1 || !v || v > UINT32_MAX)
+		return -EINVAL;
+	*inode = (uint32_t)v;
+	return 0;
+}
+
+/* --- processes --- */
+
+static void proc_add_file(struct tls_proc *p, struct tls_file *f)
+{
+	if (!f)
+		return;
+	for (unsigned int i = 0; i < p->nfiles; i++)
+		if (p->files[i] == f)
+			return;
+	if (p->nfiles >= PROC_MAX_FILES)
+		return;
+	p->files[p->nfiles++] = f;
+	f->mappers++;
+}
+
+static void proc_release(struct tls_disc *d, struct tls_proc *p)
+{
+	struct tls_mntns *ns = p->mntns ? ns_find(d, p->mntns) : NULL;
+
+	for (unsigned int i = 0; i < p->nfiles; i++)
+		p->files[i]->mappers--;
+	p->nfiles = 0;
+	if (ns && ns->procs)
+		ns->procs--;
+	p->mntns = 0;
+	p->scanned = false;
+}
+
+static struct tls_exe *exe_find(struct tls_disc *d, const struct tls_file_key *k)
+{
+	for (size_t i = 0; i < d->nexes; i++)
+		if (key_eq(&d->exes[i].key, k))
+			return &d->exes[i];
+	return NULL;
+}
+
+/* The process's executable, if OpenSSL is linked into it. */
+static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
+{
+	char path[64], label[PATH_MAX];
+	struct tls_file_key k;
+	struct tls_file *f;
+	struct tls_exe *x;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (stat(path, &st))
+		return NULL; /* a kernel thread, or gone */
+	k = stat_key(&st);
+	x = exe_find(d, &k);
+	if (x && !x->tls)
+		return NULL;
+	if (x && (f = file_find(d, &x->mkey)))
+		return f;
+	n = readlink(path, label, sizeof(label) - 1);
+	if (n < 0)
+		return NULL;
+	label[n] = '\0';
+	f = examine(d, path, label, true);
+	if (!x) {
+		if (d->nexes >= MAX_EXES)
+			d->nexes = 0; /* forget them all: each costs one more look */
+		if (!grow((void **)&d->exes, &d->capexes, d->nexes, sizeof(*d->exes)))
+			return f;
+		x = &d->exes[d->nexes++];
+		x->key = k;
+	}
+	x->tls = f != NULL;
+	if (f)
+		x->mkey = f->key;
+	d->ops->exe_known(d->ctx, &k);
+	return f;
+}
+
+struct cand {
+	struct tls_file_key key;
+	uint64_t start, end;
+	int kind;
+	char path[256];
+};
+
+/* libssl/libcrypto files the process maps, opened through /proc/PID/map_files. */
+static void scan_maps(struct tls_disc *d, struct tls_proc *p)
+{
+	struct cand c[PROC_MAX_FILES];
+	char path[96], line[PATH_MAX + 128];
+	unsigned int nc = 0;
+	bool ssl = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct tls_maps_entry e;
+		unsigned int i;
+		int kind;
+
+		if (tls_maps_parse(line, &e) || !e.ino || e.path[0] != '/')
+			continue;
+		kind = tls_lib_kind(e.path);
+		if (!kind)
+			continue;
+		for (i = 0; i < nc; i++)
+			if (c[i].key.ino == e.ino && c[i].key.dev == e.dev)
+				break;
+		if (i < nc || nc >= PROC_MAX_FILES)
+			continue;
+		c[nc] = (struct cand){ .key = { .ino = e.ino, .dev = e.dev },
+				       .start = e.start,
+				       .end = e.end,
+				       .kind = kind };
+		snprintf(c[nc].path, sizeof(c[nc].path), "%s", e.path);
+		ssl |= kind == TLS_LIB_SSL;
+		nc++;
+	}
+	fclose(f);
+	/* libcrypto alone (ssh, ...) never handshakes: only with a libssl beside it */
+	for (unsigned int i = 0; ssl && i < nc; i++) {
+		struct tls_file *file = file_find(d, &c[i].key);
+		char *deleted;
+
+		if (!file) {
+			snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64,
+				 p->pid, c[i].start, c[i].end);
+			deleted = strstr(c[i].path, " (deleted)");
+			if (deleted)
+				*deleted = '\0';
+			file = examine(d, path, c[i].path, false);
+			if (!file && !deleted) {
+				/* no map_files (no CAP_SYS_ADMIN): through its root, and the
+				 * key check of examine() tells if it is the same file */
+				char rooted[PATH_MAX];
+
+				snprintf(rooted, sizeof(rooted), "/proc/%u/root%s", p->pid,
+					 c[i].path);
+				file = examine(d, rooted, c[i].path, false);
+				if (file && !key_eq(&file->key, &c[i].key))
+					file = NULL;
+			}
+		}
+		proc_add_file(p, file);
+	}
+}
+
+static void scan_proc(struct tls_disc *d, struct tls_proc *p)
+{
+	struct tls_mntns *ns;
+	uint32_t inode;
+
+	p->scanned = true;
+	if (read_mntns(p->pid, &inode))
+		return; /* gone */
+	ns = ns_find(d, inode);
+	if (!ns)
+		ns = ns_add(d, inode, p->pid);
+	if (ns) {
+		ns->procs++;
+		p->mntns = inode;
+	}
+	proc_add_file(p, scan_exe(d, p->pid));
+	scan_maps(d, p);
+}
+
+static struct tls_proc *proc_find(struct tls_disc *d, uint32_t pid)
+{
+	size_t lo = 0, hi = d->nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->procs[mid].pid == pid)
+			return &d->procs[mid];
+		if (d->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int list_pids(uint32_t **out, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	*out = NULL;
+	*n = 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char *end;
+		unsigned long v;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		errno = 0;
+		v = strtoul(de->d_name, &end, 10);
+		if (errno || *end || v > UINT32_MAX)
+			continue;
+		if (!grow((void **)out, &cap, *n, sizeof(**out)))
+			break;
+		(*out)[(*n)++] = (uint32_t)v;
+	}
+	closedir(dir);
+	qsort(*out, *n, sizeof(**out), cmp_u32);
+	return 0;
+}
+
+/* The new listing replaces the old one: processes that left release their files. */
+static void merge_listing(struct tls_disc *d, const uint32_t *pids, size_t n)
+{
+	struct tls_proc *np = calloc(n ? n : 1, sizeof(*np));
+	size_t i = 0, j = 0, k = 0;
+
+	if (!np)
+		return;
+	while (i < d->nprocs || j < n) {
+		if (j == n || (i < d->nprocs && d->procs[i].pid < pids[j])) {
+			proc_release(d, &d->procs[i++]);
+		} else if (i == d->nprocs || d->procs[i].pid > pids[j]) {
+			np[k++].pid = pids[j++];
+		} else {
+			np[k++] = d->procs[i++];
+			j++;
+		}
+	}
+	free(d->procs);
+	d->procs = np;
+	d->nprocs = k;
+	d->capprocs = n ? n : 1;
+}
+
+void tls_disc_scan(struct tls_disc *d, unsigned int budget)
+{
+	unsigned int scanned = 0;
+	uint32_t *pids;
+	size_t n;
+	int err;
+
+	err = list_pids(&pids, &n);
+	if (err) {
+		pr_warn("tls: list /proc: %s", strerror(-err));
+		return;
+	}
+	merge_listing(d, pids, n);
+	free(pids);
+
+	for (size_t r = 0; r < d->nrescan; r++) {
+		struct tls_proc *p = proc_find(d, d->rescan[r]);
+
+		if (p && p->scanned) {
+			proc_release(d, p);
+			scan_proc(d, p);
+		}
+	}
+	d->nrescan = 0;
+	for (size_t i = 0; i < d->nprocs && (!budget || scanned < budget); i++) {
+		if (d->procs[i].scanned)
+			continue;
+		scan_proc(d, &d->procs[i]);
+		scanned++;
+	}
+
+	for (size_t i = 0; i < d->nns;) {
+		struct tls_mntns *ns = d->ns[i];
+		struct tls_proc *rep = proc_find(d, ns->rep);
+
+		if (!ns->procs) {
+			ns_drop(d, i);
+			continue;
+		}
+		if (!rep || rep->mntns != ns->inode)
+			for (size_t k = 0; k < d->nprocs; k++)
+				if (d->procs[k].mntns == ns->inode) {
+					ns->rep = d->procs[k].pid;
+					break;
+				}
+		ns_scan_dirs(d, ns);
+		i++;
+	}
+	for (size_t i = 0; i < d->nfiles;) {
+		if (!d->files[i]->mappers && !d->files[i]->ondisk)
+			file_drop(d, i);
+		else
+			i++;
+	}
+}
+
+void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e)
+{
+	uint32_t inode;
+
+	if ((e->flags & TLS_DISC_NEW_MNTNS) && !ns_find(d, e->mntns) &&
+	    read_mntns(e->pid, &inode) == 0 && inode == e->mntns)
+		ns_add(d, e->mntns, e->pid);
+	if (e->flags & TLS_DISC_NEW_EXE) {
+		struct tls_file_key k = { .ino = e->exe_ino, .dev = e->exe_dev };
+
+		scan_exe(d, e->pid);
+		/* the kernel's key may differ from stat()'s (overlayfs): mark both */
+		d->ops->exe_known(d->ctx, &k);
+	}
+	if (grow((void **)&d->rescan, &d->caprescan, d->nrescan, sizeof(*d->rescan)) &&
+	    d->nrescan < 4096)
+		d->rescan[d->nrescan++] = e->pid;
+}
+
+size_t tls_disc_mntns_count(const struct tls_disc *d)
+{
+	return d->nns;
+}
+
+void tls_disc_free(struct tls_disc *d)
+{
+	for (size_t i = 0; i < d->nfiles; i++) {
+		if (d->files[i]->attach)
+			d->ops->detach(d->ctx, d->files[i]);
+		free(d->files[i]);
+	}
+	for (size_t i = 0; i < d->nns; i++) {
+		free(d->ns[i]->ents);
+		free(d->ns[i]);
+	}
+	free(d->files);
+	free(d->ns);
+	free(d->procs);
+	free(d->exes);
+	free(d->rescan);
+	memset(d, 0, sizeof(*d));
+}

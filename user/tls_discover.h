@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * TLS layer: finding every OpenSSL on the host. A uprobe belongs to a file (inode),
+ * and one attachment with pid -1 covers every process that maps the file, now or
+ * later. So the unit here is the distinct library file, by (device, inode) as the
+ * kernel's mappings show it, from three sources:
+ *
+ *  - the library directories (/usr/lib/<triplet>, /lib, ...) of every mount namespace
+ *    a process is in, through /proc/PID/root: a short-lived client that loads the
+ *    distribution's or a container image's libssl is covered before it starts;
+ *  - /proc/PID/maps of each new process: libssl/libcrypto at other paths, opened
+ *    through /proc/PID/map_files so that a deleted (upgraded) file still is the one;
+ *  - each new executable's own symbols: OpenSSL linked in statically.
+ *
+ * A file is dropped (and its probes released) once no process of the last scan maps
+ * it and no live namespace's library directory holds it.
+ */
+#ifndef OSISCOPE_TLS_DISCOVER_H
+#define OSISCOPE_TLS_DISCOVER_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls.h"
+#include "tls_elf.h"
+
+#define TLS_KIND_SSL 0x1 /* has SSL_do_handshake: libssl, or OpenSSL linked in */
+#define TLS_KIND_CRYPTO 0x2 /* has ERR_vset_error (3.x) or ERR_put_error (1.1) */
+#define TLS_KIND_EXE 0x4 /* found as a process's executable */
+
+struct tls_file {
+	struct tls_file_key key; /* what the mappings show: what uprobes attach to */
+	unsigned int kind; /* TLS_KIND_*; 0: not OpenSSL (NSS's libssl3.so), never probed */
+	char path[256]; /* as the process or namespace it was found in sees it */
+	unsigned int mappers; /* processes of the last scan that map it */
+	unsigned int ondisk; /* library directories of live mount namespaces holding it */
+	void *attach; /* the layer's attachment */
+	unsigned int nprobes; /* uprobes attached */
+};
+
+struct tls_disc_ops {
+	/* Probe f; path opens it ("/proc/self/fd/N", valid during the call). */
+	void (*attach)(void *ctx, struct tls_file *f, const char *path,
+		       const struct tls_sym syms[TLS_SYM_COUNT]);
+	void (*detach)(void *ctx, struct tls_file *f);
+	/* The kernel side reports new namespaces and executables (see bpf/tls.bpf.c). */
+	void (*mntns_known)(void *ctx, uint32_t inode, bool known);
+	void (*exe_known)(void *ctx, const struct tls_file_key *exe);
+};
+
+struct tls_proc;
+struct tls_mntns;
+struct tls_exe;
+
+struct tls_disc {
+	const struct tls_disc_ops *ops;
+	void *ctx;
+	struct tls_proc *procs; /* the last listing of /proc, by pid */
+	size_t nprocs, capprocs;
+	struct tls_mntns **ns;
+	size_t nns, capns;
+	struct tls_file **files;
+	size_t nfiles, capfiles;
+	struct tls_exe *exes; /* executables looked at, by the inode stat() shows */
+	size_t nexes, capexes;
+	uint32_t *rescan; /* pids that exec'ed since their last scan */
+	size_t nrescan, caprescan;
+	bool full_warned;
+};
+
+void tls_disc_init(struct tls_disc *d, const struct tls_disc_ops *ops, void *ctx);
+/* Detaches everything and frees. */
+void tls_disc_free(struct tls_disc *d);
+
+/*
+ * Lists /proc, scans at most budget new processes (0: all; the rest wait for the next
+ * call), rescans those that exec'ed, rechecks every namespace's library directories
+ * (a changed directory mtime: a library installed or replaced) and drops the files no
+ * one holds. Processes that vanish meanwhile are skipped, not errors.
+ */
+void tls_disc_scan(struct tls_disc *d, unsigned int budget);
+
+/* A record of the kernel side's (a process exec'ed into a new namespace or a new
+ * executable): scans that namespace's directories and that executable now, and the
+ * process's mappings at the next tls_disc_scan (its libraries are not loaded yet). */
+void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e);
+
+/* Namespaces being watched, for logs and tests. */
+size_t tls_disc_mntns_count(const struct tls_disc *d);
+
+#endif

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "tls_util.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Headers only, for OpenSSL's constants and prototypes: the library itself is opened
+ * at run time, so the agent runs on hosts without OpenSSL 3. */
+#include <openssl/dtls1.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/tls1.h>
+
+#include <linux/types.h>
+
+#include "tls.h"
+
+int tls_maps_parse(char *line, struct tls_maps_entry *e)
+{
+	unsigned long long start, end, off, ino;
+	unsigned int maj, min;
+	char perms[5];
+	int pos = -1;
+	size_t len;
+
+	memset(e, 0, sizeof(*e));
+	len = strlen(line);
+	if (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj, &min,
+		   &ino, &pos) < 7 ||
+	    pos < 0 || end < start || maj > 0xfff || min > 0xfffff)
+		return -EINVAL;
+	e->start = start;
+	e->end = end;
+	e->offset = off;
+	e->dev = tls_kdev(maj, min);
+	e->ino = ino;
+	memcpy(e->perms, perms, sizeof(e->perms));
+	e->path = line + pos;
+	return 0;
+}
+
+int tls_lib_kind(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "libssl", 6) && strstr(base + 6, ".so"))
+		return TLS_LIB_SSL;
+	if (!strncmp(base, "libcrypto", 9) && strstr(base + 9, ".so"))
+		return TLS_LIB_CRYPTO;
+	return 0;
+}
+
+const char *tls_version_name(unsigned int version, char *buf, size_t len)
+{
+	const char *name = NULL;
+
+	switch (version) {
+	case 0:
+		name = "unknown";
+		break;
+	case TLS1_3_VERSION:
+		name = "TLSv1.3";
+		break;
+	case TLS1_2_VERSION:
+		name = "TLSv1.2";
+		break;
+	case TLS1_1_VERSION:
+		name = "TLSv1.1";
+		break;
+	case TLS1_VERSION:
+		name = "TLSv1";
+		break;
+	case SSL3_VERSION:
+		name = "SSLv3";
+		break;
+	case DTLS1_VERSION:
+		name = "DTLSv1";
+		break;
+	case DTLS1_2_VERSION:
+		name = "DTLSv1.2";
+		break;
+	case DTLS1_BAD_VER:
+		name = "DTLSv0.9";
+		break;
+	}
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "0x%04x", version);
+	return buf;
+}
+
+unsigned int tls_err_lib_ssl(void)
+{
+	return ERR_LIB_SSL;
+}
+
+static struct {
+	pthread_once_t once;
+	__typeof__(ERR_reason_error_string) *reason_string;
+} ossl = { PTHREAD_ONCE_INIT, NULL };
+
+static void ossl_open(void)
+{
+	__typeof__(OPENSSL_init_ssl) *init;
+	void *h = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return;
+	init = (__typeof__(init))dlsym(h, "OPENSSL_init_ssl");
+	ossl.reason_string = (__typeof__(ossl.reason_string))dlsym(h, "ERR_reason_error_string");
+	/* error strings are only there once loaded */
+	if (!init || !init(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL))
+		ossl.reason_string = NULL;
+}
+
+const char *tls_reason_text(uint32_t lib, uint32_t reason, char *buf, size_t len)
+{
+	const char *s = NULL;
+
+	if (lib == 0) {
+		switch (reason) {
+		case TLS_REASON_NONE_RAISED:
+			s = "unknown";
+			break;
+		case TLS_REASON_INCOMPLETE:
+			s = "incomplete";
+			break;
+		}
+	} else {
+		pthread_once(&ossl.once, ossl_open);
+		if (ossl.reason_string)
+			s = ossl.reason_string(ERR_PACK(lib, 0, reason));
+	}
+	if (s)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "lib %" PRIu32 " reason %" PRIu32, lib, reason);
+	return buf;
+}

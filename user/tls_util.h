@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* TLS layer: parsing /proc/PID/maps, and OpenSSL's own names for what the kernel side
+ * counts (pure functions: unit tested). */
+#ifndef OSISCOPE_TLS_UTIL_H
+#define OSISCOPE_TLS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One line of /proc/PID/maps. path points into the parsed line ("" if anonymous). */
+struct tls_maps_entry {
+	uint64_t start, end, offset;
+	uint32_t dev; /* kernel dev_t: major << 20 | minor */
+	uint64_t ino;
+	char perms[5];
+	const char *path;
+};
+
+/* Parses one line (a trailing newline is cut off in place). 0 or -EINVAL. */
+int tls_maps_parse(char *line, struct tls_maps_entry *e);
+
+#define TLS_LIB_SSL 1
+#define TLS_LIB_CRYPTO 2
+/* Whether a path names an OpenSSL library by its file name: libssl*.so* (libssl.so.3,
+ * libssl.so.1.1, a bundled libssl-1a2b3c.so.3) or libcrypto*.so*; 0 otherwise.
+ * NSS's libssl3.so also matches: its symbols then tell it apart. */
+int tls_lib_kind(const char *path);
+
+/* The kernel's dev_t of a major:minor pair, as BPF programs see inode->i_sb->s_dev. */
+static inline uint32_t tls_kdev(unsigned int major, unsigned int minor)
+{
+	return (uint32_t)(major << 20) | (minor & 0xfffff);
+}
+
+/* OpenSSL's name of a protocol version (SSL_get_version): "TLSv1.3", ...; "unknown"
+ * for 0, "0x...." for anything OpenSSL does not name. */
+const char *tls_version_name(unsigned int version, char *buf, size_t len);
+
+/*
+ * OpenSSL's text for an error (ERR_reason_error_string), e.g. lib ERR_LIB_SSL,
+ * reason SSL_R_CERTIFICATE_VERIFY_FAILED -> "certificate verify failed", read from
+ * the host's libssl.so.3 opened with dlopen on first use; "unknown" and "incomplete"
+ * for the layer's own reasons (lib 0); "lib L reason R" when OpenSSL has no text or
+ * the library cannot be opened.
+ */
+const char *tls_reason_text(uint32_t lib, uint32_t reason, char *buf, size_t len);
+
+/* ERR_LIB_SSL of the OpenSSL headers the agent was built with. */
+unsigned int tls_err_lib_ssl(void);
+
+#endif
