@@ -46,6 +46,8 @@ wait_listen() { # NS PORT
 	fail "nothing listens on port $2 in $1"
 	exit 1
 }
+# listen_pid NS PORT: pid of the process listening on the TCP port
+listen_pid() { nsx "$1" ss -Hltnp "sport = :$2" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
 # srv_start NS CGROUP PORT OUT ARGS...: openssl s_server -rev (it handshakes with
 # BIO_do_handshake, that is SSL_do_handshake) in NS and CGROUP, output in OUT; waits
 # until it listens; SRV_PID is its pid
@@ -53,8 +55,8 @@ srv_start() {
 	local ns=$1 c=$2 port=$3 out=$4
 	shift 4
 	run_in "$ns" "$c" openssl s_server -accept "$port" -rev "$@" >"$out" 2>&1 </dev/null &
-	SRV_PID=$!
 	wait_listen "$ns" "$port"
+	SRV_PID=$(listen_pid "$ns" "$port")
 }
 # wait_count FILE PATTERN N: until FILE has N lines matching PATTERN (bounded); prints
 # how many it has
