@@ -14,7 +14,7 @@ case $OUTPUT in
 *) HELPERS=$OSI_ROOT/$OUTPUT/helpers ;;
 esac
 TCPLOAD=$HELPERS/tcpload
-T=osi$$ # namespace name prefix: unique per run
+T=osi$$r$RANDOM # namespace name prefix: unique per run (pids repeat across runs)
 TMP=$(mktemp -d /tmp/osiscope-test.XXXXXX)
 AGENT_PID=
 # below the kernel's ephemeral range (32768-60999), so no client socket holds it

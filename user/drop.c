@@ -276,7 +276,7 @@ static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
 			const char *values[] = { nsl, pv->device };
 
 			snprintf(nsl, sizeof(nsl), "%u", pv->key.netns);
-			registry_drop_labels(reg, labels, values, 2);
+			metric_drop_labels(p->drops, labels, values, 2);
 		}
 		prev_del(&p->prev, pv);
 	}

@@ -223,8 +223,14 @@ static void drop_series(struct link_priv *p, uint32_t netns, const char *name)
 	const char *labels[] = { "netns", "device" };
 	const char *values[] = { ns, name };
 
+	struct metric *const own[] = { p->m_up,    p->carrier, p->txto_m, p->packets,
+				       p->bytes,   p->drops,   p->errors, p->proto,
+				       p->bcast,   p->mcast,   p->attached };
+
 	snprintf(ns, sizeof(ns), "%u", netns);
-	registry_drop_labels(p->reg, labels, values, 2);
+	/* only ours: another collector may still show a last count of the device */
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		metric_drop_labels(own[i], labels, values, 2);
 }
 
 /* Lets go of the links of a device and of its map entries (its classic filters went

@@ -146,8 +146,12 @@ static void drop_label(struct neigh_priv *p, const struct collect_ctx *cx, uint3
 
 	if (!d->label[0] || name_in_use(cx, netns, d->ifindex, d->label))
 		return;
+	struct metric *const own[] = { p->arp, p->ndp, p->failures, p->lladdr, p->unres };
+
 	snprintf(ns, sizeof(ns), "%u", netns);
-	registry_drop_labels(p->reg, labels, values, 2);
+	/* only ours: another collector may still show a last count of the device */
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		metric_drop_labels(own[i], labels, values, 2);
 }
 
 /* The device label for the series about to be emitted: the current name. */

@@ -494,42 +494,47 @@ void metric_gauge_reset(struct metric *m)
 	}
 }
 
+size_t metric_drop_labels(struct metric *m, const char *const *labels, const char *const *values,
+			  size_t n)
+{
+	struct series *s, *prev = NULL, *next;
+	int idx[METRIC_MAX_LABELS];
+	size_t dropped = 0;
+
+	if (!m || n > METRIC_MAX_LABELS)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		idx[k] = -1;
+		for (unsigned int i = 0; i < m->nlabels; i++)
+			if (!strcmp(m->desc.labels[i], labels[k]))
+				idx[k] = (int)i;
+		if (idx[k] < 0)
+			return 0;
+	}
+	for (s = m->first; s; s = next) {
+		size_t k;
+
+		next = s->order;
+		for (k = 0; k < n && !strcmp(s->values[idx[k]], values[k]); k++)
+			;
+		if (s != m->other && k == n) {
+			series_unlink(m, s, prev);
+			free(s);
+			dropped++;
+			continue;
+		}
+		prev = s;
+	}
+	return dropped;
+}
+
 size_t registry_drop_labels(struct registry *reg, const char *const *labels,
 			    const char *const *values, size_t n)
 {
 	size_t dropped = 0;
 
-	for (struct metric *m = reg->first; m; m = m->next) {
-		struct series *s, *prev = NULL, *next;
-		int idx[METRIC_MAX_LABELS];
-		size_t found = 0;
-
-		if (n > METRIC_MAX_LABELS)
-			return 0;
-		for (size_t k = 0; k < n; k++) {
-			idx[k] = -1;
-			for (unsigned int i = 0; i < m->nlabels; i++)
-				if (!strcmp(m->desc.labels[i], labels[k]))
-					idx[k] = (int)i;
-			found += idx[k] >= 0;
-		}
-		if (found != n)
-			continue;
-		for (s = m->first; s; s = next) {
-			size_t k;
-
-			next = s->order;
-			for (k = 0; k < n && !strcmp(s->values[idx[k]], values[k]); k++)
-				;
-			if (s != m->other && k == n) {
-				series_unlink(m, s, prev);
-				free(s);
-				dropped++;
-				continue;
-			}
-			prev = s;
-		}
-	}
+	for (struct metric *m = reg->first; m; m = m->next)
+		dropped += metric_drop_labels(m, labels, values, n);
 	return dropped;
 }
 

@@ -99,6 +99,10 @@ size_t registry_drop_label_value(struct registry *reg, const char *label, const 
  * all n labels: for a device that is gone, {"netns", "device"} = {"4026532", "eth0"}. */
 size_t registry_drop_labels(struct registry *reg, const char *const *labels,
 			    const char *const *values, size_t n);
+/* The same within one metric: a collector dropping its own series of a device leaves
+ * other collectors' series of that device to them (they may still show a last count). */
+size_t metric_drop_labels(struct metric *m, const char *const *labels, const char *const *values,
+			  size_t n);
 
 /* Fills bounds[i] = first * 2^i for i < n: the fixed log2 buckets. */
 void metric_log2_bounds(double *bounds, unsigned int n, double first);
