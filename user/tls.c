@@ -200,12 +200,16 @@ static void mntns_known(void *ctx, uint32_t inode, bool known)
 		bpf_map_delete_elem(fd, &inode);
 }
 
-static void exe_known(void *ctx, const struct tls_file_key *exe)
+static void exe_known(void *ctx, const struct tls_file_key *exe, bool known)
 {
 	struct tls_priv *p = ctx;
+	int fd = bpf_map__fd(p->skel->maps.known_exes);
 	__u8 one = 1;
 
-	bpf_map_update_elem(bpf_map__fd(p->skel->maps.known_exes), exe, &one, BPF_ANY);
+	if (known)
+		bpf_map_update_elem(fd, exe, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(fd, exe);
 }
 
 static const struct tls_disc_ops disc_ops = {

@@ -144,13 +144,33 @@ static int self_mapping_key(const void *addr, struct tls_file_key *k)
 	return err;
 }
 
+static int read_mntns(uint32_t pid, uint32_t *inode);
+
+/* f is at f->path in the mount namespace of pid: remember what stat() says there. */
+static void set_source(struct tls_file *f, uint32_t pid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (strstr(f->path, " (deleted)") || read_mntns(pid, &f->src_mntns))
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/root%s", pid, f->path);
+	if (stat(path, &st))
+		return;
+	f->src_stat = stat_key(&st);
+	f->has_src = true;
+}
+
+/* Whether f is still where a process had it. */
+static bool at_source(struct tls_disc *d, const struct tls_file *f);
+
 /*
  * Opens a candidate, finds which file it really is, and if that file is new looks at
  * its symbols and probes it. exe: only a program with SSL_do_handshake of its own is
  * kept. Returns the file, or NULL (not OpenSSL, or gone: logged at debug).
  */
 static struct tls_file *examine(struct tls_disc *d, const char *open_path, const char *label,
-				bool exe)
+				bool exe, uint32_t src_pid)
 {
 	struct tls_sym syms[TLS_SYM_COUNT];
 	struct tls_file *f = NULL;
@@ -203,6 +223,8 @@ static struct tls_file *examine(struct tls_disc *d, const char *open_path, const
 	f->key = key;
 	f->kind = kind;
 	snprintf(f->path, sizeof(f->path), "%s", label);
+	if (src_pid)
+		set_source(f, src_pid);
 	d->files[d->nfiles++] = f;
 	if (kind) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
@@ -230,6 +252,10 @@ static void file_drop(struct tls_disc *d, size_t i)
 		 f->path, (uint64_t)f->key.ino, f->nprobes);
 	if (f->attach)
 		d->ops->detach(d->ctx, f);
+	/* a program with OpenSSL in it: its next exec is to be reported again */
+	for (size_t x = 0; (f->kind & TLS_KIND_EXE) && x < d->nexes; x++)
+		if (d->exes[x].tls && key_eq(&d->exes[x].mkey, &f->key))
+			d->ops->exe_known(d->ctx, &d->exes[x].key, false);
 	free(f);
 	d->files[i] = d->files[--d->nfiles];
 }
@@ -338,7 +364,7 @@ static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 					e.file->ondisk++;
 			} else {
 				snprintf(label, sizeof(label), "%s/%s", lib_dirs[k], e.name);
-				e.file = examine(d, fpath, label, false);
+				e.file = examine(d, fpath, label, false, 0);
 				if (e.file)
 					e.file->ondisk++;
 			}
@@ -473,7 +499,7 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	if (n < 0)
 		return NULL;
 	label[n] = '\0';
-	f = examine(d, path, label, true);
+	f = examine(d, path, label, true, pid);
 	if (!x) {
 		if (d->nexes >= MAX_EXES)
 			d->nexes = 0; /* forget them all: each costs one more look */
@@ -485,7 +511,7 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	x->tls = f != NULL;
 	if (f)
 		x->mkey = f->key;
-	d->ops->exe_known(d->ctx, &k);
+	d->ops->exe_known(d->ctx, &k, true);
 	return f;
 }
 
@@ -544,7 +570,7 @@ static void scan_maps(struct tls_disc *d, struct tls_proc *p)
 			deleted = strstr(c[i].path, " (deleted)");
 			if (deleted)
 				*deleted = '\0';
-			file = examine(d, path, c[i].path, false);
+			file = examine(d, path, c[i].path, false, deleted ? 0 : p->pid);
 			if (!file && !deleted) {
 				/* no map_files (no CAP_SYS_ADMIN): through its root, and the
 				 * key check of examine() tells if it is the same file */
@@ -552,7 +578,7 @@ static void scan_maps(struct tls_disc *d, struct tls_proc *p)
 
 				snprintf(rooted, sizeof(rooted), "/proc/%u/root%s", p->pid,
 					 c[i].path);
-				file = examine(d, rooted, c[i].path, false);
+				file = examine(d, rooted, c[i].path, false, p->pid);
 				if (file && !key_eq(&file->key, &c[i].key))
 					file = NULL;
 			}
@@ -658,6 +684,22 @@ static void merge_listing(struct tls_disc *d, const uint32_t *pids, size_t n)
 	d->capprocs = n ? n : 1;
 }
 
+static bool at_source(struct tls_disc *d, const struct tls_file *f)
+{
+	struct tls_mntns *ns = f->has_src ? ns_find(d, f->src_mntns) : NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	struct tls_file_key k;
+
+	if (!ns)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/root%s", ns->rep, f->path);
+	if (stat(path, &st))
+		return false;
+	k = stat_key(&st);
+	return key_eq(&k, &f->src_stat);
+}
+
 void tls_disc_scan(struct tls_disc *d, unsigned int budget)
 {
 	unsigned int scanned = 0;
@@ -707,7 +749,9 @@ void tls_disc_scan(struct tls_disc *d, unsigned int budget)
 		i++;
 	}
 	for (size_t i = 0; i < d->nfiles;) {
-		if (!d->files[i]->mappers && !d->files[i]->ondisk)
+		struct tls_file *f = d->files[i];
+
+		if (!f->mappers && !f->ondisk && !at_source(d, f))
 			file_drop(d, i);
 		else
 			i++;
@@ -726,7 +770,7 @@ void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e)
 
 		scan_exe(d, e->pid);
 		/* the kernel's key may differ from stat()'s (overlayfs): mark both */
-		d->ops->exe_known(d->ctx, &k);
+		d->ops->exe_known(d->ctx, &k, true);
 	}
 	if (grow((void **)&d->rescan, &d->caprescan, d->nrescan, sizeof(*d->rescan)) &&
 	    d->nrescan < 4096)

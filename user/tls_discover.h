@@ -13,7 +13,8 @@
  *  - each new executable's own symbols: OpenSSL linked in statically.
  *
  * A file is dropped (and its probes released) once no process of the last scan maps
- * it and no live namespace's library directory holds it.
+ * it, no live namespace's library directory holds it, and it is no longer at the path
+ * a process had it at (deleted, replaced, or that mount namespace is gone).
  */
 #ifndef OSISCOPE_TLS_DISCOVER_H
 #define OSISCOPE_TLS_DISCOVER_H
@@ -36,6 +37,11 @@ struct tls_file {
 	char path[256]; /* as the process or namespace it was found in sees it */
 	unsigned int mappers; /* processes of the last scan that map it */
 	unsigned int ondisk; /* library directories of live mount namespaces holding it */
+	/* where a process had it (maps, executable): kept while still there, so that the
+	 * next short-lived run of the same program is covered from its start */
+	bool has_src;
+	uint32_t src_mntns;
+	struct tls_file_key src_stat; /* what stat() of the path gave */
 	void *attach; /* the layer's attachment */
 	unsigned int nprobes; /* uprobes attached */
 };
@@ -47,7 +53,7 @@ struct tls_disc_ops {
 	void (*detach)(void *ctx, struct tls_file *f);
 	/* The kernel side reports new namespaces and executables (see bpf/tls.bpf.c). */
 	void (*mntns_known)(void *ctx, uint32_t inode, bool known);
-	void (*exe_known)(void *ctx, const struct tls_file_key *exe);
+	void (*exe_known)(void *ctx, const struct tls_file_key *exe, bool known);
 };
 
 struct tls_proc;

@@ -6,9 +6,12 @@
  * libraries it is a program with OpenSSL linked in.
  *
  *   tlsload client HOST PORT N [--ca FILE] [--tls1_3] [--send BYTES] [--lib PATH]
+ *                  [--timeout MS]
  *       N connections, each SSL_set_fd + SSL_connect (+ SSL_write of BYTES and
- *       SSL_read of as many back); prints "ok=N failed=M" and one line per failure
- *       reason: "reason=<OpenSSL's text> count=N".
+ *       SSL_read of as many back); prints "pid=P", then "ok=N failed=M" and one line
+ *       per failure reason: "reason=<OpenSSL's text> count=N" ("none" when OpenSSL
+ *       raised no error: a timeout, a reset). --timeout: of each read, 10 s if not
+ *       given.
  *   tlsload wait FILE ... : as client, but first waits (bounded) until FILE exists,
  *       after OpenSSL is loaded: a process whose libssl was mapped before it works.
  *   tlsload bench WHAT N --cert FILE --key FILE [--lib PATH]
@@ -139,7 +142,7 @@ static void count_reason(struct reason *r, unsigned int *nr, const char *text)
 }
 
 static int client(const char *host, unsigned int port, unsigned long n, const char *ca, bool tls13,
-		  unsigned long send_bytes)
+		  unsigned long send_bytes, unsigned long timeout_ms)
 {
 	SSL_CTX *ctx = p_SSL_CTX_new(p_TLS_client_method());
 	struct reason reasons[16];
@@ -151,6 +154,8 @@ static int client(const char *host, unsigned int port, unsigned long n, const ch
 		fprintf(stderr, "tlsload: bad setup (host must be an IPv4 address)\n");
 		return 1;
 	}
+	printf("pid=%d\n", (int)getpid());
+	fflush(stdout);
 	p_SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (ca && !p_SSL_CTX_load_verify_locations(ctx, ca, NULL)) {
 		fprintf(stderr, "tlsload: cannot load %s\n", ca);
@@ -163,7 +168,8 @@ static int client(const char *host, unsigned int port, unsigned long n, const ch
 		SSL *ssl;
 		int r;
 
-		struct timeval tv = { .tv_sec = 10 };
+		struct timeval tv = { .tv_sec = (time_t)(timeout_ms / 1000),
+				      .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
 
 		if (fd >= 0) /* a peer that stops answering ends the run, not hangs it */
 			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -301,7 +307,7 @@ static int bench(const char *what, unsigned long n, const char *cert, const char
 int main(int argc, char **argv)
 {
 	const char *ca = NULL, *lib = NULL, *cert = NULL, *key = NULL, *wait = NULL;
-	unsigned long send_bytes = 0;
+	unsigned long send_bytes = 0, timeout_ms = 10000;
 	bool tls13 = false;
 	char *pos[8];
 	int npos = 0;
@@ -317,6 +323,8 @@ int main(int argc, char **argv)
 			key = argv[++i];
 		else if (!strcmp(argv[i], "--send") && i + 1 < argc)
 			send_bytes = num(argv[++i], "byte count");
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+			timeout_ms = num(argv[++i], "timeout");
 		else if (!strcmp(argv[i], "--tls1_3"))
 			tls13 = true;
 		else if (npos < 8)
@@ -338,11 +346,11 @@ int main(int argc, char **argv)
 	}
 	if (npos == 4 && !strcmp(pos[0], "client"))
 		return client(pos[1], (unsigned int)num(pos[2], "port"), num(pos[3], "count"), ca,
-			      tls13, send_bytes);
+			      tls13, send_bytes, timeout_ms);
 	if (npos == 3 && !strcmp(pos[0], "bench"))
 		return bench(pos[1], num(pos[2], "count"), cert, key);
 	fprintf(stderr, "usage: tlsload client HOST PORT N [--ca FILE] [--tls1_3] [--send BYTES] "
-			"[--lib PATH]\n"
+			"[--lib PATH] [--timeout MS]\n"
 			"       tlsload wait FILE HOST PORT N ...\n"
 			"       tlsload bench WHAT N --cert FILE --key FILE [--lib PATH]\n");
 	return 2;
