@@ -9,7 +9,7 @@
 
 #include "drop.h"
 #include "drop.skel.h"
-#include "drop_ksyms.h"
+#include "ksyms.h"
 #include "drop_names.h"
 #include "layer.h"
 #include "log.h"

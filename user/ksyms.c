@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include "drop_ksyms.h"
+#include "ksyms.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -7,6 +7,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One line "ffffffff81e884f0 T nf_hook_slow [module]": 0 with addr, type and the
+ * name's start and length, -1 for a line that is not a symbol. */
+static int parse_line(const char *line, uint64_t *addr, char *type, const char **name,
+		      size_t *len)
+{
+	char *end;
+
+	errno = 0;
+	*addr = strtoull(line, &end, 16);
+	if (errno || end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+		return -1;
+	*type = end[1];
+	*name = end + 3;
+	*len = strcspn(*name, " \t\n");
+	return *len ? 0 : -1;
+}
 
 static int ksym_cmp(const void *a, const void *b)
 {
@@ -59,20 +76,13 @@ int ksyms_load(struct ksyms *k, const char *path)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *end, *type, *name;
+		const char *name;
 		uint64_t addr;
 		size_t len;
+		char type;
 
-		errno = 0;
-		addr = strtoull(line, &end, 16);
-		if (errno || end == line || *end != ' ')
-			continue;
-		type = end + 1;
-		if ((*type != 't' && *type != 'T') || type[1] != ' ')
-			continue;
-		name = type + 2;
-		len = strcspn(name, " \t\n");
-		if (!len || len > 255)
+		if (parse_line(line, &addr, &type, &name, &len) || (type != 't' && type != 'T') ||
+		    len > 255)
 			continue;
 		nonzero |= addr != 0;
 		err = add(k, addr, name, len);
@@ -116,4 +126,54 @@ const char *ksyms_format(const struct ksyms *k, uint64_t addr, char *buf, size_t
 		snprintf(buf, len, "%s+0x%" PRIx64, k->names + k->v[lo - 1].name,
 			 addr - k->v[lo - 1].addr);
 	return buf;
+}
+
+int ksyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t *start,
+			  uint64_t *end)
+{
+	uint64_t *addrs = NULL;
+	size_t naddrs = 0, cap = 0;
+	char line[512];
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		start[i] = end[i] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *name;
+		uint64_t addr;
+		size_t len;
+		char type;
+
+		if (parse_line(line, &addr, &type, &name, &len) || !addr)
+			continue;
+		if (naddrs == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			uint64_t *v = realloc(addrs, ncap * sizeof(*v));
+
+			if (!v)
+				break;
+			addrs = v;
+			cap = ncap;
+		}
+		addrs[naddrs++] = addr;
+		if (type != 't' && type != 'T')
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!start[i] && strlen(names[i]) == len && !strncmp(name, names[i], len))
+				start[i] = addr;
+	}
+	/* each function ends where the closest symbol above it starts (modules are listed
+	 * after the kernel and not sorted, so every address is looked at) */
+	for (size_t k = 0; k < naddrs; k++)
+		for (size_t i = 0; i < n; i++)
+			if (start[i] && addrs[k] > start[i] && (!end[i] || addrs[k] < end[i]))
+				end[i] = addrs[k];
+	free(addrs);
+	for (size_t i = 0; i < n; i++) {
+		if (!start[i] || !end[i])
+			start[i] = end[i] = 0;
+		else
+			found++;
+	}
+	return found;
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "neigh.h"
 #include "neigh.skel.h"
+#include "ksyms.h"
 #include "neigh_parse.h"
 
 /* What was last handed to the registry for one device. */
@@ -478,7 +479,7 @@ static void find_drop_fns(struct neigh_bpf *s)
 			strerror(errno));
 		return;
 	}
-	found = neigh_kallsyms_ranges(f, names, NEIGH_DROP_FNS, start, end);
+	found = ksyms_ranges(f, names, NEIGH_DROP_FNS, start, end);
 	fclose(f);
 	if (!start[NEIGH_FN_INVALIDATE] && !start[NEIGH_FN_NDISC_ERROR])
 		pr_warn("neigh: neigh_invalidate and ndisc_error_report not in /proc/kallsyms "

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "neigh_parse.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
+#include "netns.h"
+
 #include <string.h>
 
 const char *const ndp_type_names[NDP_TYPES] = {
@@ -43,104 +42,38 @@ static int mib_index(const char *name, size_t n)
 	return -1;
 }
 
+struct snmp6_ctx {
+	uint32_t *ifindex;
+	uint64_t *v;
+	unsigned int seen;
+	int found;
+};
+
+static void snmp6_pair(void *ctx, const char *name, size_t n, uint64_t val)
+{
+	struct snmp6_ctx *c = ctx;
+	int idx;
+
+	if (n == 7 && !strncmp(name, "ifIndex", 7)) {
+		*c->ifindex = (uint32_t)val;
+		return;
+	}
+	idx = mib_index(name, n);
+	if (idx < 0 || (c->seen & (1u << idx)))
+		return;
+	c->seen |= 1u << idx;
+	c->v[idx] = val;
+	c->found++;
+}
+
 int neigh_parse_snmp6(const char *buf, size_t len, uint32_t *ifindex, uint64_t v[NDP_COUNTERS])
 {
-	const char *p = buf, *end = buf + len;
-	unsigned int seen = 0;
-	int found = 0;
+	struct snmp6_ctx c = { ifindex, v, 0, 0 };
 
 	*ifindex = 0;
 	memset(v, 0, sizeof(uint64_t) * NDP_COUNTERS);
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *name = p, *q;
-		char num[24];
-		size_t n, k = 0;
-		int idx;
-
-		if (!eol)
-			eol = end;
-		for (q = p; q < eol && !isspace((unsigned char)*q); q++)
-			;
-		n = (size_t)(q - name);
-		while (q < eol && isspace((unsigned char)*q))
-			q++;
-		while (q < eol && k < sizeof(num) - 1 && isdigit((unsigned char)*q))
-			num[k++] = *q++;
-		num[k] = '\0';
-		p = eol + 1;
-		if (!n || !k || (q < eol && !isspace((unsigned char)*q)))
-			continue; /* no number, or more than fits in 64 bits */
-		errno = 0;
-		unsigned long long val = strtoull(num, NULL, 10);
-
-		if (errno)
-			continue;
-		if (n == 7 && !strncmp(name, "ifIndex", 7)) {
-			*ifindex = (uint32_t)val;
-			continue;
-		}
-		idx = mib_index(name, n);
-		if (idx < 0 || (seen & (1u << idx)))
-			continue;
-		seen |= 1u << idx;
-		v[idx] = val;
-		found++;
-	}
-	return found;
-}
-
-int neigh_kallsyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t *start,
-			  uint64_t *end)
-{
-	uint64_t *addrs = NULL;
-	size_t naddrs = 0, cap = 0;
-	char line[512];
-	int found = 0;
-
-	for (size_t i = 0; i < n; i++)
-		start[i] = end[i] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *name;
-		uint64_t addr;
-		size_t len;
-
-		errno = 0;
-		addr = strtoull(line, &p, 16);
-		if (errno || p == line || !addr || p[0] != ' ' || !p[1] || p[2] != ' ')
-			continue;
-		if (naddrs == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			uint64_t *v = realloc(addrs, ncap * sizeof(*v));
-
-			if (!v)
-				break;
-			addrs = v;
-			cap = ncap;
-		}
-		addrs[naddrs++] = addr;
-		if (p[1] != 't' && p[1] != 'T')
-			continue;
-		name = p + 3;
-		len = strcspn(name, " \t\n");
-		for (size_t i = 0; i < n; i++)
-			if (!start[i] && strlen(names[i]) == len && !strncmp(name, names[i], len))
-				start[i] = addr;
-	}
-	/* each function ends where the closest symbol above it starts (modules are listed
-	 * after the kernel and not sorted, so every address is looked at) */
-	for (size_t k = 0; k < naddrs; k++)
-		for (size_t i = 0; i < n; i++)
-			if (start[i] && addrs[k] > start[i] && (!end[i] || addrs[k] < end[i]))
-				end[i] = addrs[k];
-	free(addrs);
-	for (size_t i = 0; i < n; i++) {
-		if (!start[i] || !end[i])
-			start[i] = end[i] = 0;
-		else
-			found++;
-	}
-	return found;
+	mib_pairs(buf, len, snmp6_pair, &c);
+	return c.found;
 }
 
 const char *neigh_state_name(unsigned int state)

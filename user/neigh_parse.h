@@ -29,15 +29,6 @@ extern const char *const ndp_type_names[NDP_TYPES]; /* "neighbor_solicit", ... *
  */
 int neigh_parse_snmp6(const char *buf, size_t len, uint32_t *ifindex, uint64_t v[NDP_COUNTERS]);
 
-/*
- * Finds in a /proc/kallsyms listing the text symbols names[i] ("t"/"T", module ones
- * included) and sets [start[i], end[i]) to the address range up to the next higher
- * symbol. Names not found, or listed at address 0 (kptr_restrict), get 0, 0. Returns
- * how many ranges were found.
- */
-int neigh_kallsyms_ranges(FILE *f, const char *const *names, size_t n, uint64_t *start,
-			  uint64_t *end);
-
 /* "reachable", "stale", ... for a NUD_* state (the lowest bit set), "none" for 0. */
 const char *neigh_state_name(unsigned int state);
 

@@ -309,9 +309,10 @@ struct mib_file {
 	size_t len, cap;
 };
 
-static __thread struct mib_file mib_files[2] = {
+static __thread struct mib_file mib_files[3] = {
 	{ .path = "/proc/thread-self/net/netstat" },
 	{ .path = "/proc/thread-self/net/snmp" },
+	{ .path = "/proc/thread-self/net/snmp6" },
 };
 
 static const char *mib_text(struct mib_file *f)
@@ -354,6 +355,47 @@ static const char *mib_text(struct mib_file *f)
 void mib_invalidate(void)
 {
 	mib_visit++;
+}
+
+const char *mib_snmp6_text(void)
+{
+	return mib_text(&mib_files[2]);
+}
+
+int mib_pairs(const char *text, size_t len,
+	      void (*fn)(void *ctx, const char *name, size_t nlen, uint64_t v), void *ctx)
+{
+	const char *p = text, *end = text + len;
+	int n = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *name = p, *q;
+		char num[24];
+		size_t nlen, k = 0;
+		unsigned long long v;
+
+		if (!eol)
+			eol = end;
+		for (q = p; q < eol && *q != ' ' && *q != '\t'; q++)
+			;
+		nlen = (size_t)(q - name);
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		while (q < eol && k < sizeof(num) - 1 && *q >= '0' && *q <= '9')
+			num[k++] = *q++;
+		num[k] = '\0';
+		p = eol + 1;
+		/* no number, a sign, or more digits than 64 bits hold */
+		if (!nlen || !k || (q < eol && *q != ' ' && *q != '\t' && *q != '\r'))
+			continue;
+		errno = 0;
+		v = strtoull(num, NULL, 10);
+		if (errno)
+			continue;
+		fn(ctx, name, nlen, (uint64_t)v);
+		n++;
+	}
+	return n;
 }
 
 int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)

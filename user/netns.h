@@ -52,5 +52,13 @@ int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
 /* Each file is read once per visit (netns_run) and shared by every mib_read() in it;
  * call this to read afresh within a visit. */
 void mib_invalidate(void);
+/* The namespace's /proc/net/snmp6, read once per visit like the others; NULL without
+ * IPv6. */
+const char *mib_snmp6_text(void);
+/* /proc/net/snmp6 and dev_snmp6/DEV are "Name   value" lines: calls fn for each one
+ * (within len bytes) whose value is an unsigned decimal that fits in 64 bits; other
+ * lines are skipped. Returns how many lines went to fn. */
+int mib_pairs(const char *text, size_t len,
+	      void (*fn)(void *ctx, const char *name, size_t nlen, uint64_t v), void *ctx);
 
 #endif

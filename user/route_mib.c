@@ -3,11 +3,9 @@
 #include "route_mib.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "netns.h"
 
@@ -61,82 +59,44 @@ static bool icmp6_type(const char *name, size_t len, bool *in, int *type)
 	return true;
 }
 
-int route_mib_parse_snmp6(const char *text, struct route_mib *m)
+struct snmp6_ctx {
+	struct route_mib *m;
+	int taken;
+};
+
+static void snmp6_pair(void *ctx, const char *name, size_t nlen, uint64_t v)
 {
-	int taken = 0;
+	struct snmp6_ctx *c = ctx;
+	bool in;
+	int type;
 
-	for (const char *line = text; line && *line;) {
-		const char *eol = strchr(line, '\n'), *name = line, *val;
-		size_t nlen, vlen, llen = eol ? (size_t)(eol - line) : strlen(line);
-		uint64_t v;
-		bool in;
-		int type;
-
-		nlen = strcspn(name, " \t\n");
-		if (nlen > llen)
-			nlen = llen;
-		val = name + nlen;
-		while (val < line + llen && (*val == ' ' || *val == '\t'))
-			val++;
-		vlen = (size_t)(line + llen - val);
-		line = eol ? eol + 1 : NULL;
-		if (!nlen || !parse_u64(val, vlen, &v))
-			continue;
-		if ((nlen == 14 && !strncmp(name, "Ip6OutNoRoutes", 14)) ||
-		    (nlen == 13 && !strncmp(name, "Ip6InNoRoutes", 13))) {
-			m->noroute[1] += v;
-		} else if (icmp6_type(name, nlen, &in, &type)) {
-			if (in)
-				m->in[1][type] = v;
-			else
-				m->out[1][type] = v;
-		} else {
-			continue;
-		}
-		m->has[1] = true;
-		taken++;
+	if ((nlen == 14 && !strncmp(name, "Ip6OutNoRoutes", 14)) ||
+	    (nlen == 13 && !strncmp(name, "Ip6InNoRoutes", 13))) {
+		c->m->noroute[1] += v;
+	} else if (icmp6_type(name, nlen, &in, &type)) {
+		if (in)
+			c->m->in[1][type] = v;
+		else
+			c->m->out[1][type] = v;
+	} else {
+		return;
 	}
-	return taken;
+	c->m->has[1] = true;
+	c->taken++;
 }
 
-static int read_file(const char *path, char **buf, size_t *cap)
+int route_mib_parse_snmp6(const char *text, struct route_mib *m)
 {
-	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct snmp6_ctx c = { m, 0 };
 
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (*cap - len < 4096) {
-			size_t c = *cap ? *cap * 2 : 16384;
-			char *t = realloc(*buf, c);
-
-			if (!t) {
-				close(fd);
-				return -ENOMEM;
-			}
-			*buf = t;
-			*cap = c;
-		}
-		n = read(fd, *buf + len, *cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	(*buf)[len] = '\0';
-	return 0;
+	mib_pairs(text, strlen(text), snmp6_pair, &c);
+	return c.taken;
 }
 
 int route_mib_read(struct route_mib *m)
 {
 	static const char *const ip[] = { "OutNoRoutes" }, *const ipext[] = { "InNoRoutes" };
-	static __thread char *buf;
-	static __thread size_t cap;
+	const char *snmp6;
 	uint64_t v[2] = { 0, 0 }, types[2 * ROUTE_ICMP_TYPES];
 
 	memset(m, 0, sizeof(*m));
@@ -152,7 +112,8 @@ int route_mib_read(struct route_mib *m)
 	memcpy(m->in[0], types, sizeof(m->in[0]));
 	memcpy(m->out[0], types + ROUTE_ICMP_TYPES, sizeof(m->out[0]));
 	/* no snmp6 where IPv6 is disabled */
-	if (read_file("/proc/thread-self/net/snmp6", &buf, &cap) == 0)
-		route_mib_parse_snmp6(buf, m);
+	snmp6 = mib_snmp6_text();
+	if (snmp6)
+		route_mib_parse_snmp6(snmp6, m);
 	return 0;
 }

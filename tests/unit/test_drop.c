@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drop_ksyms.h"
+#include "ksyms.h"
 #include "drop_names.h"
 #include "test.h"
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ksyms.h"
 #include "neigh_parse.h"
 #include "test.h"
 
@@ -81,7 +82,7 @@ TEST(neigh_kallsyms)
 
 	if (!ASSERT_OK_PTR(f, "fmemopen"))
 		return;
-	ASSERT_EQ(neigh_kallsyms_ranges(f, names, 3, start, end), 2, "found");
+	ASSERT_EQ(ksyms_ranges(f, names, 3, start, end), 2, "found");
 	fclose(f);
 	ASSERT_TRUE(start[0] == 0xffffffff81a00100ULL, "neigh_invalidate start");
 	ASSERT_TRUE(end[0] == 0xffffffff81a00280ULL, "neigh_invalidate end: next higher address");
@@ -94,7 +95,7 @@ TEST(neigh_kallsyms)
 	f = fmemopen((void *)hidden, sizeof(hidden) - 1, "r");
 	if (!ASSERT_OK_PTR(f, "fmemopen"))
 		return;
-	ASSERT_EQ(neigh_kallsyms_ranges(f, names, 3, start, end), 0, "kptr_restrict: none");
+	ASSERT_EQ(ksyms_ranges(f, names, 3, start, end), 0, "kptr_restrict: none");
 	fclose(f);
 }
 
