@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* TLS layer: /proc/PID/maps parsing, ELF symbol lookup, probe placement, the
+ * SSL_version decoder, OpenSSL's names, cgroup2 mount discovery. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "test.h"
+#include "tls_cgroup.h"
+#include "tls_elf.h"
+#include "tls_util.h"
+
+TEST(tls_maps_parse)
+{
+	char l1[] = "7f4b1c400000-7f4b1c45e000 r-xp 00021000 fd:01 1234567                    "
+		    "/usr/lib/x86_64-linux-gnu/libssl.so.3\n";
+	char l2[] =
+		"7f4b1c400000-7f4b1c45e000 r--p 00000000 00:2d 42 /tmp/a dir/libssl.so.3 (deleted)";
+	char l3[] =
+		"7ffd5a3c1000-7ffd5a3e2000 rw-p 00000000 00:00 0                          [stack]";
+	char l4[] = "7ffd5a3c1000-7ffd5a3e2000 rw-p 00000000 00:00 0";
+	char bad1[] = "garbage";
+	char bad2[] = "2000-1000 r-xp 00000000 fd:01 1 /x";
+	struct tls_maps_entry e;
+
+	if (!ASSERT_OK(tls_maps_parse(l1, &e), "libssl line"))
+		return;
+	ASSERT_EQ(e.start, 0x7f4b1c400000ULL, "start");
+	ASSERT_EQ(e.end, 0x7f4b1c45e000ULL, "end");
+	ASSERT_EQ(e.offset, 0x21000, "offset");
+	ASSERT_EQ(e.dev, (0xfdu << 20) | 1, "dev as the kernel's dev_t");
+	ASSERT_EQ(e.ino, 1234567, "inode");
+	ASSERT_STREQ(e.perms, "r-xp", "perms");
+	ASSERT_STREQ(e.path, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "path, newline cut");
+	ASSERT_OK(tls_maps_parse(l2, &e), "deleted, space in path");
+	ASSERT_STREQ(e.path, "/tmp/a dir/libssl.so.3 (deleted)", "path with spaces");
+	ASSERT_EQ(e.dev, 0x2d, "minor only");
+	ASSERT_OK(tls_maps_parse(l3, &e), "stack");
+	ASSERT_STREQ(e.path, "[stack]", "pseudo path");
+	ASSERT_OK(tls_maps_parse(l4, &e), "anonymous");
+	ASSERT_STREQ(e.path, "", "no path");
+	ASSERT_ERR(tls_maps_parse(bad1, &e), "garbage");
+	ASSERT_ERR(tls_maps_parse(bad2, &e), "end before start");
+}
+
+TEST(tls_lib_kind)
+{
+	ASSERT_EQ(tls_lib_kind("/usr/lib/x86_64-linux-gnu/libssl.so.3"), TLS_LIB_SSL, "libssl 3");
+	ASSERT_EQ(tls_lib_kind("/lib64/libssl.so.1.1"), TLS_LIB_SSL, "libssl 1.1");
+	ASSERT_EQ(tls_lib_kind("/opt/py/site-packages/libssl-8a9b.so.3"), TLS_LIB_SSL, "bundled");
+	ASSERT_EQ(tls_lib_kind("libssl.so"), TLS_LIB_SSL, "bare name");
+	ASSERT_EQ(tls_lib_kind("/usr/lib/libcrypto.so.3 (deleted)"), TLS_LIB_CRYPTO, "libcrypto");
+	ASSERT_EQ(tls_lib_kind("/usr/lib/libssl.a"), 0, "static archive");
+	ASSERT_EQ(tls_lib_kind("/usr/lib/libcurl.so.4"), 0, "other library");
+	ASSERT_EQ(tls_lib_kind("/opt/libssl.so.3/libfoo.so"), 0, "only the file name counts");
+}
+
+TEST(tls_probe_skip)
+{
+	static const uint8_t push[] = { 0x53, 0x48, 0x83, 0xec, 0x30 };
+	static const uint8_t ssl_free[] = { 0x48, 0x85, 0xff, 0x0f, 0x84, 0x97, 0x03, 0x00, 0x00 };
+	static const uint8_t short_je[] = { 0x48, 0x85, 0xff, 0x74, 0x10, 0x53 };
+	static const uint8_t endbr_push[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x55, 0x48 };
+	static const uint8_t endbr_test[] = {
+		0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x85, 0xff, 0x75, 0x02
+	};
+	static const uint8_t test_mov[] = { 0x48, 0x85, 0xff, 0x48, 0x89, 0xf8 };
+	static const uint8_t test_rsi[] = { 0x48, 0x85, 0xf6, 0x74, 0x10 };
+
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, push, sizeof(push)), 0, "push is emulated");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, ssl_free, sizeof(ssl_free)), 3, "test; je rel32");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, short_je, sizeof(short_je)), 3, "test; je rel8");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, endbr_push, sizeof(endbr_push)), 4, "endbr64");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, endbr_test, sizeof(endbr_test)), 7,
+		  "endbr64; test; jne");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, test_mov, sizeof(test_mov)), 0,
+		  "test without a jump after it");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, test_rsi, sizeof(test_rsi)), 0,
+		  "test of another register");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_X86_64, ssl_free, 4), 0, "truncated code");
+	ASSERT_EQ(tls_probe_skip(TLS_ARCH_ARM64, ssl_free, sizeof(ssl_free)), 0, "arm64: never");
+}
+
+TEST(tls_version_field)
+{
+	/* OpenSSL 3.0 on Debian 12: mov (%rdi),%eax; xor %edi,%edi; ret */
+	static const uint8_t deb12[] = { 0x8b, 0x07, 0x31, 0xff, 0xc3, 0x66, 0x2e };
+	static const uint8_t disp8[] = { 0x8b, 0x47, 0x10, 0xc3 };
+	static const uint8_t disp32[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x8b, 0x87, 0x00, 0x01,
+					  0x00, 0x00, 0x45, 0x31, 0xc0, 0xf3, 0xc3 };
+	static const uint8_t zero_eax[] = { 0x8b, 0x07, 0x31, 0xc0, 0xc3 };
+	static const uint8_t rex_w[] = { 0x48, 0x8b, 0x07, 0xc3 };
+	static const uint8_t calls[] = { 0x8b, 0x07, 0xe8, 0x00, 0x00, 0x00, 0x00, 0xc3 };
+	static const uint8_t branches[] = { 0x48, 0x85, 0xff, 0x74, 0x10, 0x8b, 0x07, 0xc3 };
+	static const uint8_t no_ret[] = { 0x8b, 0x07, 0x31, 0xff };
+	static const uint8_t negative[] = { 0x8b, 0x47, 0xf8, 0xc3 };
+	/* arm64: ldr w0, [x0]; ret / bti c; ldr w0, [x0, #8]; mov x1, #0; ret */
+	static const uint8_t a64[] = { 0x00, 0x00, 0x40, 0xb9, 0xc0, 0x03, 0x5f, 0xd6 };
+	static const uint8_t a64_off[] = { 0x5f, 0x24, 0x03, 0xd5, 0x00, 0x08, 0x40, 0xb9,
+					   0x01, 0x00, 0x80, 0xd2, 0xc0, 0x03, 0x5f, 0xd6 };
+	static const uint8_t a64_x[] = { 0x00, 0x00, 0x40, 0xf9, 0xc0, 0x03, 0x5f, 0xd6 };
+	static const uint8_t a64_other[] = { 0x00, 0x04, 0x40, 0xb9, 0x00, 0x00, 0x00, 0x94 };
+
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, deb12, sizeof(deb12)), 0, "Debian 12's");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, disp8, sizeof(disp8)), 16, "disp8");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, disp32, sizeof(disp32)), 256,
+		  "endbr64, disp32, xor %r8d, rep ret");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, zero_eax, sizeof(zero_eax)), -1,
+		  "the result zeroed");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, rex_w, sizeof(rex_w)), -1, "64-bit load");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, calls, sizeof(calls)), -1, "a call");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, branches, sizeof(branches)), -1,
+		  "OpenSSL 3.2+: a branch first");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, no_ret, sizeof(no_ret)), -1, "truncated");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_X86_64, negative, sizeof(negative)), -1,
+		  "negative offset");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_ARM64, a64, sizeof(a64)), 0, "arm64 ldr");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_ARM64, a64_off, sizeof(a64_off)), 8,
+		  "arm64 bti, ldr #8, mov x1 #0");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_ARM64, a64_x, sizeof(a64_x)), -1, "arm64 64-bit load");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_ARM64, a64_other, sizeof(a64_other)), -1,
+		  "arm64 a call after");
+	ASSERT_EQ(tls_version_field(TLS_ARCH_OTHER, deb12, sizeof(deb12)), -1, "other arch");
+}
+
+/* A minimal ELF64 image: null, .text, .symtab, .strtab, .data. */
+struct mini_elf {
+	Elf64_Ehdr eh;
+	uint8_t text[32];
+	Elf64_Sym syms[6];
+	char strtab[96];
+	Elf64_Shdr sh[5];
+};
+
+static size_t mini_elf(struct mini_elf *m, unsigned int machine)
+{
+	static const char names[] = "\0SSL_do_handshake\0SSL_free\0ERR_vset_error\0SSL_version\0"
+				    "SSL_set_fd";
+	size_t text_off = offsetof(struct mini_elf, text);
+
+	memset(m, 0, sizeof(*m));
+	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
+	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	m->eh.e_machine = (Elf64_Half)machine;
+	m->eh.e_shoff = offsetof(struct mini_elf, sh);
+	m->eh.e_shentsize = sizeof(Elf64_Shdr);
+	m->eh.e_shnum = 5;
+	for (int i = 0; i < 32; i++)
+		m->text[i] = (uint8_t)(0x50 + i);
+	memcpy(m->strtab, names, sizeof(names));
+	/* .text at address 0x1000 */
+	m->sh[1] = (Elf64_Shdr){ .sh_type = SHT_PROGBITS,
+				 .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+				 .sh_addr = 0x1000,
+				 .sh_offset = text_off,
+				 .sh_size = 32 };
+	m->sh[2] = (Elf64_Shdr){ .sh_type = SHT_SYMTAB,
+				 .sh_link = 3,
+				 .sh_offset = offsetof(struct mini_elf, syms),
+				 .sh_size = sizeof(m->syms),
+				 .sh_entsize = sizeof(Elf64_Sym) };
+	m->sh[3] = (Elf64_Shdr){ .sh_type = SHT_STRTAB,
+				 .sh_offset = offsetof(struct mini_elf, strtab),
+				 .sh_size = sizeof(names) };
+	m->sh[4] = (Elf64_Shdr){ .sh_type = SHT_PROGBITS,
+				 .sh_flags = SHF_ALLOC | SHF_WRITE,
+				 .sh_addr = 0x2000,
+				 .sh_offset = text_off,
+				 .sh_size = 32 };
+	/* SSL_do_handshake at 0x1004, SSL_free imported, ERR_vset_error an object,
+	 * SSL_version 2 bytes before the end of .text, SSL_set_fd in a data section */
+	m->syms[1] = (Elf64_Sym){ .st_name = 1,
+				  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+				  .st_shndx = 1,
+				  .st_value = 0x1004 };
+	m->syms[2] = (Elf64_Sym){ .st_name = 18,
+				  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+				  .st_shndx = SHN_UNDEF };
+	m->syms[3] = (Elf64_Sym){ .st_name = 27,
+				  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_OBJECT),
+				  .st_shndx = 1,
+				  .st_value = 0x1008 };
+	m->syms[4] = (Elf64_Sym){ .st_name = 42,
+				  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+				  .st_shndx = 1,
+				  .st_value = 0x101e };
+	m->syms[5] = (Elf64_Sym){ .st_name = 54,
+				  .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
+				  .st_shndx = 4,
+				  .st_value = 0x2000 };
+	return sizeof(*m);
+}
+
+TEST(tls_elf_lookup)
+{
+	struct tls_sym syms[TLS_SYM_COUNT];
+	struct mini_elf m;
+	size_t size = mini_elf(&m, EM_X86_64);
+
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), 2, "found");
+	ASSERT_TRUE(syms[TLS_SYM_DO_HANDSHAKE].found, "defined function");
+	ASSERT_EQ(syms[TLS_SYM_DO_HANDSHAKE].off, offsetof(struct mini_elf, text) + 4,
+		  "file offset, not address");
+	ASSERT_EQ(syms[TLS_SYM_DO_HANDSHAKE].ncode, 16, "first bytes");
+	ASSERT_EQ(syms[TLS_SYM_DO_HANDSHAKE].code[0], 0x54, "its bytes");
+	ASSERT_TRUE(!syms[TLS_SYM_FREE].found, "imported only");
+	ASSERT_TRUE(!syms[TLS_SYM_ERR_VSET_ERROR].found, "not a function");
+	ASSERT_TRUE(!syms[TLS_SYM_SET_FD].found, "not in code");
+	ASSERT_EQ(syms[TLS_SYM_VERSION].ncode, 2, "bytes up to the section's end");
+
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_AARCH64, syms), -EINVAL, "other machine");
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size - 8, EM_X86_64, syms), -EINVAL,
+		  "section headers cut off");
+	ASSERT_EQ(tls_elf_lookup_machine(&m, 10, EM_X86_64, syms), -EINVAL,
+		  "shorter than a header");
+	m.sh[2].sh_size = 1 << 30;
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), 0,
+		  "symbol table past the end");
+	mini_elf(&m, EM_X86_64);
+	m.syms[1].st_name = 4000;
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), 1,
+		  "name past the string table");
+	mini_elf(&m, EM_X86_64);
+	m.sh[3].sh_size = 5; /* "SSL_do_handshake" runs past it */
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), 0, "unterminated name");
+	mini_elf(&m, EM_X86_64);
+	m.syms[1].st_value = 0x9000;
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), 1,
+		  "address outside its section");
+	memcpy(m.eh.e_ident, "\177ELG", 4);
+	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), -EINVAL, "not ELF");
+}
+
+/* The host's libssl, when there is one: what the collector will see in it. */
+TEST(tls_elf_host_libssl)
+{
+	static const char *const paths[] = { "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+					     "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+					     "/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3" };
+	struct tls_sym syms[TLS_SYM_COUNT];
+	struct stat st;
+	void *img;
+	int fd = -1;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && fd < 0; i++)
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "  no libssl.so.3 here: nothing to check\n");
+		return;
+	}
+	if (!ASSERT_OK(fstat(fd, &st), "fstat"))
+		goto out;
+	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (!ASSERT_TRUE(img != MAP_FAILED, "mmap"))
+		goto out;
+	ASSERT_TRUE(tls_elf_lookup(img, (size_t)st.st_size, syms) >= 8, "most functions found");
+	ASSERT_TRUE(syms[TLS_SYM_DO_HANDSHAKE].found && syms[TLS_SYM_SET_CONNECT_STATE].found &&
+			    syms[TLS_SYM_SET_ACCEPT_STATE].found && syms[TLS_SYM_FREE].found,
+		    "the handshake probes' functions");
+	ASSERT_TRUE(!syms[TLS_SYM_ERR_VSET_ERROR].found, "ERR_vset_error is libcrypto's");
+	if (OPENSSL_VERSION_MAJOR == 3 && OPENSSL_VERSION_MINOR < 2)
+		ASSERT_TRUE(tls_version_field(tls_arch_host(), syms[TLS_SYM_VERSION].code,
+					      syms[TLS_SYM_VERSION].ncode) >= 0,
+			    "SSL_version of 3.0/3.1 decoded");
+	munmap(img, (size_t)st.st_size);
+out:
+	close(fd);
+}
+
+TEST(tls_names)
+{
+	char buf[128];
+
+	ASSERT_STREQ(tls_version_name(0x0304, buf, sizeof(buf)), "TLSv1.3", "1.3");
+	ASSERT_STREQ(tls_version_name(0x0303, buf, sizeof(buf)), "TLSv1.2", "1.2");
+	ASSERT_STREQ(tls_version_name(0xfefd, buf, sizeof(buf)), "DTLSv1.2", "DTLS 1.2");
+	ASSERT_STREQ(tls_version_name(0, buf, sizeof(buf)), "unknown", "none");
+	ASSERT_STREQ(tls_version_name(0x0305, buf, sizeof(buf)), "0x0305", "not named");
+	ASSERT_STREQ(tls_reason_text(0, 1, buf, sizeof(buf)), "unknown", "no error raised");
+	ASSERT_STREQ(tls_reason_text(0, 2, buf, sizeof(buf)), "incomplete", "freed mid-handshake");
+	ASSERT_STREQ(tls_reason_text(0, 77, buf, sizeof(buf)), "lib 0 reason 77", "ours, unknown");
+	ASSERT_EQ(tls_err_lib_ssl(), ERR_LIB_SSL, "ERR_LIB_SSL");
+	tls_reason_text(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, buf, sizeof(buf));
+	/* from the host's libssl.so.3 when it can be opened, else the numbers */
+	if (strcmp(buf, "lib 20 reason 134"))
+		ASSERT_STREQ(buf, "certificate verify failed", "OpenSSL's text");
+	tls_reason_text(ERR_LIB_SSL, 1000 + SSL_AD_PROTOCOL_VERSION, buf, sizeof(buf));
+	if (strncmp(buf, "lib ", 4))
+		ASSERT_STREQ(buf, "tlsv1 alert protocol version", "an alert received");
+	ASSERT_STREQ(tls_reason_text(ERR_LIB_SSL, 0x7ffff, buf, sizeof(buf)),
+		     "lib 20 reason 524287", "no such reason");
+}
+
+TEST(tls_cgroup2_root)
+{
+	char path[] = "/tmp/osiscope-unit-mountinfo.XXXXXX", root[256];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	if (!ASSERT_TRUE(fd >= 0, "mkstemp"))
+		return;
+	f = fdopen(fd, "w");
+	fputs("25 30 0:23 / /sys rw,nosuid shared:7 - sysfs sysfs rw\n"
+	      "40 25 0:35 /kubepods /sys/fs/cgroup/pod rw - cgroup2 cgroup2 rw\n"
+	      "36 25 0:31 / /sys/fs/cgroup/unified rw,nosuid,nodev shared:9 - cgroup2 cgroup2 "
+	      "rw,nsdelegate\n"
+	      "37 25 0:32 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n",
+	      f);
+	fclose(f);
+	ASSERT_OK(tls_cgroup2_root(path, root, sizeof(root)), "parse");
+	ASSERT_STREQ(root, "/sys/fs/cgroup/unified", "the hierarchy's root, not a subtree mount");
+	f = fopen(path, "w");
+	fputs("37 25 0:32 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n", f);
+	fclose(f);
+	ASSERT_OK(tls_cgroup2_root(path, root, sizeof(root)), "v1 only");
+	ASSERT_STREQ(root, "", "no cgroup2");
+	unlink(path);
+	ASSERT_TRUE(tls_cgroup2_root("/nonexistent/mountinfo", root, sizeof(root)) < 0, "no file");
+}
+
+TEST(tls_cgroup_name)
+{
+	struct tls_cgroups c;
+	char root[256], buf[256];
+	union {
+		struct file_handle fh;
+		char raw[sizeof(struct file_handle) + 64];
+	} h;
+	uint64_t id;
+	int mnt;
+
+	tls_cgroup2_root("/proc/self/mountinfo", root, sizeof(root));
+	h.fh.handle_bytes = 64;
+	if (!root[0] || name_to_handle_at(AT_FDCWD, root, &h.fh, &mnt, 0) ||
+	    h.fh.handle_bytes < 8) {
+		fprintf(stderr, "  no cgroup2 hierarchy here: nothing to check\n");
+		return;
+	}
+	memcpy(&id, h.fh.f_handle, sizeof(id));
+	tls_cgroups_init(&c);
+	ASSERT_STREQ(tls_cgroup_name(&c, id, buf, sizeof(buf)), "/", "the root cgroup");
+	/* an id no cgroup has: a walk just ran, so ask again later */
+	ASSERT_TRUE(tls_cgroup_name(&c, UINT64_MAX - 1, buf, sizeof(buf)) == NULL,
+		    "unknown right after a walk");
+	c.min_walk_ms = 0;
+	ASSERT_STREQ(tls_cgroup_name(&c, UINT64_MAX - 1, buf, sizeof(buf)), "18446744073709551614",
+		     "unknown after a walk of its own: the number, from then on");
+	ASSERT_TRUE(tls_cgroups_sweep(&c, NULL, NULL) > 0, "sweep walks");
+	ASSERT_STREQ(tls_cgroup_name(&c, id, buf, sizeof(buf)), "/", "the root stays");
+	tls_cgroups_free(&c);
+}
