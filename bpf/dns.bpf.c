@@ -35,8 +35,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
 #define EEXIST 17
 #define CLOCK_MONOTONIC 1
 #define DNS_QR 0x80 /* in the third header byte */
@@ -123,12 +121,7 @@ static const struct dns_netns_stats zero_stats;
 
 static __always_inline struct dns_netns_stats *stats_for(__u32 netns)
 {
-	struct dns_netns_stats *s = bpf_map_lookup_elem(&dns_stats, &netns);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&dns_stats, &netns, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&dns_stats, &netns);
+	return map_lookup_or_init(&dns_stats, &netns, &zero_stats);
 }
 
 static __always_inline void count_qtype(struct dns_netns_stats *s, __u32 netns, __u16 qtype)

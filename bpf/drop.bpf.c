@@ -26,10 +26,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -51,10 +47,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } drop_events SEC(".maps");
-
-/* tp_btf hands typed pointers the verifier lets us load from directly; raw_tp and
- * tracepoint pointers must go through bpf_probe_read_kernel. */
-#define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
 /*
  * The inode of a network namespace, or 0 when net does not look like one. skb->dev

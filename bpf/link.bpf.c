@@ -25,11 +25,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* wire constants (if_ether.h defines, absent from BTF) */
 #define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
-#define ETH_P_IPV6 0x86DD
 #define NEXTHDR_HOP 0
 #define NEXTHDR_ICMP 58
 /* TC_ACT_UNSPEC: for a classic filter, "go on with the next filter"; for tcx it is

@@ -21,11 +21,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_IPV6 0x86DD
 #define ARPOP_REQUEST 1
 #define ARPOP_REPLY 2
 
@@ -74,23 +69,8 @@ static const struct neigh_dev_stats zero_stats;
 static __always_inline struct neigh_dev_stats *stats_for(__u32 netns, __u32 ifindex)
 {
 	struct neigh_key key = { .netns = netns, .ifindex = ifindex };
-	struct neigh_dev_stats *s = bpf_map_lookup_elem(&neigh_stats, &key);
 
-	if (s)
-		return s;
-	bpf_map_update_elem(&neigh_stats, &key, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&neigh_stats, &key);
-}
-
-/* tp_btf hands typed pointers the verifier lets us load from directly; raw_tp and
- * tracepoint pointers must go through bpf_probe_read_kernel. */
-#define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
-
-static __always_inline __u32 dev_netns(const struct net_device *dev, const bool btf)
-{
-	if (btf)
-		return dev->nd_net.net->ns.inum;
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return map_lookup_or_init(&neigh_stats, &key, &zero_stats);
 }
 
 /* --- ARP packets --- */
@@ -155,7 +135,7 @@ static __always_inline void count_arp(const struct sk_buff *skb, const struct ne
 	default: /* RARP, InARP: not counted */
 		return;
 	}
-	s = stats_for(dev_netns(dev, btf), READ(btf, dev, ifindex));
+	s = stats_for(dev_netns_inum(dev, btf), READ(btf, dev, ifindex));
 	if (s)
 		s->arp[dir][op]++;
 }
@@ -288,7 +268,7 @@ static __always_inline void count_drop(const struct sk_buff *skb, const bool btf
 		return;
 	if (!dev)
 		return;
-	s = stats_for(dev_netns(dev, btf), READ(btf, dev, ifindex));
+	s = stats_for(dev_netns_inum(dev, btf), READ(btf, dev, ifindex));
 	if (s)
 		s->unres_drops[fam]++;
 }
@@ -376,7 +356,7 @@ static __always_inline void handle_timer(const struct neighbour *n, const bool b
 	dev = READ(btf, n, dev);
 	if (fam < 0 || !dev)
 		return;
-	netns = dev_netns(dev, btf);
+	netns = dev_netns_inum(dev, btf);
 	ifindex = READ(btf, dev, ifindex);
 	s = stats_for(netns, ifindex);
 	if (!s)
@@ -470,7 +450,7 @@ static __always_inline void handle_update_done(const struct neighbour *n, const 
 	dev = READ(btf, n, dev);
 	if (fam < 0 || !dev)
 		return;
-	netns = dev_netns(dev, btf);
+	netns = dev_netns_inum(dev, btf);
 	ifindex = READ(btf, dev, ifindex);
 	s = stats_for(netns, ifindex);
 	if (!s)

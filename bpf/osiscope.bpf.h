@@ -4,9 +4,50 @@
 #define OSISCOPE_BPF_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
 #include "common.h"
+
+/* uapi constants that are #defines, so absent from BTF */
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_IPV6 0x86DD
+
+/* tp_btf hands typed pointers the verifier lets us load from directly; raw_tp and
+ * tracepoint pointers must go through bpf_probe_read_kernel, several times slower.
+ * btf is a constant at each call site, so only one of the two is compiled in. */
+#define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
+
+/* The value of key in a hash map, created from zero (a value of the map's size) the
+ * first time: one lookup once it exists. NULL when the map is full. */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	/* another CPU may insert it first: NOEXIST, then look again either way */
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* Network namespace inode of a socket or a device. */
+static __always_inline __u32 sk_netns_inum(const struct sock *sk, const bool btf)
+{
+	if (btf)
+		return sk->__sk_common.skc_net.net->ns.inum;
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u32 dev_netns_inum(const struct net_device *dev, const bool btf)
+{
+	if (btf)
+		return dev->nd_net.net->ns.inum;
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
 
 /* Set by the loader before load (read-only afterwards, so the verifier prunes). */
 const volatile bool events_enabled = false;

@@ -22,8 +22,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
 #define EAGAIN 11
 #define EINVAL 22
 #define EACCES 13
@@ -54,12 +52,7 @@ static const struct route_netns_stats zero_stats;
 
 static __always_inline struct route_netns_stats *stats_for(__u32 netns)
 {
-	struct route_netns_stats *s = bpf_map_lookup_elem(&route_stats, &netns);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&route_stats, &netns, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&route_stats, &netns);
+	return map_lookup_or_init(&route_stats, &netns, &zero_stats);
 }
 
 static __always_inline struct route_event *event_new(__u8 type, __u32 netns, __u16 family)
@@ -206,8 +199,6 @@ int BPF_PROG(route_fib_raw, u32 tb_id, const struct flowi4 *flp, const struct fi
  * lookup from a softirq's. raw_tp (v4.17) is there wherever ring buffers (v5.8) are. */
 
 /* --- IPv6: fib6:fib6_table_lookup(net, res, table, flp), once per table consulted --- */
-
-#define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
 static __always_inline bool in6_any(const struct in6_addr *a)
 {

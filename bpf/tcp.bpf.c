@@ -20,8 +20,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
 #define TCPHDR_SYN 0x02
 #define EAGAIN 11
 #define ENOMEM 12
@@ -71,17 +69,9 @@ static const struct tcp_netns_stats zero_stats;
 
 static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
 {
-	struct tcp_netns_stats *s = bpf_map_lookup_elem(&tcp_stats, &netns);
-
-	if (s)
-		return s;
-	bpf_map_update_elem(&tcp_stats, &netns, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tcp_stats, &netns);
+	return map_lookup_or_init(&tcp_stats, &netns, &zero_stats);
 }
 
-/* tp_btf hands typed pointers the verifier lets us load from directly; raw_tp and
- * tracepoint pointers must go through bpf_probe_read_kernel, several times slower. */
-#define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
 static __always_inline const struct tcp_sock *tcp_sk_of(const struct sock *sk, const bool btf)
 {
@@ -90,21 +80,11 @@ static __always_inline const struct tcp_sock *tcp_sk_of(const struct sock *sk, c
 	return (const struct tcp_sock *)sk;
 }
 
-static __always_inline __u32 sk_netns(const struct sock *sk, const bool btf)
-{
-	if (btf)
-		return sk->__sk_common.skc_net.net->ns.inum;
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
 static __always_inline __u32 skb_netns(const struct sk_buff *skb, const bool btf)
 {
-	if (btf) {
-		const struct net_device *dev = skb->dev;
+	const struct net_device *dev = READ(btf, skb, dev);
 
-		return dev ? dev->nd_net.net->ns.inum : 0;
-	}
-	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	return dev ? dev_netns_inum(dev, btf) : 0;
 }
 
 /* Events are rare, so they read everything through CO-RE probe reads. */
@@ -257,7 +237,7 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	}
 	if (sk_protocol(sk, btf) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
 		return;
-	netns = sk_netns(sk, btf);
+	netns = sk_netns_inum(sk, btf);
 
 	if (new == TCP_SYN_SENT || new == TCP_SYN_RECV) {
 		struct sk_start init = { .start_ns = bpf_ktime_get_ns() };
@@ -355,7 +335,7 @@ static __always_inline void handle_retransmit(const struct sock *sk, const struc
 	flags = BPF_CORE_READ(tcb, tcp_flags);
 	if (!segs)
 		segs = 1;
-	netns = sk_netns(sk, btf);
+	netns = sk_netns_inum(sk, btf);
 	s = stats_for(netns);
 	if (!s)
 		return;
@@ -376,7 +356,7 @@ static __always_inline void handle_synack(const struct sock *sk, const bool btf)
 
 	if (!sk)
 		return;
-	s = stats_for(sk_netns(sk, btf));
+	s = stats_for(sk_netns_inum(sk, btf));
 	if (s)
 		s->synack_retrans++;
 }
@@ -389,7 +369,7 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 	__u32 netns;
 
 	if (sk)
-		netns = sk_netns(sk, btf);
+		netns = sk_netns_inum(sk, btf);
 	else if (skb)
 		netns = skb_netns(skb, btf);
 	else
@@ -417,7 +397,7 @@ static __always_inline void handle_receive_reset(const struct sock *sk, const bo
 
 	if (!sk)
 		return;
-	netns = sk_netns(sk, btf);
+	netns = sk_netns_inum(sk, btf);
 	s = stats_for(netns);
 	if (!s)
 		return;
