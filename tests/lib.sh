@@ -42,6 +42,23 @@ assert_gt() {
 	if [ "$1" -gt "$2" ] 2>/dev/null; then log "ok: $3 = $1 (> $2)"; else fail "$3: got '$1', want more than $2"; fi
 }
 
+# assert_counted GOT WANT MISSES WHAT: GOT = WANT, or short of it by no more than the
+# kernel's recursion misses of the counting program (it skips a tracing program that a
+# softirq interrupts on the same CPU and counts that, nothing else): those are
+# reported, not hidden, in osiscope_bpf_program_recursion_misses_total.
+assert_counted() {
+	checks=$((checks + 1))
+	if [ "$1" = "$2" ]; then
+		log "ok: $4 = $1"
+	elif [ "$1" -lt "$2" ] 2>/dev/null && [ $(($2 - $1)) -le "$3" ]; then
+		log "ok: $4 = $1, $(($2 - $1)) short of $2: the kernel skipped the program $3 times (recursion misses)"
+	else
+		fail "$4: got '$1', want '$2' (recursion misses of the program: $3)"
+	fi
+}
+# misses PROGRAM: its recursion misses since the agent started, from the last scrape
+misses() { metric osiscope_bpf_program_recursion_misses_total program="$1"; }
+
 cleanup() {
 	agent_stop
 	# background helpers: stop and reap them quietly (bash reports killed jobs)

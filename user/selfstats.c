@@ -15,12 +15,12 @@
 
 struct prog_prev {
 	uint32_t id;
-	uint64_t run_ns, runs;
+	uint64_t run_ns, runs, misses;
 };
 
 struct selfstats {
 	const struct config *cfg;
-	struct metric *build, *up, *run_seconds, *runs, *lost, *stats_on, *stats_secs, *map_mem,
+	struct metric *build, *up, *run_seconds, *runs, *misses, *lost, *stats_on, *stats_secs, *map_mem,
 		*cpu, *rss, *vsz, *start, *fds, *maxfds;
 	struct prog_prev *prev;
 	size_t nprev, capprev;
@@ -85,6 +85,13 @@ struct selfstats *selfstats_new(struct registry *reg, const struct config *cfg)
 			       "(bpf_prog_info run_cnt).",
 			       METRIC_COUNTER,
 			       { "layer", "program", NULL } });
+	s->misses = add(reg, (struct metric_desc){
+				 "osiscope_bpf_program_recursion_misses_total",
+				 "Times the kernel skipped the program because it was already running on "
+				 "that CPU (a softirq interrupting it on the same hook): what it would "
+				 "have counted then is missing (bpf_prog_info recursion_misses).",
+				 METRIC_COUNTER,
+				 { "layer", "program", NULL } });
 	s->lost = add(reg, (struct metric_desc){
 			       "osiscope_events_lost_total",
 			       "Events the kernel side could not hand to userspace: over the per-CPU "
@@ -120,7 +127,7 @@ struct selfstats *selfstats_new(struct registry *reg, const struct config *cfg)
 	s->maxfds = add(reg, (struct metric_desc){ "process_max_fds",
 						   "Maximum number of open file descriptors.",
 						   METRIC_GAUGE });
-	if (!s->build || !s->up || !s->run_seconds || !s->runs || !s->lost || !s->stats_on ||
+	if (!s->build || !s->up || !s->run_seconds || !s->runs || !s->misses || !s->lost || !s->stats_on ||
 	    !s->stats_secs || !s->map_mem || !s->cpu || !s->rss || !s->vsz || !s->start ||
 	    !s->fds || !s->maxfds) {
 		pr_err("selfstats: cannot register metrics");
@@ -271,8 +278,10 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 			metric_counter_add(s->run_seconds, lab,
 					   (double)(info.run_time_ns - pp->run_ns) / 1e9);
 			metric_counter_add(s->runs, lab, (double)(info.run_cnt - pp->runs));
+			metric_counter_add(s->misses, lab, (double)(info.recursion_misses - pp->misses));
 			pp->run_ns = info.run_time_ns;
 			pp->runs = info.run_cnt;
+			pp->misses = info.recursion_misses;
 		}
 		bpf_object__for_each_map(map, l->obj) {
 			int fd = bpf_map__fd(map);
