@@ -14,26 +14,6 @@ ns_link other osrv 198.51.100.1 198.51.100.2
 cli=$(ns_inode cli)
 srv=$(ns_inode srv)
 
-trace_start() { # OUT ARGS...
-	local out=$1
-	shift
-	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
-	TRACE_PID=$!
-	for i in $(seq 100); do
-		grep -q "tracing" "$out.err" 2>/dev/null && return 0
-		kill -0 $TRACE_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out.err" >&2
-	fail "trace did not start"
-	exit 1
-}
-trace_stop() {
-	kill -INT "$TRACE_PID"
-	wait "$TRACE_PID"
-	TRACE_RC=$?
-}
-
 trace_start "$TMP/json" -o json --netns "$cli"
 nsx cli "$TCPLOAD" connect 192.0.2.2 9 $N >/dev/null
 nsx other "$TCPLOAD" connect 198.51.100.2 9 3 >/dev/null

@@ -17,20 +17,6 @@ wait_udp() {
 	fail "nothing listens on $2 in $1"
 	finish
 }
-trace_start() { # OUT ARGS...
-	local out=$1
-	shift
-	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
-	TRACE_PID=$!
-	for i in $(seq 100); do
-		grep -q "tracing" "$out.err" 2>/dev/null && return 0
-		kill -0 $TRACE_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$out.err" >&2
-	fail "trace did not start"
-	finish
-}
 cgroot=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && $4 == "/") print $5; break } }' /proc/self/mountinfo | head -1)
 CG=
 trap 'cleanup; [ -n "$CG" ] && rmdir "$CG" 2>/dev/null' EXIT
