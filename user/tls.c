@@ -513,7 +513,12 @@ static int on_disc(void *ctx, void *data, size_t size)
 			size, sizeof(struct tls_disc_event));
 		return 0;
 	}
-	tls_disc_on_exec(&p->disc, data);
+	const struct tls_disc_event *e = data;
+
+	pr_debug("tls: pid %u exec'ed%s%s", e->pid,
+		 e->flags & TLS_DISC_NEW_MNTNS ? " in a new mount namespace" : "",
+		 e->flags & TLS_DISC_NEW_EXE ? " a new executable" : "");
+	tls_disc_on_exec(&p->disc, e);
 	return 0;
 }
 
