@@ -468,11 +468,32 @@ static void proc_release(struct tls_disc *d, struct tls_proc *p)
 	p->scanned = false;
 }
 
-static struct tls_exe *exe_find(struct tls_disc *d, const struct tls_file_key *k)
+static int key_cmp(const struct tls_file_key *a, const struct tls_file_key *b)
 {
-	for (size_t i = 0; i < d->nexes; i++)
-		if (key_eq(&d->exes[i].key, k))
-			return &d->exes[i];
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+/* Executables are many (every program that ran): sorted, searched by halves. *at is
+ * where k belongs when it is not there. */
+static struct tls_exe *exe_find(struct tls_disc *d, const struct tls_file_key *k, size_t *at)
+{
+	size_t lo = 0, hi = d->nexes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&d->exes[mid].key, k);
+
+		if (!c)
+			return &d->exes[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (at)
+		*at = lo;
 	return NULL;
 }
 
@@ -484,13 +505,14 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	struct tls_file *f;
 	struct tls_exe *x;
 	struct stat st;
+	size_t at = 0;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st))
 		return NULL; /* a kernel thread, or gone */
 	k = stat_key(&st);
-	x = exe_find(d, &k);
+	x = exe_find(d, &k, &at);
 	if (x && !x->tls)
 		return NULL;
 	if (x && (f = file_find(d, &x->mkey)))
@@ -502,10 +524,12 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	f = examine(d, path, label, true, pid);
 	if (!x) {
 		if (d->nexes >= MAX_EXES)
-			d->nexes = 0; /* forget them all: each costs one more look */
+			d->nexes = at = 0; /* forget them all: each costs one more look */
 		if (!grow((void **)&d->exes, &d->capexes, d->nexes, sizeof(*d->exes)))
 			return f;
-		x = &d->exes[d->nexes++];
+		memmove(&d->exes[at + 1], &d->exes[at], (d->nexes - at) * sizeof(*d->exes));
+		d->nexes++;
+		x = &d->exes[at];
 		x->key = k;
 	}
 	x->tls = f != NULL;
