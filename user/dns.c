@@ -151,9 +151,6 @@ struct dns_priv {
 	struct dns_bpf *skel;
 	struct bpf_link *links[2];
 	int nlinks;
-	int ncpus;
-	struct dns_netns_stats *percpu; /* lookup buffers, ncpus entries */
-	uint64_t *percpu_u64;
 	struct nstab prev; /* struct dns_prev by namespace */
 	uint64_t gen;
 	event_sink_fn sink;
@@ -398,15 +395,6 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->prev, sizeof(struct dns_prev));
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
-	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0) {
-		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
-		return -EINVAL;
-	}
-	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
-	p->percpu_u64 = calloc(p->ncpus, sizeof(*p->percpu_u64));
-	if (!p->percpu || !p->percpu_u64)
-		return -ENOMEM;
 	err = cgroup2_root(p->cgroup_root, sizeof(p->cgroup_root));
 	if (err) {
 		snprintf(
@@ -552,58 +540,44 @@ static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct 
 	pv->s = *n;
 }
 
-static void collect_qtypes(struct dns_priv *p)
+static void collect_qtype(void *ctx, const void *k, const void *v)
 {
-	int fd = bpf_map__fd(p->skel->maps.dns_qtypes);
-	struct dns_qtype_key key, next, *keyp = NULL;
+	struct dns_priv *p = ctx;
+	const struct dns_qtype_key *key = k;
+	uint64_t sum = *(const uint64_t *)v;
+	struct dns_prev *pv = nstab_get(&p->prev, key->netns, true);
+	struct qtype_last *e = pv ? qtype_last(pv, key->qtype) : NULL;
+	char ns[16], qt[8];
+	const char *lab[] = { ns, NULL };
 
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct qtype_last *e;
-		struct dns_prev *pv;
-		uint64_t sum;
-		char ns[16], qt[8];
-		const char *lab[] = { ns, NULL };
+	if (!e)
+		return;
+	snprintf(ns, sizeof(ns), "%u", key->netns);
+	lab[1] = dns_qtype_name(key->qtype, qt, sizeof(qt));
+	counter_delta(p->queries, lab, sum, e->value);
+	e->value = sum;
+}
 
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu_u64))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu_u64, p->ncpus, sizeof(sum), &sum);
-		pv = nstab_get(&p->prev, key.netns, true);
-		e = pv ? qtype_last(pv, key.qtype) : NULL;
-		if (!e)
-			continue;
-		snprintf(ns, sizeof(ns), "%u", key.netns);
-		lab[1] = dns_qtype_name(key.qtype, qt, sizeof(qt));
-		counter_delta(p->queries, lab, sum, e->value);
-		e->value = sum;
-	}
+static void collect_netns(void *ctx, const void *key, const void *sum)
+{
+	struct dns_priv *p = ctx;
+	struct dns_prev *pv = nstab_get(&p->prev, *(const uint32_t *)key, true);
+
+	if (pv)
+		emit_counters(p, pv, sum);
 }
 
 static void dns_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct dns_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.dns_stats);
-	struct dns_netns_stats sum;
-	uint32_t key, next;
-	uint32_t *keyp = NULL;
 
 	if (!p->queries && register_metrics(p, reg))
 		return;
 	p->gen = cx->gen;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct dns_prev *pv;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
-		pv = nstab_get(&p->prev, key, true);
-		if (pv)
-			emit_counters(p, pv, &sum);
-	}
-	collect_qtypes(p);
+	percpu_map_each(bpf_map__fd(p->skel->maps.dns_stats), sizeof(uint32_t),
+			sizeof(struct dns_netns_stats), collect_netns, p);
+	percpu_map_each(bpf_map__fd(p->skel->maps.dns_qtypes), sizeof(struct dns_qtype_key),
+			sizeof(uint64_t), collect_qtype, p);
 	/* every namespace gets its series from the start, at zero, so that rate() sees
 	 * the first increment */
 	for (size_t i = 0; i < cx->netns->n; i++) {
@@ -614,35 +588,6 @@ static void dns_collect(struct layer *l, struct registry *reg, const struct coll
 	}
 }
 
-/* Deletes every key of map whose netns field (at netns_off) is netns. Each key is
- * deleted only once the next one is known: get_next_key of a missing key starts over. */
-static void delete_netns_keys(int fd, size_t key_size, size_t netns_off, uint32_t netns)
-{
-	uint8_t key[64], next[64];
-	bool have = false;
-
-	if (key_size > sizeof(key))
-		return;
-	while (bpf_map_get_next_key(fd, have ? key : NULL, next) == 0) {
-		uint32_t kn;
-
-		if (have) {
-			memcpy(&kn, key + netns_off, sizeof(kn));
-			if (kn == netns)
-				bpf_map_delete_elem(fd, key);
-		}
-		memcpy(key, next, key_size);
-		have = true;
-	}
-	if (have) {
-		uint32_t kn;
-
-		memcpy(&kn, key + netns_off, sizeof(kn));
-		if (kn == netns)
-			bpf_map_delete_elem(fd, key);
-	}
-}
-
 static void dns_forget_netns(struct layer *l, uint32_t netns)
 {
 	struct dns_priv *p = l->priv;
@@ -650,11 +595,11 @@ static void dns_forget_netns(struct layer *l, uint32_t netns)
 	struct dns_bpf *s = p->skel;
 
 	/* queries still in flight would time out later and bring the namespace back */
-	delete_netns_keys(bpf_map__fd(s->maps.dns_pending), sizeof(struct dns_flow_key),
+	map_delete_netns(bpf_map__fd(s->maps.dns_pending), sizeof(struct dns_flow_key),
 			  offsetof(struct dns_flow_key, netns), netns);
-	delete_netns_keys(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_flow_key),
+	map_delete_netns(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_flow_key),
 			  offsetof(struct dns_flow_key, netns), netns);
-	delete_netns_keys(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
+	map_delete_netns(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
 			  offsetof(struct dns_qtype_key, netns), netns);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);
 	if (pv)
@@ -675,8 +620,6 @@ static void dns_close(struct layer *l)
 	/* freeing the maps cancels the sweep timer */
 	dns_bpf__destroy(p->skel);
 	l->obj = NULL;
-	free(p->percpu);
-	free(p->percpu_u64);
 	for (size_t i = 0; i < p->prev.n; i++)
 		free(((struct dns_prev *)nstab_at(&p->prev, i))->qt);
 	nstab_free(&p->prev);

@@ -320,40 +320,45 @@ static bool netns_forgotten(const struct drop_priv *p, const struct collect_ctx 
 	return forgotten;
 }
 
+struct collect_arg {
+	struct drop_priv *p;
+	struct registry *reg;
+	const struct collect_ctx *cx;
+};
+
+static void collect_entry(void *ctx, const void *k, const void *v)
+{
+	struct collect_arg *a = ctx;
+	struct drop_priv *p = a->p;
+	const struct drop_key *key = k;
+	struct drop_prev *pv;
+	bool created;
+
+	pv = prev_get(&p->prev, key, true, &created);
+	if (!pv)
+		return;
+	if (created && netns_forgotten(p, a->cx, key->netns)) {
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.drops), key);
+		prev_del(&p->prev, pv);
+		return;
+	}
+	if (created)
+		new_entry(p, a->cx, pv);
+	else
+		device_label(a->cx, pv);
+	emit(p, a->reg, pv, *(const uint64_t *)v);
+}
+
 static void drop_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct drop_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.drops);
-	struct drop_key key, next, *keyp = NULL;
+	struct collect_arg a = { p, reg, cx };
 
 	p->ifaces = cx->ifaces;
 	if (!p->drops && register_metrics(p, reg))
 		return;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct drop_prev *pv;
-		uint64_t sum = 0;
-		bool created;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		for (int c = 0; c < p->ncpus; c++)
-			sum += p->percpu[c];
-		pv = prev_get(&p->prev, &key, true, &created);
-		if (!pv)
-			continue;
-		if (created && netns_forgotten(p, cx, key.netns)) {
-			bpf_map_delete_elem(fd, &key);
-			prev_del(&p->prev, pv);
-			continue;
-		}
-		if (created)
-			new_entry(p, cx, pv);
-		else
-			device_label(cx, pv);
-		emit(p, reg, pv, sum);
-	}
+	percpu_map_each(bpf_map__fd(p->skel->maps.drops), sizeof(struct drop_key),
+			sizeof(uint64_t), collect_entry, &a);
 	sweep_gone_devices(p, reg, cx);
 	collect_uncounted(p);
 }

@@ -143,6 +143,17 @@ int metrics_register(struct registry *reg, const struct metric_desc *descs, size
  * of a value made only of u64 counters into out. */
 void percpu_sum_u64(const void *percpu, int ncpus, size_t size, void *out);
 
+/* Calls fn for every entry of a per-CPU hash map whose values are made of u64 counters,
+ * with the value summed over the CPUs. fn may delete the key it is given; entries
+ * deleted meanwhile are skipped. Returns how many entries were seen, or -errno. */
+int percpu_map_each(int fd, size_t ksize, size_t vsize,
+		    void (*fn)(void *ctx, const void *key, const void *sum), void *ctx);
+/* Deletes every key of a map that match() picks; returns how many. */
+int map_delete_matching(int fd, size_t ksize, bool (*match)(void *ctx, const void *key),
+			void *ctx);
+/* The common case: keys whose uint32_t at netns_off is netns. */
+int map_delete_netns(int fd, size_t ksize, size_t netns_off, uint32_t netns);
+
 /* Hands a kernel counter to the registry as the delta from before. A counter that
  * went backwards means its map entry was recreated: it counts afresh from zero. */
 void counter_delta(struct metric *m, const char *const *labels, uint64_t now, uint64_t before);

@@ -125,6 +125,87 @@ void percpu_sum_u64(const void *percpu, int ncpus, size_t size, void *out)
 	}
 }
 
+int percpu_map_each(int fd, size_t ksize, size_t vsize,
+		    void (*fn)(void *ctx, const void *key, const void *sum), void *ctx)
+{
+	int ncpus = libbpf_num_possible_cpus(), n = 0;
+	size_t stride = (vsize + 7) & ~(size_t)7;
+	char *key, *next, *vals, *sum;
+	bool have = false;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	key = malloc(ksize * 2 + stride * (size_t)ncpus + vsize);
+	if (!key)
+		return -ENOMEM;
+	next = key + ksize;
+	vals = next + ksize;
+	sum = vals + stride * (size_t)ncpus;
+	/* the next key is taken before fn sees this one, so fn may delete it: a walk
+	 * would start over from a key that is gone */
+	have = bpf_map_get_next_key(fd, NULL, key) == 0;
+	while (have) {
+		bool more = bpf_map_get_next_key(fd, key, next) == 0;
+
+		if (bpf_map_lookup_elem(fd, key, vals) == 0) {
+			percpu_sum_u64(vals, ncpus, vsize, sum);
+			fn(ctx, key, sum);
+			n++;
+		} /* else deleted under us */
+		memcpy(key, next, ksize);
+		have = more;
+	}
+	free(key);
+	return n;
+}
+
+int map_delete_matching(int fd, size_t ksize, bool (*match)(void *ctx, const void *key),
+			void *ctx)
+{
+	char *key = malloc(ksize * 2), *next;
+	bool have = false;
+	int n = 0;
+
+	if (!key)
+		return -ENOMEM;
+	next = key + ksize;
+	/* a key is deleted only once the next one is known: get_next_key of a missing key
+	 * starts the walk over */
+	while (bpf_map_get_next_key(fd, have ? key : NULL, next) == 0) {
+		if (have && match(ctx, key))
+			n += bpf_map_delete_elem(fd, key) == 0;
+		memcpy(key, next, ksize);
+		have = true;
+	}
+	if (have && match(ctx, key))
+		n += bpf_map_delete_elem(fd, key) == 0;
+	free(key);
+	return n;
+}
+
+struct netns_match {
+	size_t off;
+	uint32_t netns;
+};
+
+static bool netns_matches(void *ctx, const void *key)
+{
+	const struct netns_match *m = ctx;
+	uint32_t v;
+
+	memcpy(&v, (const char *)key + m->off, sizeof(v));
+	return v == m->netns;
+}
+
+int map_delete_netns(int fd, size_t ksize, size_t netns_off, uint32_t netns)
+{
+	struct netns_match m = { netns_off, netns };
+
+	if (netns_off + sizeof(uint32_t) > ksize)
+		return -EINVAL;
+	return map_delete_matching(fd, ksize, netns_matches, &m);
+}
+
 void counter_delta(struct metric *m, const char *const *labels, uint64_t now, uint64_t before)
 {
 	metric_counter_add(m, labels, (double)(now >= before ? now - before : now));

@@ -453,33 +453,28 @@ static uint64_t txto_of(struct link_priv *p, uint32_t netns, uint32_t ifindex)
 	return 0;
 }
 
+static void txto_entry(void *ctx, const void *key, const void *sum)
+{
+	struct link_priv *p = ctx;
+
+	if (p->ntxto == p->captxto) {
+		size_t cap = p->captxto ? p->captxto * 2 : 16;
+		struct txto_entry *v = realloc(p->txto, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		p->txto = v;
+		p->captxto = cap;
+	}
+	p->txto[p->ntxto++] = (struct txto_entry){ *(const struct link_key *)key,
+						   *(const uint64_t *)sum };
+}
+
 static void read_txto(struct link_priv *p)
 {
-	int fd = bpf_map__fd(p->skel->maps.link_txto);
-	struct link_key key, next, *keyp = NULL;
-	uint64_t *vals = p->percpu; /* large enough: ncpus u64 */
-
 	p->ntxto = 0;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		uint64_t sum = 0;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (int c = 0; c < p->ncpus; c++)
-			sum += vals[c];
-		if (p->ntxto == p->captxto) {
-			size_t cap = p->captxto ? p->captxto * 2 : 16;
-			struct txto_entry *v = realloc(p->txto, cap * sizeof(*v));
-
-			if (!v)
-				break;
-			p->txto = v;
-			p->captxto = cap;
-		}
-		p->txto[p->ntxto++] = (struct txto_entry){ key, sum };
-	}
+	percpu_map_each(bpf_map__fd(p->skel->maps.link_txto), sizeof(struct link_key),
+			sizeof(uint64_t), txto_entry, p);
 }
 
 static void emit_dev(struct link_priv *p, struct link_ns *ln, struct link_dev *d,
@@ -668,22 +663,17 @@ static bool ns_listed(const struct netns_list *list, uint32_t inode)
 
 /* Entries of the stats map that no known device owns: frames counted on a device after
  * we let go of it. */
+static bool key_unowned(void *ctx, const void *k)
+{
+	const struct link_key *key = k;
+	struct link_ns *ln = ns_get(ctx, key->netns, false);
+
+	return !ln || !dev_get(ln, key->ifindex, false);
+}
+
 static void sweep_map(struct link_priv *p, int fd)
 {
-	struct link_key key, next, *keyp = NULL;
-	struct link_key dead[64];
-	size_t ndead = 0;
-
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0 && ndead < 64) {
-		struct link_ns *ln = ns_get(p, next.netns, false);
-
-		key = next;
-		keyp = &key;
-		if (!ln || !dev_get(ln, key.ifindex, false))
-			dead[ndead++] = key;
-	}
-	for (size_t i = 0; i < ndead; i++)
-		bpf_map_delete_elem(fd, &dead[i]);
+	map_delete_matching(fd, sizeof(struct link_key), key_unowned, p);
 }
 
 static void link_maintain(struct layer *l, const struct collect_ctx *cx)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,8 +39,6 @@ struct neigh_priv {
 	struct neigh_bpf *skel;
 	struct bpf_link *links[8];
 	int nlinks;
-	int ncpus;
-	struct neigh_dev_stats *percpu; /* lookup buffer, ncpus entries */
 	struct nstab ns; /* struct neigh_ns by namespace */
 	struct registry *reg;
 	uint64_t gen;
@@ -318,23 +317,27 @@ static bool collect_one(struct neigh_priv *p, const struct collect_ctx *cx,
 	return true;
 }
 
+struct collect_arg {
+	struct neigh_priv *p;
+	const struct collect_ctx *cx;
+};
+
+static void collect_entry(void *ctx, const void *key, const void *sum)
+{
+	struct collect_arg *a = ctx;
+
+	collect_one(a->p, a->cx, key, sum);
+}
+
 static void neigh_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.neigh_stats);
-	struct neigh_key key, next, *keyp = NULL;
-	struct neigh_dev_stats sum;
+	struct collect_arg a = { p, cx };
 
 	if (!p->arp)
 		return;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
-		collect_one(p, cx, &key, &sum);
-	}
+	percpu_map_each(bpf_map__fd(p->skel->maps.neigh_stats), sizeof(struct neigh_key),
+			sizeof(struct neigh_dev_stats), collect_entry, &a);
 	/* every device gets its series from the start, at zero, so that rate() sees the
 	 * first increment; devices gone since the last collection go */
 	for (size_t n = 0; n < cx->netns->n; n++) {
@@ -382,26 +385,10 @@ static void neigh_collect(struct layer *l, struct registry *reg, const struct co
 static void neigh_forget_netns(struct layer *l, uint32_t netns)
 {
 	struct neigh_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.neigh_stats);
-	struct neigh_key key, next, *keyp = NULL;
 	struct neigh_ns *ns = ns_get(p, netns, false);
 
-	/* a deleted key ends get_next_key's walk: collect first, delete after */
-	struct neigh_key gone[256];
-	size_t ngone;
-
-	do {
-		ngone = 0;
-		keyp = NULL;
-		while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-			key = next;
-			keyp = &key;
-			if (key.netns == netns && ngone < sizeof(gone) / sizeof(gone[0]))
-				gone[ngone++] = key;
-		}
-		for (size_t i = 0; i < ngone; i++)
-			bpf_map_delete_elem(fd, &gone[i]);
-	} while (ngone == sizeof(gone) / sizeof(gone[0]));
+	map_delete_netns(bpf_map__fd(p->skel->maps.neigh_stats), sizeof(struct neigh_key),
+			 offsetof(struct neigh_key, netns), netns);
 	if (ns) {
 		free(ns->v);
 		nstab_del(&p->ns, netns);
@@ -506,15 +493,6 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	p->reg = opts->reg;
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
-	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0) {
-		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
-		return -EINVAL;
-	}
-	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
-	if (!p->percpu)
-		return -ENOMEM;
-
 	s = p->skel = neigh_bpf__open();
 	if (!s) {
 		err = -errno;
@@ -595,7 +573,6 @@ static void neigh_close(struct layer *l)
 		bpf_link__destroy(p->links[i]);
 	neigh_bpf__destroy(p->skel);
 	l->obj = NULL;
-	free(p->percpu);
 	for (size_t i = 0; i < p->ns.n; i++)
 		free(((struct neigh_ns *)nstab_at(&p->ns, i))->v);
 	nstab_free(&p->ns);

@@ -32,8 +32,6 @@ struct route_priv {
 	struct route_bpf *skel;
 	struct bpf_link *links[H_COUNT];
 	int nlinks;
-	int ncpus;
-	struct route_netns_stats *percpu; /* lookup buffer, ncpus entries */
 	struct nstab prev; /* struct route_prev by namespace */
 	uint64_t gen;
 	event_sink_fn sink;
@@ -150,15 +148,6 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->prev, sizeof(struct route_prev));
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
-	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0) {
-		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
-		return -EINVAL;
-	}
-	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
-	if (!p->percpu)
-		return -ENOMEM;
-
 	s = p->skel = route_bpf__open();
 	if (!s) {
 		err = -errno;
@@ -335,28 +324,24 @@ static void route_visit_netns(struct layer *l, struct registry *reg, const struc
 	pv->mib.has[1] |= m.has[1];
 }
 
+static void collect_netns(void *ctx, const void *key, const void *sum)
+{
+	struct route_priv *p = ctx;
+	struct route_prev *pv = nstab_get(&p->prev, *(const uint32_t *)key, true);
+
+	if (pv)
+		emit_map(p, pv, sum);
+}
+
 static void route_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.route_stats);
-	struct route_netns_stats sum;
-	uint32_t key, next, *keyp = NULL;
 
 	if (!p->lookups)
 		return;
 	p->gen = cx->gen;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct route_prev *pv;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
-		pv = nstab_get(&p->prev, key, true);
-		if (pv)
-			emit_map(p, pv, &sum);
-	}
+	percpu_map_each(bpf_map__fd(p->skel->maps.route_stats), sizeof(uint32_t),
+			sizeof(struct route_netns_stats), collect_netns, p);
 	/* every namespace gets its series from the start, at zero */
 	for (size_t i = 0; i < cx->netns->n; i++) {
 		struct route_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
@@ -386,7 +371,6 @@ static void route_close(struct layer *l)
 		bpf_link__destroy(p->links[i]);
 	route_bpf__destroy(p->skel);
 	l->obj = NULL;
-	free(p->percpu);
 	nstab_free(&p->prev);
 	free(p);
 	l->priv = NULL;

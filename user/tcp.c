@@ -29,8 +29,6 @@ struct tcp_priv {
 	struct tcp_bpf *skel;
 	struct bpf_link *links[8];
 	int nlinks;
-	int ncpus;
-	struct tcp_netns_stats *percpu; /* lookup buffer, ncpus entries */
 	struct nstab prev; /* struct tcp_prev by namespace */
 	uint64_t gen; /* collection number */
 	event_sink_fn sink;
@@ -184,15 +182,6 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->prev, sizeof(struct tcp_prev));
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
-	p->ncpus = libbpf_num_possible_cpus();
-	if (p->ncpus <= 0) {
-		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
-		return -EINVAL;
-	}
-	p->percpu = calloc(p->ncpus, sizeof(*p->percpu));
-	if (!p->percpu)
-		return -ENOMEM;
-
 	s = p->skel = tcp_bpf__open();
 	if (!s) {
 		err = -errno;
@@ -350,29 +339,24 @@ static void tcp_forget_netns(struct layer *l, uint32_t netns)
 	nstab_del(&p->prev, netns);
 }
 
+static void collect_netns(void *ctx, const void *key, const void *sum)
+{
+	struct tcp_priv *p = ctx;
+	struct tcp_prev *pv = prev_get(p, *(const uint32_t *)key, true);
+
+	if (pv)
+		emit_counters(p, pv, sum);
+}
+
 static void tcp_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
-	int fd = bpf_map__fd(p->skel->maps.tcp_stats);
-	struct tcp_netns_stats sum;
-	uint32_t key, next;
-	uint32_t *keyp = NULL;
 
 	if (!p->retrans)
 		return;
 	p->gen = cx->gen;
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct tcp_prev *pv;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
-		pv = prev_get(p, key, true);
-		if (pv)
-			emit_counters(p, pv, &sum);
-	}
+	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
+			sizeof(struct tcp_netns_stats), collect_netns, p);
 	/* every namespace gets its series from the start, at zero, so that rate() sees
 	 * the first increment */
 	for (size_t i = 0; i < cx->netns->n; i++) {
@@ -395,7 +379,6 @@ static void tcp_close(struct layer *l)
 		bpf_link__destroy(p->links[i]);
 	tcp_bpf__destroy(p->skel);
 	l->obj = NULL;
-	free(p->percpu);
 	nstab_free(&p->prev);
 	free(p);
 	l->priv = NULL;
