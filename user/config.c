@@ -75,7 +75,8 @@ void config_usage(FILE *f)
 		"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
 		"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
 		"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
-		"                 [--link.tc=on|off] [--link.xdp=DEV[,DEV]...] [--tls.data-path=off|on]\n"
+		"                 [--link.tc=on|off|classic] [--link.xdp=DEV[,DEV]...]\n"
+		"                 [--tls.data-path=off|on]\n"
 		"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
 		"  osiscope diagnose [--duration S] [-o text|json]\n"
 		"  osiscope probe    [-o text|json]\n"
@@ -106,9 +107,11 @@ void config_usage(FILE *f)
 		"  --bpf.attach=MODE     cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
 		"                        tracepoint; a flavour the kernel lacks falls back to the next\n"
 		"  --dns.timeout=S       a DNS query unanswered for S seconds is a timeout (default 5)\n"
-		"  --link.tc=on|off      tc (clsact) programs on every device for the protocol mix and\n"
-		"                        broadcast/multicast counts (default on); they sit beside any\n"
-		"                        other tc filter, never replacing one\n"
+		"  --link.tc=MODE        tc programs on every device for the protocol mix and\n"
+		"                        broadcast/multicast counts: on (default: tcx links where the\n"
+		"                        kernel has them, 6.6+, else clsact filters), classic (clsact\n"
+		"                        filters only) or off; they sit beside any other tc program,\n"
+		"                        never replacing one\n"
 		"  --link.xdp=DEV,...    also count in XDP on these devices (opt-in; a device that\n"
 		"                        already has an XDP program is left alone)\n"
 		"  --tls.data-path=off|on\n"
@@ -360,9 +363,10 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		if ((r = take_opt(argc, argv, &i, "--link.tc", NULL, &v))) {
 			if (probe)
 				return fail(err, errlen, "--link.tc: not an option of probe");
-			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off")))
-				return fail(err, errlen, "--link.tc: want on or off");
-			cfg->link_tc = !strcmp(v, "on");
+			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "classic")))
+				return fail(err, errlen, "--link.tc: want on, off or classic");
+			cfg->link_tc = strcmp(v, "off") != 0;
+			cfg->link_tc_classic = !strcmp(v, "classic");
 			continue;
 		}
 		if ((r = take_opt(argc, argv, &i, "--link.xdp", NULL, &v))) {

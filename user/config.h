@@ -44,6 +44,7 @@ struct config {
 	/* collector options (run, trace, diagnose) */
 	double dns_timeout; /* seconds: a query unanswered this long is a timeout */
 	bool link_tc; /* tc programs on every device: protocol mix, broadcast/multicast */
+	bool link_tc_classic; /* as classic clsact filters even where tcx links exist */
 	char link_xdp[256]; /* comma-separated device names for the opt-in XDP program */
 	bool tls_data_path; /* SSL_read/SSL_write probes: bytes per TLS connection */
 	/* trace, diagnose, probe */

@@ -644,8 +644,17 @@ static const struct finding dns_findings[] = {
 	  "more queries in flight than the table holds: timeouts and latency undercount" },
 };
 
+static void dns_describe(struct layer *l, char *buf, size_t len)
+{
+	struct dns_priv *p = l->priv;
+
+	snprintf(buf, len, "cgroup_skb on the cgroup v2 root %s (every namespace's UDP sockets)",
+		 p->cgroup_root);
+}
+
 void dns_layer_init(struct layer *l)
 {
+	l->describe = dns_describe;
 	l->findings = dns_findings;
 	l->nfindings = sizeof(dns_findings) / sizeof(dns_findings[0]);
 	l->open = dns_open;

@@ -617,8 +617,14 @@ static const struct finding drop_findings[] = {
 	  "the drop map was full: too many (namespace, reason, device) combinations" },
 };
 
+static void drop_describe(struct layer *l, char *buf, size_t len)
+{
+	drop_names_summary(probe_kernel_btf(), buf, len);
+}
+
 void drop_layer_init(struct layer *l)
 {
+	l->describe = drop_describe;
 	l->findings = drop_findings;
 	l->nfindings = sizeof(drop_findings) / sizeof(drop_findings[0]);
 	l->wants_ifaces = true;

@@ -100,6 +100,9 @@ struct layer {
 	/* Optional: the namespace is gone; drop what is kept for it. The agent then drops
 	 * every series labelled with it. */
 	void (*forget_netns)(struct layer *l, uint32_t netns);
+	/* Optional: what `probe` adds about the layer once it is up (modes chosen, names
+	 * found), one line into buf. */
+	void (*describe)(struct layer *l, char *buf, size_t len);
 	void (*close)(struct layer *l);
 };
 

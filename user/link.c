@@ -888,6 +888,8 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 		p->tc_prog_id[0] = (uint32_t)prog_id(p->tc_prog[0]);
 		p->tc_prog_id[1] = (uint32_t)prog_id(p->tc_prog[1]);
 		p->tcx = tcx_supported(&p->tcx_type[0], &p->tcx_type[1]);
+		if (opts->cfg->link_tc_classic)
+			p->tcx = false;
 		if (mode && !strncmp(mode, "classic", 7)) {
 			/* tests of the fallback, on a host whose other tests must not see
 			 * our filters: classic tc, optionally only in the namespaces
@@ -1022,8 +1024,21 @@ static const struct finding link_findings[] = {
 	  "firmware and driver" },
 };
 
+static void link_describe(struct layer *l, char *buf, size_t len)
+{
+	struct link_priv *p = l->priv;
+
+	snprintf(buf, len, "tc: %s; packet programs read the device %s; xdp: %s",
+		 !p->tc	  ? "off (--link.tc=off)"
+		 : p->tcx ? "tcx links (6.6+: detach themselves if the agent dies)"
+			  : "classic clsact filters",
+		 p->cast ? "with typed loads (bpf_cast_to_kern_ctx)" : "with probe reads",
+		 p->cfg->link_xdp[0] ? p->cfg->link_xdp : "off (opt-in: --link.xdp=DEV)");
+}
+
 void link_layer_init(struct layer *l)
 {
+	l->describe = link_describe;
 	l->wants_ifaces = true;
 	l->findings = link_findings;
 	l->nfindings = sizeof(link_findings) / sizeof(link_findings[0]);

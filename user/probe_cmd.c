@@ -37,12 +37,17 @@ static void item_out(struct strbuf *out, bool json, bool *first, const char *kin
 
 int cmd_probe(const struct config *cfg)
 {
+	/* the tracepoints the collectors use */
 	static const char *const tps[][2] = {
-		{ "sock", "inet_sock_set_state" }, { "tcp", "tcp_retransmit_skb" },
-		{ "tcp", "tcp_retransmit_synack" }, { "tcp", "tcp_send_reset" },
-		{ "tcp", "tcp_receive_reset" },	    { "skb", "kfree_skb" },
-		{ "neigh", "neigh_update" },	    { "fib", "fib_table_lookup" },
-		{ "net", "net_dev_xmit_timeout" },
+		{ "sock", "inet_sock_set_state" },   { "tcp", "tcp_retransmit_skb" },
+		{ "tcp", "tcp_retransmit_synack" },  { "tcp", "tcp_send_reset" },
+		{ "tcp", "tcp_receive_reset" },	     { "skb", "kfree_skb" },
+		{ "neigh", "neigh_update" },	     { "neigh", "neigh_update_done" },
+		{ "neigh", "neigh_timer_handler" },  { "net", "netif_receive_skb" },
+		{ "net", "net_dev_start_xmit" },     { "net", "net_dev_xmit_timeout" },
+		{ "fib", "fib_table_lookup" },	     { "fib6", "fib6_table_lookup" },
+		{ "icmp", "icmp_send" },	     { "sock", "sock_send_length" },
+		{ "sched", "sched_process_exec" },
 	};
 	bool json = cfg->output == OUT_JSON, first = true;
 	struct probe_result r, bpf;
@@ -104,10 +109,18 @@ int cmd_probe(const struct config *cfg)
 
 			strbuf_init(&why);
 			if (l->up) {
+				char more[512];
+
 				strbuf_puts(&why, "hooks:");
 				for (size_t h = 0; h < l->nhooks; h++)
 					strbuf_printf(&why, " %s/%s", l->hooks[h].chosen ? l->hooks[h].mode : "none",
 						      l->hooks[h].name);
+				if (l->describe) {
+					more[0] = '\0';
+					l->describe(l, more, sizeof(more));
+					if (more[0])
+						strbuf_printf(&why, "; %s", more);
+				}
 			} else {
 				strbuf_puts(&why, l->why);
 			}
