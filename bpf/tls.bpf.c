@@ -155,6 +155,13 @@ struct {
 static const struct tls_stats zero_stats;
 static const __u64 zero_count;
 
+/*
+ * Counters are per CPU, but unlike tracepoint programs a uprobe program runs in the
+ * task with only migration disabled: on a preemptible kernel another task can run the
+ * same program on this CPU between a load and its store. So the increments are atomic;
+ * next to the uprobe's trap they cost nothing.
+ */
+
 static __always_inline void fill_task(__u64 *cgroup_id, char *comm)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -246,7 +253,7 @@ static __always_inline void handshake_failed(const struct hs_val *v, __u32 lib, 
 		n = bpf_map_lookup_elem(&tls_fails, &k);
 	}
 	if (n)
-		(*n)++;
+		__sync_fetch_and_add(n, 1);
 
 	e = event_reserve(&tls_events, sizeof(*e));
 	if (!e)
@@ -363,9 +370,9 @@ static __always_inline int hs_exit(struct pt_regs *ctx, __u64 version_at)
 		if (!s)
 			return 0;
 		d = bpf_ktime_get_ns() - v->start_ns;
-		s->ok++;
-		s->sum_ns += d;
-		s->hist[hist_slot(d / 1000)]++;
+		__sync_fetch_and_add(&s->ok, 1);
+		__sync_fetch_and_add(&s->sum_ns, d);
+		__sync_fetch_and_add(&s->hist[hist_slot(d / 1000)], 1);
 		return 0;
 	}
 	/* below zero with no error of libssl's raised: SSL_ERROR_WANT_READ/WRITE of a
@@ -447,7 +454,7 @@ int BPF_KPROBE(tls_free, void *ssl)
 		/* its handshake, if any, ran inside SSL_read/SSL_write, which we do not probe */
 		s = stats_for(v->role, 0);
 		if (s)
-			s->unobserved++;
+			__sync_fetch_and_add(&s->unobserved, 1);
 	}
 	bpf_map_delete_elem(&hs, &k);
 	return 0;
@@ -518,9 +525,9 @@ int BPF_KRETPROBE(tls_io_exit)
 	if (!s)
 		return 0;
 	if (c.sent)
-		s->bytes_sent += n;
+		__sync_fetch_and_add(&s->bytes_sent, n);
 	else
-		s->bytes_received += n;
+		__sync_fetch_and_add(&s->bytes_received, n);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ struct tls_key {
 _Static_assert(sizeof(struct tls_key) == 32, "tls_key layout");
 
 struct tls_stats {
-	/* One writer program per field, so per-CPU increments need no atomics. */
+	/* per CPU, atomic increments: see bpf/tls.bpf.c */
 	__u64 ok; /* SSL_do_handshake returned 1 (its uretprobe) */
 	__u64 unobserved; /* SSL_free of an object with a role that never called SSL_do_handshake */
 	__u64 bytes_received; /* SSL_read/SSL_read_ex, --tls.data-path only */
