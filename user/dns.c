@@ -406,11 +406,8 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 	warn_cgroup_namespace(p->cgroup_root);
 
 	s = p->skel = dns_bpf__open();
-	if (!s) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
-		return err;
-	}
+	if (!s)
+		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	s->rodata->events_enabled = opts->events;
 	s->rodata->events_per_sec = opts->cfg->events_per_sec;
@@ -441,10 +438,8 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
 	err = dns_bpf__load(s);
-	if (err) {
-		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
-		return err;
-	}
+	if (err)
+		return layer_failed(l, err, "load BPF object");
 	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
 	if (err || run.retval) {
 		err = err ? -errno : (int)run.retval;
@@ -479,12 +474,9 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 		 "%g s",
 		 p->cgroup_root, timeout, sweep);
 	if (opts->events) {
-		l->rb = ring_buffer__new(bpf_map__fd(s->maps.dns_events), on_event, l, NULL);
-		if (!l->rb) {
-			err = -errno;
-			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		err = layer_events_open(l, s->maps.dns_events, on_event);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -613,13 +605,9 @@ static void dns_close(struct layer *l)
 
 	if (!p)
 		return;
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
-	for (int i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
+	layer_release(l, p->links, p->nlinks);
 	/* freeing the maps cancels the sweep timer */
 	dns_bpf__destroy(p->skel);
-	l->obj = NULL;
 	for (size_t i = 0; i < p->prev.n; i++)
 		free(((struct dns_prev *)nstab_at(&p->prev, i))->qt);
 	nstab_free(&p->prev);

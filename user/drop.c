@@ -502,11 +502,8 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 		return -ENOMEM;
 
 	s = p->skel = drop_bpf__open();
-	if (!s) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
-		return err;
-	}
+	if (!s)
+		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	s->rodata->events_enabled = opts->events;
 	s->rodata->events_per_sec = opts->cfg->events_per_sec;
@@ -549,10 +546,8 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 		bpf_map__set_max_entries(s->maps.drop_events, 4096); /* never written */
 
 	err = drop_bpf__load(s);
-	if (err) {
-		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
-		return err;
-	}
+	if (err)
+		return layer_failed(l, err, "load BPF object");
 	drop_names_init(&p->names, probe_kernel_btf(), NULL);
 	if (!p->reasons || !p->names.has_reasons) {
 		p->names.has_reasons = false;
@@ -566,12 +561,9 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	if (opts->events) {
-		l->rb = ring_buffer__new(bpf_map__fd(s->maps.drop_events), on_event, l, NULL);
-		if (!l->rb) {
-			err = -errno;
-			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		err = layer_events_open(l, s->maps.drop_events, on_event);
+		if (err)
 			return err;
-		}
 		l->maintain_netns = drop_maintain_netns;
 	}
 	return 0;
@@ -583,12 +575,8 @@ static void drop_close(struct layer *l)
 
 	if (!p)
 		return;
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
-	for (int i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
+	layer_release(l, p->links, p->nlinks);
 	drop_bpf__destroy(p->skel);
-	l->obj = NULL;
 	drop_names_free(&p->names);
 	ksyms_free(&p->ksyms);
 	free(p->prev.v);

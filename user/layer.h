@@ -138,6 +138,14 @@ int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LO
  * l->why set. links has room for l->nhooks. Returns 0 or -errno. */
 int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks);
 
+/* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
+ * collector's open() says why it failed. */
+int layer_failed(struct layer *l, int err, const char *what);
+/* Opens l->rb on the ring-buffer map with fn(l, data, size) as its callback. */
+int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn);
+/* The common part of close(): the ring buffer and the links (n of them). */
+void layer_release(struct layer *l, struct bpf_link **links, int n);
+
 /* Finds or adds n metrics: *out[i] for descs[i]. -EINVAL if one cannot be added. */
 int metrics_register(struct registry *reg, const struct metric_desc *descs, size_t n,
 		     struct metric **const *out);

@@ -96,6 +96,27 @@ int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks)
 	return 0;
 }
 
+int layer_failed(struct layer *l, int err, const char *what)
+{
+	snprintf(l->why, sizeof(l->why), "%s: %s", what, probe_strerror(err));
+	return err;
+}
+
+int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn)
+{
+	l->rb = ring_buffer__new(bpf_map__fd(map), fn, l, NULL);
+	return l->rb ? 0 : layer_failed(l, -errno, "ring buffer");
+}
+
+void layer_release(struct layer *l, struct bpf_link **links, int n)
+{
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	for (int i = 0; i < n; i++)
+		bpf_link__destroy(links[i]);
+	l->obj = NULL;
+}
+
 int metrics_register(struct registry *reg, const struct metric_desc *descs, size_t n,
 		     struct metric **const *out)
 {

@@ -766,11 +766,8 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 	int err;
 
 	s = p->skel = link_bpf__open();
-	if (!s) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
-		return err;
-	}
+	if (!s)
+		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	s->rodata->events_enabled = opts->events;
 	s->rodata->events_per_sec = cfg->events_per_sec;
@@ -804,10 +801,8 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.link_events, 4096); /* never written */
 	err = link_bpf__load(s);
-	if (err) {
-		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
-		return err;
-	}
+	if (err)
+		return layer_failed(l, err, "load BPF object");
 	return 0;
 }
 
@@ -920,12 +915,9 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 				LINK_TC_HANDLE_BASE + LINK_TC_SLOTS);
 	}
 	if (opts->events) {
-		l->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.link_events), on_event, l, NULL);
-		if (!l->rb) {
-			err = -errno;
-			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		err = layer_events_open(l, p->skel->maps.link_events, on_event);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }

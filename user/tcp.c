@@ -183,11 +183,8 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	p->sink = opts->sink;
 	p->sink_ctx = opts->sink_ctx;
 	s = p->skel = tcp_bpf__open();
-	if (!s) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
-		return err;
-	}
+	if (!s)
+		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	s->rodata->events_enabled = opts->events;
 	s->rodata->events_per_sec = opts->cfg->events_per_sec;
@@ -220,20 +217,15 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
 
 	err = tcp_bpf__load(s);
-	if (err) {
-		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
-		return err;
-	}
+	if (err)
+		return layer_failed(l, err, "load BPF object");
 	err = layer_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	if (opts->events) {
-		l->rb = ring_buffer__new(bpf_map__fd(s->maps.tcp_events), on_event, l, NULL);
-		if (!l->rb) {
-			err = -errno;
-			snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+		err = layer_events_open(l, s->maps.tcp_events, on_event);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -373,12 +365,8 @@ static void tcp_close(struct layer *l)
 
 	if (!p)
 		return;
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
-	for (int i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
+	layer_release(l, p->links, p->nlinks);
 	tcp_bpf__destroy(p->skel);
-	l->obj = NULL;
 	nstab_free(&p->prev);
 	free(p);
 	l->priv = NULL;
