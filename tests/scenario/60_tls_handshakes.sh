@@ -4,8 +4,9 @@
 # (-rev: BIO_do_handshake) in another, each in a cgroup of the test's own -> N ok for
 # role=client comm=curl and N for role=server comm=openssl in those cgroups (what
 # curl -v and s_server print), N latency observations on each side within the time
-# the clients took, N TLSv1.3, no failure; openssl s_client, whose handshake runs
-# inside SSL_read/SSL_write, counts as unobserved.
+# the clients took, N TLSv1.3, no failure, one attachment to the system's libssl for
+# all of them; openssl s_client, whose handshake runs inside SSL_read/SSL_write,
+# counts as unobserved.
 . "$(dirname "$0")/../lib.sh"
 . "$OSI_ROOT/tests/helpers/tls.sh"
 require_root
@@ -53,6 +54,11 @@ assert_eq "$(mval osiscope_tls_protocol_versions_total role=server version=TLSv1
 assert_eq "$(mval osiscope_tls_handshakes_unobserved_total cgroup=$CLI)" 0 "curl handshakes unobserved"
 assert_eq "$(grep -c '^osiscope_tls_data_bytes_total' "$TMP/metrics")" 0 \
 	"data-path series without --tls.data-path"
+# one attachment per library file, however many processes (and paths) use it
+ssl_ino=$(stat -L -c %i "$(ldd "$(command -v openssl)" | awk '$1 ~ /^libssl\.so/ { print $3 }')")
+assert_eq "$(grep '^osiscope_tls_probed_libraries{' "$TMP/metrics" | grep -c "inode=\"$ssl_ino\"")" 1 \
+	"series of the system's libssl"
+assert_gt "$(mval osiscope_tls_probed_libraries kind=libssl inode=$ssl_ino)" 3 "its uprobes"
 
 # s_client lets SSL_read/SSL_write do the handshake: not probed, counted as such
 run_in cli "$CLI" openssl s_client -connect 192.0.2.2:4433 -CAfile "$TMP/srv.pem" </dev/null \
