@@ -176,26 +176,19 @@ static __always_inline void fill_task(__u64 *cgroup_id, char *comm)
 static __always_inline struct tls_stats *stats_for(__u8 role, __u16 version)
 {
 	struct tls_key k = { .role = role, .version = version };
-	struct tls_stats *s;
 
 	fill_task(&k.cgroup_id, k.comm);
-	s = bpf_map_lookup_elem(&tls_stats, &k);
-	if (s)
-		return s;
-	bpf_map_update_elem(&tls_stats, &k, &zero_stats, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tls_stats, &k);
+	return map_lookup_or_init(&tls_stats, &k, &zero_stats);
 }
 
 static __always_inline struct hs_val *hs_get(__u64 ssl, __u32 tgid, bool create)
 {
 	struct hs_key k = { .ssl = ssl, .tgid = tgid };
-	struct hs_val *v = bpf_map_lookup_elem(&hs, &k);
 	struct hs_val init = { .fd = -1 };
 
-	if (v || !create)
-		return v;
-	bpf_map_update_elem(&hs, &k, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&hs, &k);
+	if (!create)
+		return bpf_map_lookup_elem(&hs, &k);
+	return map_lookup_or_init(&hs, &k, &init);
 }
 
 /* The socket behind fd in the current process: its addresses and namespace. Rare
@@ -226,7 +219,7 @@ static __always_inline bool event_socket(struct tls_event *e, int fd)
 		e->family = 0;
 		return false;
 	}
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->netns = sk_netns_inum(sk, false);
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (e->family == AF_INET6) {
@@ -247,11 +240,7 @@ static __always_inline void handshake_failed(const struct hs_val *v, __u32 lib, 
 	__u64 *n;
 
 	fill_task(&k.cgroup_id, k.comm);
-	n = bpf_map_lookup_elem(&tls_fails, &k);
-	if (!n) {
-		bpf_map_update_elem(&tls_fails, &k, &zero_count, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&tls_fails, &k);
-	}
+	n = map_lookup_or_init(&tls_fails, &k, &zero_count);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 

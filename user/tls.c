@@ -47,7 +47,6 @@ struct tls_priv {
 	int nlinks;
 	struct hook hooks[1];
 	int ncpus;
-	void *percpu; /* lookup buffer */
 	bool events, data_path, cookies;
 	unsigned int ticks;
 	uint64_t disc_lost;
@@ -320,75 +319,54 @@ static void emit_stats(struct tls_priv *p, const struct tls_key *k, const struct
 	*o = *n;
 }
 
-static void collect_stats(struct tls_priv *p)
+/* The previous value of a key, created at zero the first time. */
+static void *prev_of(void **tree, const void *key, size_t ksize, size_t size,
+		     int (*cmp)(const void *, const void *))
 {
-	int fd = bpf_map__fd(p->skel->maps.tls_stats);
-	struct tls_key key, next, *keyp = NULL;
-	struct tls_stats sum;
+	void **slot = tfind(key, tree, cmp), *pv;
 
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		struct prev_stats *pv, **slot;
-
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue; /* deleted under us */
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
-		slot = tfind(&key, &p->prev_stats, cmp_stats);
-		if (!slot) {
-			pv = calloc(1, sizeof(*pv));
-			if (!pv)
-				continue;
-			pv->k = key;
-			slot = tsearch(pv, &p->prev_stats, cmp_stats);
-			if (!slot || *slot != pv) {
-				free(pv);
-				continue;
-			}
-		}
-		emit_stats(p, &key, &sum, &(*slot)->s);
+	if (slot)
+		return *slot;
+	pv = calloc(1, size);
+	if (!pv)
+		return NULL;
+	memcpy(pv, key, ksize);
+	slot = tsearch(pv, tree, cmp);
+	if (!slot || *slot != pv) {
+		free(pv);
+		return NULL;
 	}
+	return pv;
 }
 
-static void collect_fails(struct tls_priv *p)
+static void stats_one(void *ctx, const void *key, const void *sum)
 {
-	int fd = bpf_map__fd(p->skel->maps.tls_fails);
-	struct tls_fail_key key, next, *keyp = NULL;
+	struct tls_priv *p = ctx;
+	struct prev_stats *pv =
+		prev_of(&p->prev_stats, key, sizeof(struct tls_key), sizeof(*pv), cmp_stats);
 
-	while (bpf_map_get_next_key(fd, keyp, &next) == 0) {
-		char comm[COMM_LEN + 1], cg[256], reason[256];
-		struct prev_fail *pv, **slot;
-		uint64_t sum = 0;
+	if (pv)
+		emit_stats(p, key, sum, &pv->s);
+}
 
-		key = next;
-		keyp = &key;
-		if (bpf_map_lookup_elem(fd, &key, p->percpu))
-			continue;
-		for (int c = 0; c < p->ncpus; c++)
-			sum += ((uint64_t *)p->percpu)[c];
-		slot = tfind(&key, &p->prev_fails, cmp_fails);
-		if (!slot) {
-			pv = calloc(1, sizeof(*pv));
-			if (!pv)
-				continue;
-			pv->k = key;
-			slot = tsearch(pv, &p->prev_fails, cmp_fails);
-			if (!slot || *slot != pv) {
-				free(pv);
-				continue;
-			}
-		}
-		if (!tls_cgroup_name(&p->cg, key.cgroup_id, cg, sizeof(cg)))
-			continue;
-		comm_of(comm, key.comm);
-		const char *labels[] = {
-			role_name(key.role), "failed",
-			tls_reason_text(key.lib, key.reason, reason, sizeof(reason)), comm, cg
-		};
+static void fails_one(void *ctx, const void *key, const void *sum)
+{
+	const struct tls_fail_key *k = key;
+	struct tls_priv *p = ctx;
+	struct prev_fail *pv = prev_of(&p->prev_fails, key, sizeof(*k), sizeof(*pv), cmp_fails);
+	char comm[COMM_LEN + 1], cg[256], reason[256];
+	uint64_t n;
 
-		counter_delta(p->handshakes, labels, sum, (*slot)->n);
-		(*slot)->n = sum;
-	}
+	if (!pv || !tls_cgroup_name(&p->cg, k->cgroup_id, cg, sizeof(cg)))
+		return; /* the cgroup walk just ran: next collection */
+	memcpy(&n, sum, sizeof(n));
+	comm_of(comm, k->comm);
+	const char *labels[] = { role_name(k->role), "failed",
+				 tls_reason_text(k->lib, k->reason, reason, sizeof(reason)), comm,
+				 cg };
+
+	counter_delta(p->handshakes, labels, n, pv->n);
+	pv->n = n;
 }
 
 static void collect_libraries(struct tls_priv *p)
@@ -425,54 +403,65 @@ static void tls_collect(struct layer *l, struct registry *reg, const struct coll
 
 	if (!p->handshakes)
 		return;
-	collect_stats(p);
-	collect_fails(p);
+	percpu_map_each(bpf_map__fd(p->skel->maps.tls_stats), sizeof(struct tls_key),
+			sizeof(struct tls_stats), stats_one, p);
+	percpu_map_each(bpf_map__fd(p->skel->maps.tls_fails), sizeof(struct tls_fail_key),
+			sizeof(uint64_t), fails_one, p);
 	collect_libraries(p);
 }
 
 /* --- a cgroup that is gone: its map entries and series go too --- */
 
+struct gone {
+	struct tls_priv *p;
+	uint64_t id;
+};
+
+/* Both key types start with the cgroup id; their previous values go with them. */
+static bool stats_key_gone(void *ctx, const void *key)
+{
+	struct gone *g = ctx;
+	void **slot;
+
+	if (((const struct tls_key *)key)->cgroup_id != g->id)
+		return false;
+	slot = tfind(key, &g->p->prev_stats, cmp_stats);
+	if (slot) {
+		void *pv = *slot;
+
+		tdelete(pv, &g->p->prev_stats, cmp_stats);
+		free(pv);
+	}
+	return true;
+}
+
+static bool fail_key_gone(void *ctx, const void *key)
+{
+	struct gone *g = ctx;
+	void **slot;
+
+	if (((const struct tls_fail_key *)key)->cgroup_id != g->id)
+		return false;
+	slot = tfind(key, &g->p->prev_fails, cmp_fails);
+	if (slot) {
+		void *pv = *slot;
+
+		tdelete(pv, &g->p->prev_fails, cmp_fails);
+		free(pv);
+	}
+	return true;
+}
+
 static void cgroup_gone(void *ctx, uint64_t id, const char *path)
 {
 	struct tls_priv *p = ctx;
-	int sfd = bpf_map__fd(p->skel->maps.tls_stats), ffd = bpf_map__fd(p->skel->maps.tls_fails);
-	struct tls_key sk, *skp = NULL;
-	struct tls_fail_key fk, *fkp = NULL;
+	struct gone g = { p, id };
 	size_t dropped;
 
-	/* deleting the key just returned restarts the walk from the start */
-	while (bpf_map_get_next_key(sfd, skp, &sk) == 0) {
-		if (sk.cgroup_id != id) {
-			skp = &sk;
-			continue;
-		}
-		void **slot = tfind(&sk, &p->prev_stats, cmp_stats);
-
-		if (slot) {
-			void *pv = *slot;
-
-			tdelete(pv, &p->prev_stats, cmp_stats);
-			free(pv);
-		}
-		bpf_map_delete_elem(sfd, &sk);
-		skp = NULL;
-	}
-	while (bpf_map_get_next_key(ffd, fkp, &fk) == 0) {
-		if (fk.cgroup_id != id) {
-			fkp = &fk;
-			continue;
-		}
-		void **slot = tfind(&fk, &p->prev_fails, cmp_fails);
-
-		if (slot) {
-			void *pv = *slot;
-
-			tdelete(pv, &p->prev_fails, cmp_fails);
-			free(pv);
-		}
-		bpf_map_delete_elem(ffd, &fk);
-		fkp = NULL;
-	}
+	map_delete_matching(bpf_map__fd(p->skel->maps.tls_stats), sizeof(struct tls_key),
+			    stats_key_gone, &g);
+	map_delete_matching(bpf_map__fd(p->skel->maps.tls_fails), sizeof(struct tls_fail_key),
+			    fail_key_gone, &g);
 	dropped = p->reg ? registry_drop_label_value(p->reg, "cgroup", path) : 0;
 	pr_debug("tls: cgroup %s is gone: dropped %zu series", path, dropped);
 }
@@ -590,9 +579,6 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
 		return -EINVAL;
 	}
-	p->percpu = calloc(p->ncpus, sizeof(struct tls_stats));
-	if (!p->percpu)
-		return -ENOMEM;
 	if (!have_uprobes()) {
 		snprintf(l->why, sizeof(l->why),
 			 "kernel without uprobes (no uprobe PMU, no tracefs uprobe_events: "
@@ -601,11 +587,8 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 	}
 
 	s = p->skel = tls_bpf__open();
-	if (!s) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "open BPF object: %s", strerror(-err));
-		return err;
-	}
+	if (!s)
+		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	s->rodata->events_enabled = opts->events;
 	s->rodata->events_per_sec = opts->cfg->events_per_sec;
@@ -638,25 +621,19 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 	hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
 
 	err = tls_bpf__load(s);
-	if (err) {
-		snprintf(l->why, sizeof(l->why), "load BPF object: %s", probe_strerror(err));
-		return err;
-	}
+	if (err)
+		return layer_failed(l, err, "load BPF object");
 	/* without the exec hook, new namespaces and programs wait for the periodic scan */
 	err = layer_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
-	l->rb = ring_buffer__new(bpf_map__fd(s->maps.tls_disc), on_disc, l, NULL);
-	if (!l->rb) {
-		err = -errno;
-		snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
+	/* always: exec records feed discovery; failed handshakes only when asked for */
+	err = layer_events_open(l, s->maps.tls_disc, on_disc);
+	if (err)
 		return err;
-	}
 	if (opts->events &&
-	    (err = ring_buffer__add(l->rb, bpf_map__fd(s->maps.tls_events), on_event, l))) {
-		snprintf(l->why, sizeof(l->why), "ring buffer: %s", strerror(-err));
-		return err;
-	}
+	    (err = ring_buffer__add(l->rb, bpf_map__fd(s->maps.tls_events), on_event, l)))
+		return layer_failed(l, err, "ring buffer");
 	tls_disc_scan(&p->disc, 0);
 	size_t probed = 0, probes = 0;
 
@@ -680,17 +657,12 @@ static void tls_close(struct layer *l)
 
 	if (!p)
 		return;
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
 	tls_disc_free(&p->disc); /* every uprobe */
-	for (int i = 0; i < p->nlinks; i++)
-		bpf_link__destroy(p->links[i]);
+	layer_release(l, p->links, p->nlinks);
 	tls_bpf__destroy(p->skel);
-	l->obj = NULL;
 	tls_cgroups_free(&p->cg);
 	tdestroy(p->prev_stats, free_node);
 	tdestroy(p->prev_fails, free_node);
-	free(p->percpu);
 	free(p);
 	l->priv = NULL;
 }

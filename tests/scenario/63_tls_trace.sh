@@ -22,18 +22,7 @@ srv_start srv "$SRV" 4433 "$TMP/srv.out" -cert "$TMP/srv.pem" -key "$TMP/srv.key
 nsx srv "$TCPLOAD" serve 192.0.2.2 4435 60 >/dev/null &
 wait_listen srv 4435
 
-"$OSI_BIN" trace -l tls -o json >"$TMP/json" 2>"$TMP/json.err" &
-TRACE_PID=$!
-for i in $(seq 100); do
-	grep -q "tracing" "$TMP/json.err" 2>/dev/null && break
-	kill -0 $TRACE_PID 2>/dev/null || break
-	sleep 0.1
-done
-grep -q "tracing" "$TMP/json.err" || {
-	cat "$TMP/json.err" >&2
-	fail "trace did not start"
-	exit 1
-}
+trace_start "$TMP/json" -l tls -o json
 
 run_in cli "$CLI" "$TLSLOAD" client 192.0.2.2 4433 $M >"$TMP/untrusted.out"
 assert_eq "$(grep '^reason=' "$TMP/untrusted.out")" "reason=certificate verify failed count=$M" \
@@ -44,10 +33,8 @@ assert_eq "$(wait_count "$TMP/srv.out" "unexpected eof while reading" 1)" 1 "s_s
 run_in cli "$CLI" "$TLSLOAD" client 192.0.2.2 4435 1 --timeout 300 >"$TMP/silent.out"
 assert_eq "$(grep '^reason=' "$TMP/silent.out")" "reason=none count=1" "the client gave up"
 assert_eq "$(wait_count "$TMP/srv.out" "tlsv1 alert unknown ca" $M)" $M "s_server: alert unknown ca"
-# trace reads what is still in the ring buffer when it stops
-kill -INT $TRACE_PID
-wait $TRACE_PID
-assert_eq "$?" 0 "trace exit status"
+trace_stop # it reads what is still in the ring buffer when it stops
+assert_eq "$TRACE_RC" 0 "trace exit status"
 
 ev() { grep '"layer":"tls"' "$TMP/json" | grep "\"cgroup_id\":" | grep -- "$@"; }
 client=$(ev '"type":"handshake_failed"' | grep "\"pid\":$pid,")
