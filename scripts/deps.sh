@@ -18,6 +18,7 @@ declare -A need=(
 	[zlib1g-dev]=/usr/include/zlib.h
 	[libmicrohttpd-dev]=/usr/include/microhttpd.h
 	[libssl-dev]=/usr/include/openssl/ssl.h
+	[openssl]=/usr/bin/openssl
 	[iproute2]=/usr/sbin/ip
 	[nftables]=/usr/sbin/nft
 	[iptables]=/usr/sbin/iptables
