@@ -71,30 +71,13 @@ wait_count() {
 }
 # mval NAME [LABEL=VALUE]...: value of the series of NAME with those labels in the last
 # scrape (values may contain spaces), 0 when absent; the sum if several match
-mval() {
-	local name=$1
-	shift
-	WANT=$(printf '%s\t' "$@") awk -v name="$name" '
-		BEGIN { n = split(ENVIRON["WANT"], w, "\t") }
-		/^#/ { next }
-		{
-			s = $1; sub(/\{.*/, "", s)
-			if (s != name) next
-			for (i = 1; i <= n; i++) {
-				if (w[i] == "") continue
-				k = substr(w[i], 1, index(w[i], "=") - 1)
-				v = substr(w[i], index(w[i], "=") + 1)
-				if (index($0, k "=\"" v "\"") == 0) next
-			}
-			sum += $NF; found = 1
-		}
-		END { if (found) printf "%.0f\n", sum; else print 0 }' "$TMP/metrics"
-}
-# msum NAME LABELS...: like mval, printed with 6 decimals (histogram sums in seconds)
-msum() {
-	local name=$1
-	shift
-	WANT=$(printf '%s\t' "$@") awk -v name="$name" '
+mval() { msel "%.0f" "$@"; }
+# msum NAME LABELS...: the same with 6 decimals (histogram sums in seconds)
+msum() { msel "%.6f" "$@"; }
+msel() {
+	local fmt=$1 name=$2
+	shift 2
+	WANT=$(printf '%s\t' "$@") awk -v name="$name" -v fmt="$fmt\n" '
 		BEGIN { n = split(ENVIRON["WANT"], w, "\t") }
 		/^#/ { next }
 		{
@@ -108,7 +91,7 @@ msum() {
 			}
 			sum += $NF
 		}
-		END { printf "%.6f\n", sum }' "$TMP/metrics"
+		END { printf fmt, sum }' "$TMP/metrics"
 }
 # wait_metric NAME LABELS...: scrapes until the series exists (bounded: 15 s, several
 # maintain periods); prints its value
