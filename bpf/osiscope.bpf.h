@@ -21,17 +21,34 @@
  * btf is a constant at each call site, so only one of the two is compiled in. */
 #define READ(btf, p, field) ((btf) ? (p)->field : BPF_CORE_READ(p, field))
 
+/* New entries map_lookup_or_init() could not create (the map full, or no memory for a
+ * non-preallocated one): what they would have counted is missing, and said so. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} insert_failed SEC(".maps");
+
 /* The value of key in a hash map, created from zero (a value of the map's size) the
- * first time: one lookup once it exists. NULL when the map is full. */
+ * first time: one lookup once it exists. NULL (and counted) when it cannot be made. */
 static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *zero)
 {
+	__u32 slot = 0;
+	__u64 *failed;
 	void *v = bpf_map_lookup_elem(map, key);
 
 	if (v)
 		return v;
 	/* another CPU may insert it first: NOEXIST, then look again either way */
 	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v) {
+		failed = bpf_map_lookup_elem(&insert_failed, &slot);
+		if (failed)
+			__sync_fetch_and_add(failed, 1);
+	}
+	return v;
 }
 
 /* Network namespace inode of a socket or a device. */

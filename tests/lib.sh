@@ -58,6 +58,8 @@ assert_counted() {
 }
 # misses PROGRAM: its recursion misses since the agent started, from the last scrape
 misses() { metric osiscope_bpf_program_recursion_misses_total program="$1"; }
+# insert_failures LAYER: counts its kernel side could not keep (no map entry could be made)
+insert_failures() { metric osiscope_bpf_map_insert_failures_total layer="$1"; }
 
 cleanup() {
 	agent_stop

@@ -127,6 +127,9 @@ void layers_init(struct layer *layers);
 
 /* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
 int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
+/* Reads the n u64 counters of a per-CPU array map of the layer's object, summed over
+ * CPUs; -ENOENT when the object has no such map. */
+int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *v, uint32_t n);
 
 /* Every MAINTAIN_PERIOD_S seconds the agent calls the layers' maintain hooks. */
 #define MAINTAIN_PERIOD_S 2

@@ -39,14 +39,14 @@ layer_ctor_fn layer_ctor(enum collector c)
 	return c < COLL_COUNT ? ctors[c] : NULL;
 }
 
-int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
+int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *out, uint32_t n)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(l->obj, map_name);
+	struct bpf_map *map = l->obj ? bpf_object__find_map_by_name(l->obj, map_name) : NULL;
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t *vals;
 	int fd;
 
-	memset(lost, 0, sizeof(uint64_t) * LOST_REASONS);
+	memset(out, 0, sizeof(uint64_t) * n);
 	if (!map || ncpus <= 0)
 		return -ENOENT;
 	fd = bpf_map__fd(map);
@@ -55,14 +55,19 @@ int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
 	vals = calloc(ncpus, sizeof(uint64_t));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t k = 0; k < LOST_REASONS; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		for (int c = 0; c < ncpus; c++)
-			lost[k] += vals[c];
+			out[k] += vals[c];
 	}
 	free(vals);
 	return 0;
+}
+
+int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
+{
+	return layer_read_percpu_array(l, map_name, lost, LOST_REASONS);
 }
 
 int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks)

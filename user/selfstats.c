@@ -20,11 +20,12 @@ struct prog_prev {
 
 struct selfstats {
 	const struct config *cfg;
-	struct metric *build, *up, *run_seconds, *runs, *misses, *lost, *stats_on, *stats_secs, *map_mem,
+	struct metric *build, *up, *run_seconds, *runs, *misses, *insert_failed, *lost, *stats_on, *stats_secs, *map_mem,
 		*cpu, *rss, *vsz, *start, *fds, *maxfds;
 	struct prog_prev *prev;
 	size_t nprev, capprev;
 	uint64_t lost_prev[COLL_COUNT][LOST_REASONS];
+	uint64_t insert_prev[COLL_COUNT];
 	double stats_prev;
 	double boot_time;
 };
@@ -92,6 +93,13 @@ struct selfstats *selfstats_new(struct registry *reg, const struct config *cfg)
 				 "have counted then is missing (bpf_prog_info recursion_misses).",
 				 METRIC_COUNTER,
 				 { "layer", "program", NULL } });
+	s->insert_failed = add(reg, (struct metric_desc){
+					"osiscope_bpf_map_insert_failures_total",
+					"Counts the collector's kernel side could not keep because a new "
+					"map entry could not be made (the map full, or no memory for it): "
+					"what they would have counted is missing.",
+					METRIC_COUNTER,
+					{ "layer", NULL } });
 	s->lost = add(reg, (struct metric_desc){
 			       "osiscope_events_lost_total",
 			       "Events the kernel side could not hand to userspace: over the per-CPU "
@@ -127,7 +135,7 @@ struct selfstats *selfstats_new(struct registry *reg, const struct config *cfg)
 	s->maxfds = add(reg, (struct metric_desc){ "process_max_fds",
 						   "Maximum number of open file descriptors.",
 						   METRIC_GAUGE });
-	if (!s->build || !s->up || !s->run_seconds || !s->runs || !s->misses || !s->lost || !s->stats_on ||
+	if (!s->build || !s->up || !s->run_seconds || !s->runs || !s->misses || !s->insert_failed || !s->lost || !s->stats_on ||
 	    !s->stats_secs || !s->map_mem || !s->cpu || !s->rss || !s->vsz || !s->start ||
 	    !s->fds || !s->maxfds) {
 		pr_err("selfstats: cannot register metrics");
@@ -290,6 +298,13 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 				mem += (double)fd_memlock(fd);
 		}
 		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, mem);
+		uint64_t ins;
+
+		if (layer_read_percpu_array(l, "insert_failed", &ins, 1) == 0) {
+			counter_delta(s->insert_failed, (const char *[]){ l->name }, ins,
+				      s->insert_prev[l->id]);
+			s->insert_prev[l->id] = ins;
+		}
 		if (layer_read_lost(l, "events_lost", lost) == 0) {
 			static const char *const reasons[LOST_REASONS] = { "ratelimit", "ringbuf" };
 

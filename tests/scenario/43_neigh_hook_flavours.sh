@@ -47,8 +47,11 @@ for mode in raw_tp tracepoint; do
 	tx=neigh_tx_btf
 	[ "$mode" = raw_tp ] && tx=neigh_tx_raw
 	[ "$mode" = tracepoint ] && tx=neigh_tx_tp
+	lost=$(($(misses $tx) + $(insert_failures neigh)))
 	assert_counted "$(metric osiscope_arp_packets_total netns=$a device=eth0 direction=transmit op=request)" \
-		$((sent + solicit)) "$(misses $tx)" "$mode: ARP requests sent (arping's and the kernel's mcast_solicit)"
+		$((sent + solicit)) "$lost" "$mode: ARP requests sent (arping's and the kernel's mcast_solicit)"
+	# what the peer saw arrive, to tell a miscount of ours from a different count of the kernel's
+	log "$mode: ARP requests received by the peer: $(metric osiscope_arp_packets_total netns=$b device=eth0 direction=receive op=request)"
 	assert_eq "$(metric osiscope_arp_packets_total netns=$a device=eth0 direction=receive op=reply)" "$received" \
 		"$mode: ARP replies received"
 	assert_eq "$(metric osiscope_arp_packets_total netns=$b device=eth0 direction=transmit op=reply)" "$received" \
