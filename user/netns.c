@@ -398,9 +398,11 @@ int mib_pairs(const char *text, size_t len,
 	return n;
 }
 
-int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
+int mib_read_each(const char *group,
+		  void (*fn)(void *ctx, const char *name, size_t nlen, uint64_t v), void *ctx)
 {
-	size_t glen = strlen(group), found = 0;
+	size_t glen = strlen(group);
+	int found = 0;
 
 	for (size_t f = 0; f < 2 && !found; f++) {
 		const char *t = mib_text(&mib_files[f]), *hdr, *val, *hend, *vend;
@@ -430,17 +432,40 @@ int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
 				xl = strcspn(x, " \n");
 				if (!hl || !xl)
 					break;
-				for (size_t i = 0; i < n; i++) {
-					if (strlen(names[i]) == hl && !strncmp(h, names[i], hl)) {
-						v[i] = strtoull(x, NULL, 10);
-						found++;
-					}
-				}
+				fn(ctx, h, hl, strtoull(x, NULL, 10));
+				found++;
 				h += hl;
 				x += xl;
 			}
 			break;
 		}
 	}
-	return (int)found;
+	return found;
+}
+
+struct mib_names {
+	const char *const *names;
+	uint64_t *v;
+	size_t n;
+	int found;
+};
+
+static void mib_name_value(void *ctx, const char *name, size_t nlen, uint64_t v)
+{
+	struct mib_names *m = ctx;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (strlen(m->names[i]) == nlen && !strncmp(name, m->names[i], nlen)) {
+			m->v[i] = v;
+			m->found++;
+		}
+	}
+}
+
+int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n)
+{
+	struct mib_names m = { names, v, n, 0 };
+
+	mib_read_each(group, mib_name_value, &m);
+	return m.found;
 }

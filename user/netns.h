@@ -49,6 +49,9 @@ extern const char *const tcp_state_names[TCP_STATE_MAX];
  * namespace, e.g. ("TcpExt", {"ListenOverflows", "ListenDrops"}): one pass over the
  * files. Returns how many of the n names were found (v[i] set for those). */
 int mib_read(const char *group, const char *const *names, uint64_t *v, size_t n);
+/* The same, calling fn for every counter of the group; returns how many. */
+int mib_read_each(const char *group,
+		  void (*fn)(void *ctx, const char *name, size_t nlen, uint64_t v), void *ctx);
 /* Each file is read once per visit (netns_run) and shared by every mib_read() in it;
  * call this to read afresh within a visit. */
 void mib_invalidate(void);

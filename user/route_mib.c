@@ -9,21 +9,6 @@
 
 #include "netns.h"
 
-/* "InType0".."InType255", then "OutType0".."OutType255": names of the IcmpMsg line */
-static char icmpmsg_store[2 * ROUTE_ICMP_TYPES][12];
-static const char *icmpmsg_names[2 * ROUTE_ICMP_TYPES];
-
-static void icmpmsg_init(void)
-{
-	if (icmpmsg_names[0])
-		return;
-	for (int i = 0; i < 2 * ROUTE_ICMP_TYPES; i++) {
-		snprintf(icmpmsg_store[i], sizeof(icmpmsg_store[i]), "%sType%d",
-			 i < ROUTE_ICMP_TYPES ? "In" : "Out", i % ROUTE_ICMP_TYPES);
-		icmpmsg_names[i] = icmpmsg_store[i];
-	}
-}
-
 /* Parses an unsigned decimal that must fill the token; false if it does not. */
 static bool parse_u64(const char *s, size_t len, uint64_t *v)
 {
@@ -93,24 +78,34 @@ int route_mib_parse_snmp6(const char *text, struct route_mib *m)
 	return c.taken;
 }
 
+/* "InType3" / "OutType11" of the IcmpMsg line */
+static void icmpmsg_counter(void *ctx, const char *name, size_t nlen, uint64_t v)
+{
+	struct route_mib *m = ctx;
+	uint64_t t;
+
+	if (nlen > 6 && !strncmp(name, "InType", 6) && parse_u64(name + 6, nlen - 6, &t) &&
+	    t < ROUTE_ICMP_TYPES)
+		m->in[0][t] = v;
+	else if (nlen > 7 && !strncmp(name, "OutType", 7) && parse_u64(name + 7, nlen - 7, &t) &&
+		 t < ROUTE_ICMP_TYPES)
+		m->out[0][t] = v;
+}
+
 int route_mib_read(struct route_mib *m)
 {
 	static const char *const ip[] = { "OutNoRoutes" }, *const ipext[] = { "InNoRoutes" };
 	const char *snmp6;
-	uint64_t v[2] = { 0, 0 }, types[2 * ROUTE_ICMP_TYPES];
+	uint64_t v[2] = { 0, 0 };
 
 	memset(m, 0, sizeof(*m));
-	icmpmsg_init();
 	if (mib_read("Ip", ip, v, 1) != 1)
 		return -ENOENT;
 	mib_read("IpExt", ipext, v + 1, 1);
 	m->has[0] = true;
 	m->noroute[0] = v[0] + v[1];
 	/* IcmpMsg lists only the types seen so far: the others stay at zero */
-	memset(types, 0, sizeof(types));
-	mib_read("IcmpMsg", icmpmsg_names, types, 2 * ROUTE_ICMP_TYPES);
-	memcpy(m->in[0], types, sizeof(m->in[0]));
-	memcpy(m->out[0], types + ROUTE_ICMP_TYPES, sizeof(m->out[0]));
+	mib_read_each("IcmpMsg", icmpmsg_counter, m);
 	/* no snmp6 where IPv6 is disabled */
 	snmp6 = mib_snmp6_text();
 	if (snmp6)
