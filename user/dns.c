@@ -252,7 +252,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct dns_priv *p = l->priv;
 	const struct dns_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 	static const char *const types[] = {
 		[DNS_EV_NXDOMAIN] = "dns_nxdomain",
 		[DNS_EV_SERVFAIL] = "dns_servfail",
@@ -264,22 +264,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	size_t copied;
 	int n;
 
-	if (size < sizeof(*e)) {
-		pr_warn("dns: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.cgroup_id = e->cgroup_id;
-	r.netns = e->netns;
-	r.pid = e->pid;
-	r.layer = l->name;
-	r.osi = "l7";
+	event_record_init(&r, l, "l7", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
 	r.type = types[e->type];
-	memcpy(r.comm, e->comm, sizeof(e->comm));
-	r.comm[16] = '\0';
 	if (e->family == 2 || e->family == 10) {
 		format_ip_port(r.src, sizeof(r.src), e->family, e->client, e->cport);
 		format_ip_port(r.dst, sizeof(r.dst), e->family, e->server, e->sport);
@@ -409,8 +399,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 	s->rodata->timeout_ns = (uint64_t)(timeout * 1e9);
 	/* a timeout is seen at most a quarter of it late, and the sweep stays rare */
 	sweep = timeout / 4;

@@ -428,14 +428,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct drop_priv *p = l->priv;
 	const struct drop_event *e = data;
 	const struct drop_reason_entry *reason;
-	struct event_record r = { 0 };
+	struct event_record r;
 	char where[192], proto[32];
 
-	if (size < sizeof(*e)) {
-		pr_warn("drop: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (!p->sink)
 		return 0;
 	if (!p->ksyms_tried) {
@@ -448,10 +445,7 @@ static int on_event(void *ctx, void *data, size_t size)
 					      : strerror(-err));
 	}
 	reason = drop_reason_get(&p->names, e->reason);
-	r.ts_ns = e->ts_ns;
-	r.netns = e->netns;
-	r.layer = l->name;
-	r.osi = reason->layer;
+	event_record_init(&r, l, reason->layer, e->ts_ns, e->netns, 0, 0, NULL);
 	r.type = "drop";
 	if (e->family == 2 || e->family == 10) {
 		if (e->l4proto == 6 || e->l4proto == 17) {
@@ -505,8 +499,7 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 
 	/*
 	 * One program per prototype of the tracepoint (see drop.bpf.c), chosen from the

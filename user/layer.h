@@ -144,6 +144,19 @@ int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks);
 /* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
  * collector's open() says why it failed. */
 int layer_failed(struct layer *l, int err, const char *what);
+/* What every ring-buffer callback checks first: false (and said, once) when a record is
+ * shorter than the struct this agent was built with: agent and BPF object differ. */
+bool layer_event_fits(const struct layer *l, size_t size, size_t want);
+/* Fills what every event record has; comm is the kernel's 16 bytes (NULL: none). */
+void event_record_init(struct event_record *r, const struct layer *l, const char *osi,
+		       uint64_t ts_ns, uint32_t netns, uint32_t pid, uint64_t cgroup_id,
+		       const char *comm);
+/* The event switches osiscope.bpf.h gives every BPF object, set before load. */
+#define LAYER_SET_EVENTS(skel, opts)                                                        \
+	do {                                                                                \
+		(skel)->rodata->events_enabled = (opts)->events;                            \
+		(skel)->rodata->events_per_sec = (opts)->cfg->events_per_sec;               \
+	} while (0)
 /* Opens l->rb on the ring-buffer map with fn(l, data, size) as its callback. */
 int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn);
 /* The common part of close(): the ring buffer and the links (n of them). */

@@ -107,6 +107,36 @@ int layer_failed(struct layer *l, int err, const char *what)
 	return err;
 }
 
+bool layer_event_fits(const struct layer *l, size_t size, size_t want)
+{
+	static bool said[COLL_COUNT];
+
+	if (size >= want)
+		return true;
+	if (!said[l->id])
+		pr_warn("%s: short event of %zu bytes, want %zu: agent and BPF object differ",
+			l->name, size, want);
+	said[l->id] = true;
+	return false;
+}
+
+void event_record_init(struct event_record *r, const struct layer *l, const char *osi,
+		       uint64_t ts_ns, uint32_t netns, uint32_t pid, uint64_t cgroup_id,
+		       const char *comm)
+{
+	memset(r, 0, sizeof(*r));
+	r->ts_ns = ts_ns;
+	r->netns = netns;
+	r->pid = pid;
+	r->cgroup_id = cgroup_id;
+	r->layer = l->name;
+	r->osi = osi;
+	if (comm) {
+		memcpy(r->comm, comm, COMM_LEN);
+		r->comm[COMM_LEN] = '\0';
+	}
+}
+
 int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn)
 {
 	l->rb = ring_buffer__new(bpf_map__fd(map), fn, l, NULL);

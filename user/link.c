@@ -728,19 +728,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct link_priv *p = l->priv;
 	const struct link_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 
-	if (size < sizeof(*e)) {
-		pr_warn("link: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (e->type != LINK_EV_TX_TIMEOUT || !p->sink)
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.netns = e->netns;
-	r.layer = l->name;
-	r.osi = "l1";
+	event_record_init(&r, l, "l1", e->ts_ns, e->netns, 0, 0, NULL);
 	r.type = "tx_timeout";
 	memcpy(r.device, e->name, sizeof(e->name));
 	r.device[sizeof(r.device) - 1] = '\0';
@@ -769,8 +763,7 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 	p->cast = cast;
 	p->tc = cfg->link_tc;
 	p->xdp = cfg->link_xdp[0] != '\0';

@@ -402,24 +402,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct neigh_priv *p = l->priv;
 	const struct neigh_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 	char ip[64], oldm[3 * NEIGH_MAX_ADDR_LEN], newm[3 * NEIGH_MAX_ADDR_LEN];
 	size_t len;
 
-	if (size < sizeof(*e)) {
-		pr_warn("neigh: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (!p->sink)
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.netns = e->netns;
-	r.pid = e->pid;
-	r.layer = l->name;
-	r.osi = "l2";
-	memcpy(r.comm, e->comm, sizeof(e->comm));
-	r.comm[16] = '\0';
+	event_record_init(&r, l, "l2", e->ts_ns, e->netns, e->pid, 0, e->comm);
 	memcpy(r.device, e->ifname, sizeof(e->ifname));
 	r.device[sizeof(r.device) - 1] = '\0';
 	format_ip(ip, sizeof(ip), e->family, e->addr);
@@ -497,8 +488,7 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 	find_drop_fns(s);
 
 	/* No classic tracepoint flavour for the neigh ones: their records carry the

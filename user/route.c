@@ -92,19 +92,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct route_priv *p = l->priv;
 	const struct route_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 
-	if (size < sizeof(*e)) {
-		pr_warn("route: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (!p->sink)
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.netns = e->netns;
-	r.layer = l->name;
-	r.osi = "l3";
+	event_record_init(&r, l, "l3", e->ts_ns, e->netns, 0, 0, NULL);
 	format_ip(r.src, sizeof(r.src), e->family, e->saddr);
 	format_ip(r.dst, sizeof(r.dst), e->family, e->daddr);
 	switch (e->type) {
@@ -152,8 +146,7 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 
 	/* none is required: the MIB half (no_route, ICMP by type) works without them */
 	struct hook hooks[H_COUNT] = {

@@ -112,7 +112,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct tcp_priv *p = l->priv;
 	const struct tcp_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 	static const char *const types[] = {
 		[TCP_EV_RESET_SENT] = "reset_sent",
 		[TCP_EV_RESET_RECEIVED] = "reset_received",
@@ -123,22 +123,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	};
 	char name[64];
 
-	if (size < sizeof(*e)) {
-		pr_warn("tcp: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.cgroup_id = e->cgroup_id;
-	r.netns = e->netns;
-	r.pid = e->pid;
-	r.layer = l->name;
-	r.osi = "l4";
+	event_record_init(&r, l, "l4", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
 	r.type = types[e->type];
-	memcpy(r.comm, e->comm, sizeof(e->comm));
-	r.comm[16] = '\0';
 	if (e->family) {
 		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
 		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
@@ -186,8 +176,7 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 
 	struct hook hooks[] = {
 		{ "sock", "inet_sock_set_state", 3, true, s->progs.tcp_state_btf, NULL,

@@ -516,26 +516,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct layer *l = ctx;
 	struct tls_priv *p = l->priv;
 	const struct tls_event *e = data;
-	struct event_record r = { 0 };
+	struct event_record r;
 	char reason[256], cg[256];
 
-	if (size < sizeof(*e)) {
-		pr_warn("tls: short event of %zu bytes, want %zu: agent and BPF object differ",
-			size, sizeof(*e));
+	if (!layer_event_fits(l, size, sizeof(*e)))
 		return 0;
-	}
 	if (!p->sink ||
 	    (e->type != TLS_EV_HANDSHAKE_FAILED && e->type != TLS_EV_HANDSHAKE_INCOMPLETE))
 		return 0;
-	r.ts_ns = e->ts_ns;
-	r.cgroup_id = e->cgroup_id;
-	r.netns = e->netns;
-	r.pid = e->pid;
-	r.layer = l->name;
-	r.osi = "l6";
+	event_record_init(&r, l, "l6", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
 	r.type = e->type == TLS_EV_HANDSHAKE_FAILED ? "handshake_failed" : "handshake_incomplete";
-	memcpy(r.comm, e->comm, sizeof(e->comm));
-	r.comm[16] = '\0';
 	if (e->family) {
 		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
 		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
@@ -590,8 +580,7 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	s->rodata->events_enabled = opts->events;
-	s->rodata->events_per_sec = opts->cfg->events_per_sec;
+	LAYER_SET_EVENTS(s, opts);
 	s->rodata->err_lib_ssl = tls_err_lib_ssl();
 
 	/* the attach cookie tells the return probe where SSL_version reads (5.15+) */
