@@ -83,9 +83,11 @@ $(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
-$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h
+# the floor attaches tc the way the link collector does (user/link_tc.c)
+FLOOR_OBJS  := $(addprefix $(OUTPUT)/user/,link_tc.o log.o probe.o strbuf.o)
+$(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h $(FLOOR_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(FLOOR_OBJS) $(LDLIBS) -o $@
 
 # Every userspace object may include any skeleton: generate them first.
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user

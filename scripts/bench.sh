@@ -11,7 +11,8 @@ ROOT=$PWD
 OUTPUT=${OUTPUT:-.output}
 case $OUTPUT in /*) ;; *) OUTPUT=$ROOT/$OUTPUT ;; esac
 BIN=${OSI_BIN:-$ROOT/osiscope}
-TCPLOAD=$OUTPUT/helpers/tcpload
+HELPERS=$OUTPUT/helpers
+TCPLOAD=$HELPERS/tcpload
 FLOOR=$OUTPUT/bench/floor
 ROUNDS=${BENCH_ROUNDS:-5}
 NS=osib$$
@@ -107,6 +108,8 @@ for n in a b l; do nsx $n ip link set lo up; done
 ip -n "$NS-a" link add eth0 type veth peer name eth0 netns "$NS-b"
 ip -n "$NS-a" addr add 198.51.100.1/24 dev eth0
 ip -n "$NS-b" addr add 198.51.100.2/24 dev eth0
+ip -n "$NS-a" addr add 2001:db8::1/64 dev eth0 nodad
+ip -n "$NS-b" addr add 2001:db8::2/64 dev eth0 nodad
 ip -n "$NS-a" link set eth0 up
 ip -n "$NS-b" link set eth0 up
 # churn leaves TIME_WAIT sockets: let the loopback namespace reuse ports
@@ -120,6 +123,8 @@ nsx b "$TCPLOAD" echo 198.51.100.2 8081 100000 >/dev/null &
 PIDS+=($!)
 nsx b iperf3 -s -p 5201 >/dev/null 2>&1 &
 PIDS+=($!)
+nsx b "$HELPERS/dnsq" serve 198.51.100.2 53 noerror >/dev/null 2>&1 &
+PIDS+=($!)
 sleep 0.5
 
 ROWS=()
@@ -128,7 +133,8 @@ row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
 # ===================================================================================
 log "stage 1: kernel cost per event (BPF run-time statistics, all programs attached at once)"
 agent_start --bpf.stats=on
-"$FLOOR" 600 >"$TMP/floor.out" 2>&1 &
+CGROOT=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
+"$FLOOR" 600 --cgroup "$CGROOT" --tc "/run/netns/$NS-a:eth0" >"$TMP/floor.out" 2>&1 &
 FLOORPID=$!
 PIDS+=("$FLOORPID")
 /usr/sbin/tcpstates >/dev/null 2>&1 &
@@ -164,13 +170,29 @@ nsx b nft delete table inet bench
 nsx b "$TCPLOAD" listen 198.51.100.2 8090 1 4 >/dev/null &
 nsx a "$TCPLOAD" parallel 198.51.100.2 8090 8 >/dev/null
 sleep 2.5 # the listener's SYN-ACK timer fires after 1 s, then 2 s
+# the other layers' hooks: drops and ICMP errors (UDP to a closed port, both families:
+# route lookups, sends, kfree_skb, icmp_send), ARP requests and replies, neighbours that
+# fail to resolve, DNS queries answered, device traffic through tc (all of the above)
+nsx a "$HELPERS/routeload" udp 198.51.100.2 9 5000 >/dev/null
+nsx a "$HELPERS/routeload" udp 2001:db8::2 9 5000 >/dev/null
+nsx a "$HELPERS/linkpkt" arp eth0 198.51.100.1 198.51.100.2 2000 >/dev/null
+nsx a sysctl -qw net.ipv4.neigh.eth0.retrans_time_ms=100
+nsx a "$HELPERS/neighsend" 198.51.100.77 9 3 >/dev/null
+nsx a "$HELPERS/dnsq" query 198.51.100.2 53 bench.test A 2000 >/dev/null
+sleep 1 # the neighbour's last probe and its failure
 snapshot "$TMP/s1" "$AGENT" "$FLOORPID" "$TCPSTATES" "$TCPLIFE" "$BPFTRACE"
 cpu1=$(cpu_ticks "$AGENT")
 curl -s "http://127.0.0.1:$PORT/metrics" >"$TMP/m.stage1"
 
 read -r floor_state _ <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$FLOORPID" floor_state)"
 for prog in tcp_state_btf:floor_state tcp_retransmit_btf:floor_retransmit tcp_synack_btf:floor_synack \
-	tcp_send_reset_btf:floor_send_reset tcp_receive_reset_btf:floor_receive_reset; do
+	tcp_send_reset_btf:floor_send_reset tcp_receive_reset_btf:floor_receive_reset \
+	drop_btf:floor_kfree_skb neigh_drop_btf:floor_kfree_skb neigh_rx_btf:floor_rx \
+	neigh_tx_btf:floor_tx neigh_upd_btf:floor_neigh_update neigh_done_btf:floor_neigh_update_done \
+	neigh_timer_btf:floor_neigh_timer route_fib_btf:floor_fib route_fib6_btf:floor_fib6 \
+	route_icmp_btf:floor_icmp_send route_send_btf:floor_send_length link_tc_in:floor_tc_in \
+	link_tc_out:floor_tc_out link_txto_btf:floor_xmit_timeout dns_egress:floor_cg_egress \
+	dns_ingress:floor_cg_ingress tls_exec_btf:floor_exec; do
 	ours=${prog%%:*}
 	fl=${prog##*:}
 	read -r o_ns o_runs <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$AGENT" "$ours")"
@@ -201,6 +223,11 @@ row "BPF map memory" "$(awk -v b="$mapmem" 'BEGIN { printf "%.2f MiB", b / 10485
 kill "$FLOORPID" "$TCPSTATES" "$TCPLIFE" "$BPFTRACE" 2>/dev/null || true
 wait "$FLOORPID" "$TCPSTATES" "$TCPLIFE" "$BPFTRACE" 2>/dev/null || true
 agent_stop
+
+# ===================================================================================
+log "stage 1b: what each tls uprobe costs per hit (trap and BPF program together)"
+TLS_BENCH_PORT=$((PORT + 1)) tests/helpers/tls_bench.sh "$BIN" "$HELPERS/tlsload" 3 >"$TMP/tls.md" ||
+	die "tls uprobe cost: tests/helpers/tls_bench.sh failed"
 
 # ===================================================================================
 log "stage 2: workload impact, $ROUNDS interleaved rounds of: none, agent, none again (A/A), agent with stats on"
@@ -315,5 +342,14 @@ agent_stop
 	echo "the same tracepoint (bench/floor.bpf.c), whose own figure is mostly the cost of"
 	echo "the statistics' clock reads. Peers: Debian's libbpf-tools tcpstates and tcplife,"
 	echo "and a bpftrace count() on sock:inet_sock_set_state."
+	echo
+	echo "## TLS uprobes, per hit"
+	echo
+	echo "A uprobe traps into the kernel, which costs far more than the BPF program it runs;"
+	echo "each probed OpenSSL call is timed in a loop (tests/helpers/tls_bench.sh) without the"
+	echo "agent, with it, and with --tls.data-path=on, alternating. The second table is the"
+	echo "BPF part alone, from run-time statistics."
+	echo
+	cat "$TMP/tls.md"
 } >"$RESULTS"
 cat "$RESULTS"
