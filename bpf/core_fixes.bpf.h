@@ -52,11 +52,34 @@ static __always_inline __u16 sk_protocol(const struct sock *sk, const bool btf)
 }
 
 /*
- * tracepoint tcp_retransmit_skb gained an err argument in v6.11 ("tcp: Add the err
- * parameter to tcp_retransmit_skb tracepoint") and since then also fires when the
- * retransmit failed; userspace reads the prototype from BTF and loads the matching
- * program (see user/tcp.c).
+ * tracepoint tcp_retransmit_skb gained an err argument in v6.17, commit ad892e912b84
+ * ("tcp: trace retransmit failures in tcp_retransmit_skb"), and since then also fires
+ * when the retransmit failed; userspace reads the prototype from BTF and loads the
+ * matching program (see user/tcp.c).
+ *
+ * The classic tracepoints' records: tcp_retransmit_skb and tcp_send_reset were events
+ * of class tcp_event_sk_skb until they got records of their own (tcp_send_reset in
+ * v6.10 with its reason, tcp_retransmit_skb in v6.17, ad892e912b84; tcp_retransmit_skb
+ * also had its own before v4.16's tcp_event_sk_skb). Every layout starts with skbaddr
+ * and skaddr: read them from whichever record type this kernel has.
  */
+struct trace_event_raw_tcp_event_sk_skb___old {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+#define TCP_SK_SKB_RECORD(ctx, type, skp, skbp)                                              \
+	do {                                                                                 \
+		if (bpf_core_type_exists(struct type)) {                                     \
+			*(skp) = BPF_CORE_READ((struct type *)(ctx), skaddr);                \
+			*(skbp) = BPF_CORE_READ((struct type *)(ctx), skbaddr);              \
+		} else {                                                                     \
+			struct trace_event_raw_tcp_event_sk_skb___old *o = (void *)(ctx);    \
+			*(skp) = BPF_CORE_READ(o, skaddr);                                   \
+			*(skbp) = BPF_CORE_READ(o, skbaddr);                                 \
+		}                                                                            \
+	} while (0)
 
 /*
  * The type of a namespace (CLONE_NEW*): struct ns_common carries it as ns_type since
@@ -76,9 +99,12 @@ struct ns_common___old {
 
 static __always_inline __u32 ns_common_type(const struct ns_common *ns, const bool btf)
 {
+	const struct ns_common___old *old = (const void *)ns;
+
 	if (bpf_core_field_exists(struct ns_common, ns_type))
 		return btf ? ns->ns_type : BPF_CORE_READ(ns, ns_type);
-	return BPF_CORE_READ((const struct ns_common___old *)ns, ops, type);
+	/* typed pointers under tp_btf: plain loads, not two probe reads per drop */
+	return btf ? old->ops->type : BPF_CORE_READ(old, ops, type);
 }
 
 #endif

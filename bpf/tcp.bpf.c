@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EAGAIN 11
 #define ENOMEM 12
 #define EBUSY 16
+#define EINVAL 22
 #define ENETUNREACH 101
 #define ETIMEDOUT 110
 #define ECONNREFUSED 111
@@ -91,13 +92,18 @@ static __always_inline __u32 skb_netns(const struct sk_buff *skb, const bool btf
 static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struct sock *sk)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/* at CLOSE the port is already released (skc_num = 0); inet_sport stays */
-	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (!e->sport)
-		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->cgroup_id = sk_cgroup_id(sk);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->state == TCP_TIME_WAIT || e->state == TCP_NEW_SYN_RECV) {
+		/* a time-wait or request socket is only a sock_common: nothing beyond it */
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	} else {
+		/* at CLOSE the port is already released (skc_num = 0); inet_sport stays */
+		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		if (!e->sport)
+			e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->cgroup_id = sk_cgroup_id(sk);
+	}
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
@@ -308,14 +314,16 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 }
 
 /*
- * Since v6.11 the tracepoint also fires for failed retransmits. The MIB counter
+ * Since v6.17 the tracepoint also fires for failed retransmits. The MIB counter
  * TcpRetransSegs is bumped after the early exits (-EBUSY still in host queue, -ENOMEM,
- * -EAGAIN outside the window, -EHOSTUNREACH from rebuild_header) and before the
- * transmit, whose own errors (-ENOBUFS, -EPERM from netfilter, ...) still count.
+ * -EAGAIN outside the window, -EHOSTUNREACH from rebuild_header, -EINVAL from the
+ * WARN_ON_ONCE of a bad skb) and before the transmit, whose own errors (-ENOBUFS,
+ * -EPERM from netfilter, ...) still count.
  */
 static __always_inline bool retrans_counted(int err)
 {
-	return err != -EBUSY && err != -ENOMEM && err != -EAGAIN && err != -EHOSTUNREACH;
+	return err != -EBUSY && err != -ENOMEM && err != -EAGAIN && err != -EHOSTUNREACH &&
+	       err != -EINVAL;
 }
 
 static __always_inline void handle_retransmit(const struct sock *sk, const struct sk_buff *skb,
@@ -368,11 +376,20 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 	struct tcp_event *e;
 	__u32 netns;
 
-	if (sk)
-		netns = sk_netns_inum(sk, btf);
-	else if (skb)
+	bool from_skb = false;
+
+	/*
+	 * A reset answering a packet that found no socket has sk NULL (v6.10+). Before
+	 * 838a10bd2ebf ("bpf: Augment raw_tp arguments with PTR_MAYBE_NULL") the verifier
+	 * took tp_btf arguments as never NULL and dropped a NULL check on them, the load
+	 * through NULL reading 0: a namespace of 0 falls back to the skb either way.
+	 */
+	netns = sk ? sk_netns_inum(sk, btf) : 0;
+	if (!netns && skb) {
 		netns = skb_netns(skb, btf);
-	else
+		from_skb = true;
+	}
+	if (!netns)
 		return;
 	s = stats_for(netns);
 	if (!s)
@@ -381,10 +398,10 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 	e = event_new(TCP_EV_RESET_SENT, netns);
 	if (!e)
 		return;
-	if (sk)
-		event_tuple_from_sk(e, sk);
-	else
+	if (from_skb)
 		event_tuple_from_skb(e, skb);
+	else
+		event_tuple_from_sk(e, sk);
 	e->detail = reason;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -433,7 +450,7 @@ int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 	return 0;
 }
 
-/* --- tcp_retransmit_skb: (sk, skb) before v6.11, (sk, skb, err) since --- */
+/* --- tcp_retransmit_skb: (sk, skb) before v6.17, (sk, skb, err) since --- */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_btf, const struct sock *sk, const struct sk_buff *skb, int err)
 {
@@ -463,13 +480,17 @@ int BPF_PROG(tcp_retransmit_raw2, const struct sock *sk, const struct sk_buff *s
 }
 
 SEC("tracepoint/tcp/tcp_retransmit_skb")
-int tcp_retransmit_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
+int tcp_retransmit_tp(void *ctx)
 {
+	const struct sk_buff *skb;
+	const struct sock *sk;
 	int err = 0;
 
-	if (bpf_core_field_exists(ctx->err))
-		err = BPF_CORE_READ(ctx, err);
-	handle_retransmit(ctx->skaddr, ctx->skbaddr, err, false);
+	TCP_SK_SKB_RECORD(ctx, trace_event_raw_tcp_retransmit_skb, &sk, &skb);
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb) &&
+	    bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb, err))
+		err = BPF_CORE_READ((struct trace_event_raw_tcp_retransmit_skb *)ctx, err);
+	handle_retransmit(sk, skb, err, false);
 	return 0;
 }
 
@@ -525,13 +546,17 @@ int BPF_PROG(tcp_send_reset_raw2, const struct sock *sk, const struct sk_buff *s
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
-int tcp_send_reset_tp(struct trace_event_raw_tcp_send_reset *ctx)
+int tcp_send_reset_tp(void *ctx)
 {
+	const struct sk_buff *skb;
+	const struct sock *sk;
 	__u32 reason = 0;
 
-	if (bpf_core_field_exists(ctx->reason))
-		reason = BPF_CORE_READ(ctx, reason);
-	handle_send_reset(ctx->skaddr, ctx->skbaddr, reason, false);
+	TCP_SK_SKB_RECORD(ctx, trace_event_raw_tcp_send_reset, &sk, &skb);
+	if (bpf_core_type_exists(struct trace_event_raw_tcp_send_reset) &&
+	    bpf_core_field_exists(struct trace_event_raw_tcp_send_reset, reason))
+		reason = BPF_CORE_READ((struct trace_event_raw_tcp_send_reset *)ctx, reason);
+	handle_send_reset(sk, skb, reason, false);
 	return 0;
 }
 
