@@ -134,17 +134,14 @@ static __always_inline bool in_task(void *ctx)
  * replies, timers) the interrupted task says nothing, so those are not counted here
  * (README: they show as ICMP unreachables sent and as drops).
  */
-static __always_inline void fib4_failed(__u32 tb_id, int err, int oif, int iif, __be32 saddr,
-					__be32 daddr, bool task)
+static __always_inline void fib4_failed(__u32 tb_id, int kind, int oif, __be32 saddr,
+					__be32 daddr)
 {
 	struct task_struct *t;
 	struct net *net;
 	struct route_event *e;
-	int kind = kind_of_err(err);
 	__u32 netns;
 
-	if (kind < 0 || !task)
-		return;
 	t = (struct task_struct *)bpf_get_current_task();
 	net = BPF_CORE_READ(t, nsproxy, net_ns);
 	if (!net)
@@ -162,27 +159,37 @@ static __always_inline void fib4_failed(__u32 tb_id, int err, int oif, int iif, 
 		return;
 	e->kind = kind;
 	e->table = tb_id;
-	e->ifindex = oif ? oif : (iif != LOOPBACK_IFINDEX ? iif : 0);
+	e->ifindex = oif;
 	__builtin_memcpy(e->saddr, &saddr, 4);
 	__builtin_memcpy(e->daddr, &daddr, 4);
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void handle_fib4(void *ctx, __u32 tb_id, const struct flowi4 *flp, int err)
+static __always_inline void handle_fib4(void *ctx, __u32 tb_id, const struct flowi4 *flp, int err,
+					const bool btf)
 {
+	int kind;
+
 	/* the success path and a miss in one table (the walk may go on): nothing */
 	if (err == 0 || err == -EAGAIN || !flp)
 		return;
-	fib4_failed(tb_id, err, BPF_CORE_READ(flp, __fl_common.flowic_oif),
-		    BPF_CORE_READ(flp, __fl_common.flowic_iif), BPF_CORE_READ(flp, saddr),
-		    BPF_CORE_READ(flp, daddr), in_task(ctx));
+	kind = kind_of_err(err);
+	if (kind < 0)
+		return;
+	/* Output lookups carry iif LOOPBACK_IFINDEX (ip_route_output_key_hash()); an input
+	 * lookup (a forwarded or received packet) may run on a task's stack too (busy
+	 * poll, a tun write, a vhost worker) without being that task's namespace's. */
+	if (READ(btf, flp, __fl_common.flowic_iif) != LOOPBACK_IFINDEX || !in_task(ctx))
+		return;
+	fib4_failed(tb_id, kind, READ(btf, flp, __fl_common.flowic_oif), READ(btf, flp, saddr),
+		    READ(btf, flp, daddr));
 }
 
 SEC("tp_btf/fib_table_lookup")
 int BPF_PROG(route_fib_btf, u32 tb_id, const struct flowi4 *flp, const struct fib_nh_common *nhc,
 	     int err)
 {
-	handle_fib4(ctx, tb_id, flp, err);
+	handle_fib4(ctx, tb_id, flp, err, true);
 	return 0;
 }
 
@@ -190,7 +197,7 @@ SEC("raw_tp/fib_table_lookup")
 int BPF_PROG(route_fib_raw, u32 tb_id, const struct flowi4 *flp, const struct fib_nh_common *nhc,
 	     int err)
 {
-	handle_fib4(ctx, tb_id, flp, err);
+	handle_fib4(ctx, tb_id, flp, err, false);
 	return 0;
 }
 
@@ -244,7 +251,7 @@ static __always_inline void handle_fib6(const struct net *net, const struct fib6
 		return;
 	e->kind = kind;
 	e->table = table ? BPF_CORE_READ(table, tb6_id) : 0;
-	e->ifindex = oif ? oif : (iif != LOOPBACK_IFINDEX ? iif : 0);
+	e->ifindex = oif;
 	BPF_CORE_READ_INTO(&e->saddr, flp, saddr.in6_u.u6_addr8);
 	BPF_CORE_READ_INTO(&e->daddr, flp, daddr.in6_u.u6_addr8);
 	bpf_ringbuf_submit(e, 0);
