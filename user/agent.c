@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -96,6 +97,8 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 	};
 	int up = 0;
 
+	/* a scrape waits until every collector is open and the baselines are taken */
+	registry_lock(a->reg);
 	for (int i = 0; i < COLL_COUNT; i++) {
 		struct layer *l = &a->layers[i];
 		int err;
@@ -128,7 +131,6 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 	}
 	/* First collection right away: counters start at zero here and baselines of
 	 * kernel counters read without a hook are taken now, not at the first scrape. */
-	registry_lock(a->reg);
 	agent_collect(a);
 	registry_unlock(a->reg);
 	return up;
@@ -171,10 +173,20 @@ static void visit_all(struct agent *a, const struct collect_ctx *cx, bool ifaces
 		struct visit v = { a, &a->netns.v[n], cx, ifaces, maintain };
 		int err = netns_run(&a->netns.v[n], visit_layers, &v);
 
-		/* a namespace may vanish between the scan and the visit: not an error */
-		if (err && err != -ENOENT && err != -ESTALE)
-			pr_debug("netns %u (%s): %s", a->netns.v[n].inode, a->netns.v[n].path,
-				 strerror(-err));
+		/* a namespace may vanish between the scan and the visit: not an error; any
+		 * other failure (out of descriptors...) hides a namespace: say so, now and
+		 * then */
+		if (err && err != -ENOENT && err != -ESTALE) {
+			static uint64_t said_ns;
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+			if (now - said_ns > 60ULL * 1000000000ULL) {
+				pr_warn("netns %u (%s): cannot enter: %s (its readings are missing "
+					"from this collection)",
+					a->netns.v[n].inode, a->netns.v[n].path, strerror(-err));
+				said_ns = now;
+			}
+		}
 	}
 }
 
@@ -411,7 +423,10 @@ static int scrape(void *ctx, struct strbuf *out)
 	struct agent *a = ctx;
 
 	registry_lock(a->reg);
-	agent_collect(a);
+	/* the first collection takes the baselines of every collector: it is
+	 * agent_open_layers()'s, and a scrape before it only shows what there is */
+	if (atomic_load(&a->ready))
+		agent_collect(a);
 	prom_render(a->reg, out);
 	registry_unlock(a->reg);
 	return out->failed ? -ENOMEM : 0;
@@ -452,6 +467,20 @@ int agent_need_bpf(void)
 	return 0;
 }
 
+/* Every device of every namespace can hold a few descriptors (tcx links, namespace
+ * fds): take the hard limit rather than fail at the soft one (often 1024). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			pr_warn("raise the open-files limit to %llu: %s",
+				(unsigned long long)rl.rlim_max, strerror(errno));
+	}
+}
+
 int cmd_run(const struct config *cfg)
 {
 	struct prom_server_ops ops = { .scrape = scrape, .ready = ready };
@@ -462,6 +491,7 @@ int cmd_run(const struct config *cfg)
 
 	if (agent_need_bpf())
 		return 1;
+	raise_nofile();
 	if (agent_init(&a, cfg))
 		goto out;
 	ops.ctx = &a;

@@ -217,6 +217,17 @@ static struct link_dev *dev_get(struct link_ns *ln, uint32_t ifindex, bool creat
 	return d;
 }
 
+/* Whether another device of the namespace, present in this pass, has the name: then
+ * the series are its own now (a device recreated, or renamed, under the same name). */
+static bool name_taken(const struct link_priv *p, const struct link_ns *ln,
+		       const struct link_dev *self, const char *name)
+{
+	for (size_t i = 0; ln && i < ln->n; i++)
+		if (&ln->v[i] != self && ln->v[i].seen == p->pass && !strcmp(ln->v[i].name, name))
+			return true;
+	return false;
+}
+
 static void drop_series(struct link_priv *p, uint32_t netns, const char *name)
 {
 	char ns[16];
@@ -254,7 +265,7 @@ static void dev_release(struct link_priv *p, uint32_t netns, struct link_dev *d)
 static void dev_remove(struct link_priv *p, struct link_ns *ln, size_t i)
 {
 	dev_release(p, ln->netns, &ln->v[i]);
-	if (ln->v[i].name[0])
+	if (ln->v[i].name[0] && !name_taken(p, ln, &ln->v[i], ln->v[i].name))
 		drop_series(p, ln->netns, ln->v[i].name);
 	ln->v[i] = ln->v[--ln->n];
 }
@@ -588,7 +599,7 @@ static void ns_pass(struct link_priv *p, const struct netns_entry *ns, const str
 		}
 		d->seen = pass;
 		if (strcmp(d->name, f->name)) {
-			if (d->name[0])
+			if (d->name[0] && !name_taken(p, ln, d, d->name))
 				drop_series(p, ln->netns, d->name);
 			snprintf(d->name, sizeof(d->name), "%s", f->name);
 		}

@@ -320,9 +320,11 @@ static const char *mib_text(struct mib_file *f)
 	int fd;
 
 	if (f->visit == mib_visit)
-		return f->text;
+		return f->len ? f->text : NULL;
 	f->visit = mib_visit;
 	f->len = 0;
+	if (f->text)
+		f->text[0] = '\0'; /* never another namespace's text, whatever fails below */
 	fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;

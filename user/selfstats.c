@@ -26,6 +26,7 @@ struct selfstats {
 	size_t nprev, capprev;
 	uint64_t lost_prev[COLL_COUNT][LOST_REASONS];
 	uint64_t insert_prev[COLL_COUNT];
+	double map_bytes[COLL_COUNT]; /* maps are sized at load: read once */
 	double stats_prev;
 	double boot_time;
 };
@@ -291,13 +292,16 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 			pp->runs = info.run_cnt;
 			pp->misses = info.recursion_misses;
 		}
-		bpf_object__for_each_map(map, l->obj) {
-			int fd = bpf_map__fd(map);
+		if (!s->map_bytes[l->id]) {
+			bpf_object__for_each_map(map, l->obj) {
+				int fd = bpf_map__fd(map);
 
-			if (fd >= 0)
-				mem += (double)fd_memlock(fd);
+				if (fd >= 0)
+					mem += (double)fd_memlock(fd);
+			}
+			s->map_bytes[l->id] = mem;
 		}
-		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, mem);
+		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, s->map_bytes[l->id]);
 		uint64_t ins;
 
 		if (layer_read_percpu_array(l, "insert_failed", &ins, 1) == 0) {
