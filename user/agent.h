@@ -15,7 +15,8 @@
 
 struct known_netns {
 	uint32_t inode;
-	unsigned int absent; /* collections in a row that did not find it */
+	unsigned int absent; /* scans in a row that did not find it */
+	uint64_t cookie; /* SO_NETNS_COOKIE: inodes are reused at once, cookies never */
 };
 
 struct agent {

@@ -152,6 +152,7 @@ struct dns_priv {
 	struct bpf_link *links[2];
 	int nlinks;
 	struct nstab prev; /* struct dns_prev by namespace */
+	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	event_sink_fn sink;
 	void *sink_ctx;
@@ -544,6 +545,8 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	struct dns_priv *p = ctx;
 	struct dns_prev *pv = nstab_get(&p->prev, *(const uint32_t *)key, true);
 
+	collect_note_netns(p->cx, *(const uint32_t *)key);
+
 	if (pv)
 		emit_counters(p, pv, sum);
 }
@@ -555,6 +558,7 @@ static void dns_collect(struct layer *l, struct registry *reg, const struct coll
 	if (!p->queries && register_metrics(p, reg))
 		return;
 	p->gen = cx->gen;
+	p->cx = cx;
 	percpu_map_each(bpf_map__fd(p->skel->maps.dns_stats), sizeof(uint32_t),
 			sizeof(struct dns_netns_stats), collect_netns, p);
 	percpu_map_each(bpf_map__fd(p->skel->maps.dns_qtypes), sizeof(struct dns_qtype_key),
@@ -567,6 +571,11 @@ static void dns_collect(struct layer *l, struct registry *reg, const struct coll
 		if (pv && pv->emitted_gen != p->gen)
 			emit_counters(p, pv, &pv->s);
 	}
+}
+
+/* Everything dns keeps is counted by the kernel under the inode: the baselines stay. */
+static void dns_renew_netns(struct layer *l, uint32_t netns)
+{
 }
 
 static void dns_forget_netns(struct layer *l, uint32_t netns)
@@ -637,5 +646,6 @@ void dns_layer_init(struct layer *l)
 	l->open = dns_open;
 	l->collect = dns_collect;
 	l->forget_netns = dns_forget_netns;
+	l->renew_netns = dns_renew_netns;
 	l->close = dns_close;
 }

@@ -342,6 +342,7 @@ static void collect_entry(void *ctx, const void *k, const void *v)
 		prev_del(&p->prev, pv);
 		return;
 	}
+	collect_note_netns(a->cx, key->netns);
 	if (created)
 		new_entry(p, a->cx, pv);
 	else

@@ -32,10 +32,13 @@ struct event_record {
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 
+struct agent;
+
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
 	const struct iface_cache *ifaces; /* devices of every namespace, see ifaces.h */
+	struct agent *agent; /* for collect_note_netns() */
 	uint64_t gen; /* collection number, from 1 */
 	bool first; /* the collection right after the collectors attached */
 };
@@ -100,6 +103,13 @@ struct layer {
 	/* Optional: the namespace is gone; drop what is kept for it. The agent then drops
 	 * every series labelled with it. */
 	void (*forget_netns)(struct layer *l, uint32_t netns);
+	/* Optional: the inode now names a new namespace (the kernel reuses them at once).
+	 * Keep the baselines of what the kernel maps count under the inode, so that their
+	 * deltas from now on are the new namespace's; reset readings of the namespace
+	 * itself (MIB counters start again at zero). Without it, forget_netns is called
+	 * and what the new namespace did before the agent noticed is lost. The agent then
+	 * drops every series labelled with it. */
+	void (*renew_netns)(struct layer *l, uint32_t netns);
 	/* Optional: what `probe` adds about the layer once it is up (modes chosen, names
 	 * found), one line into buf. */
 	void (*describe)(struct layer *l, char *buf, size_t len);
@@ -130,6 +140,10 @@ int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LO
 /* Reads the n u64 counters of a per-CPU array map of the layer's object, summed over
  * CPUs; -ENOENT when the object has no such map. */
 int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *v, uint32_t n);
+
+/* A collector that finds a namespace in its kernel map tells the agent, so that one
+ * that came and went between two scans is forgotten too (its series dropped). */
+void collect_note_netns(const struct collect_ctx *cx, uint32_t netns);
 
 /* Every MAINTAIN_PERIOD_S seconds the agent calls the layers' maintain hooks. */
 #define MAINTAIN_PERIOD_S 2

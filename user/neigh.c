@@ -326,6 +326,7 @@ static void collect_entry(void *ctx, const void *key, const void *sum)
 {
 	struct collect_arg *a = ctx;
 
+	collect_note_netns(a->cx, ((const struct neigh_key *)key)->netns);
 	collect_one(a->p, a->cx, key, sum);
 }
 

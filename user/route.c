@@ -33,6 +33,7 @@ struct route_priv {
 	struct bpf_link *links[H_COUNT];
 	int nlinks;
 	struct nstab prev; /* struct route_prev by namespace */
+	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	event_sink_fn sink;
 	void *sink_ctx;
@@ -314,6 +315,8 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	struct route_priv *p = ctx;
 	struct route_prev *pv = nstab_get(&p->prev, *(const uint32_t *)key, true);
 
+	collect_note_netns(p->cx, *(const uint32_t *)key);
+
 	if (pv)
 		emit_map(p, pv, sum);
 }
@@ -325,6 +328,7 @@ static void route_collect(struct layer *l, struct registry *reg, const struct co
 	if (!p->lookups)
 		return;
 	p->gen = cx->gen;
+	p->cx = cx;
 	percpu_map_each(bpf_map__fd(p->skel->maps.route_stats), sizeof(uint32_t),
 			sizeof(struct route_netns_stats), collect_netns, p);
 	/* every namespace gets its series from the start, at zero */
@@ -333,6 +337,18 @@ static void route_collect(struct layer *l, struct registry *reg, const struct co
 
 		if (pv && pv->emitted_gen != p->gen)
 			emit_map(p, pv, &pv->s);
+	}
+}
+
+static void route_renew_netns(struct layer *l, uint32_t netns)
+{
+	struct route_priv *p = l->priv;
+	struct route_prev *pv = nstab_get(&p->prev, netns, false);
+
+	if (pv) {
+		/* the map's counts so far stay the baseline; the MIB is the new one's */
+		pv->mib_seen = false;
+		memset(&pv->mib, 0, sizeof(pv->mib));
 	}
 }
 
@@ -393,5 +409,6 @@ void route_layer_init(struct layer *l)
 	l->visit_netns = route_visit_netns;
 	l->collect = route_collect;
 	l->forget_netns = route_forget_netns;
+	l->renew_netns = route_renew_netns;
 	l->close = route_close;
 }

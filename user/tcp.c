@@ -30,6 +30,7 @@ struct tcp_priv {
 	struct bpf_link *links[8];
 	int nlinks;
 	struct nstab prev; /* struct tcp_prev by namespace */
+	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen; /* collection number */
 	event_sink_fn sink;
 	void *sink_ctx;
@@ -320,10 +321,24 @@ static void tcp_forget_netns(struct layer *l, uint32_t netns)
 	nstab_del(&p->prev, netns);
 }
 
+static void tcp_renew_netns(struct layer *l, uint32_t netns)
+{
+	struct tcp_priv *p = l->priv;
+	struct tcp_prev *pv = prev_get(p, netns, false);
+
+	if (pv) {
+		/* the map's counts so far stay the baseline; the MIB is the new one's */
+		pv->mib_seen = false;
+		pv->listen_overflows = pv->listen_drops = 0;
+	}
+}
+
 static void collect_netns(void *ctx, const void *key, const void *sum)
 {
 	struct tcp_priv *p = ctx;
 	struct tcp_prev *pv = prev_get(p, *(const uint32_t *)key, true);
+
+	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv)
 		emit_counters(p, pv, sum);
@@ -336,6 +351,7 @@ static void tcp_collect(struct layer *l, struct registry *reg, const struct coll
 	if (!p->retrans)
 		return;
 	p->gen = cx->gen;
+	p->cx = cx;
 	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
 			sizeof(struct tcp_netns_stats), collect_netns, p);
 	/* every namespace gets its series from the start, at zero, so that rate() sees
@@ -389,5 +405,6 @@ void tcp_layer_init(struct layer *l)
 	l->collect = tcp_collect;
 	l->visit_netns = tcp_visit_netns;
 	l->forget_netns = tcp_forget_netns;
+	l->renew_netns = tcp_renew_netns;
 	l->close = tcp_close;
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Namespaces on a busy node: the kernel hands a deleted namespace's inode to the next
+# one at once, and some live and die between two scrapes.
+#  - A namespace that replaces one with the same inode starts from zero: its refused
+#    connects are its own (not added to the old one's), and its device gets the link
+#    collector's programs again.
+#  - A namespace that comes and goes between two scrapes leaves no series behind.
+. "$(dirname "$0")/../lib.sh"
+require_root
+N=3 M=2 K=4
+
+agent_start
+ns_create peer old
+ns_link old peer 192.0.2.1 192.0.2.2
+old=$(ns_inode old)
+nsx old "$TCPLOAD" connect 192.0.2.2 9 $N >/dev/null
+scrape
+assert_eq "$(metric osiscope_tcp_connects_total netns=$old result=refused)" $N "refused connects of the first namespace"
+
+# delete it and make another at once (no scrape between): most often it gets the inode
+ip netns del "$T-old"
+for i in $(seq 50); do
+	ns_create "new$i" 2>/dev/null
+	new=$(ns_inode "new$i")
+	[ "$new" = "$old" ] && break
+	sleep 0.05
+done
+log "first namespace inode $old, new one $new (reused: $([ "$new" = "$old" ] && echo yes || echo no))"
+ip -n "$T-new$i" link add eth0 type veth peer name eth1 netns "$T-peer"
+ip -n "$T-new$i" addr add 198.51.100.1/24 dev eth0
+ip -n "$T-peer" addr add 198.51.100.2/24 dev eth1
+ip -n "$T-new$i" link set eth0 up
+ip -n "$T-peer" link set eth1 up
+nsx "new$i" "$TCPLOAD" connect 198.51.100.2 9 $M >/dev/null
+# the link collector follows new devices every 2 s: poll for its programs, bounded
+for j in $(seq 50); do
+	scrape
+	[ "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=tcx_ingress)" = 1 ] && break
+	sleep 0.1
+done
+assert_eq "$(metric osiscope_tcp_connects_total netns=$new result=refused)" $M "refused connects of the namespace in its place"
+assert_eq "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=tcx_ingress)" 1 \
+	"link programs on the new namespace's device"
+# and they really count there: the new device's packets, not the old one's
+before=$(metric osiscope_link_protocol_packets_total netns=$new device=eth0 direction=transmit protocol=ipv4/tcp)
+nsx "new$i" "$TCPLOAD" connect 198.51.100.2 9 1 >/dev/null
+scrape
+assert_eq $(($(metric osiscope_link_protocol_packets_total netns=$new device=eth0 direction=transmit protocol=ipv4/tcp) - before)) 1 \
+	"a SYN out of the new device, seen by its tc program"
+
+# a namespace that lives only between two scrapes
+ns_create brief
+ip -n "$T-brief" link add eth0 type veth peer name eth2 netns "$T-peer"
+ip -n "$T-brief" addr add 203.0.113.1/24 dev eth0
+ip -n "$T-peer" addr add 203.0.113.2/24 dev eth2
+ip -n "$T-brief" link set eth0 up
+ip -n "$T-peer" link set eth2 up
+brief=$(ns_inode brief)
+nsx brief "$TCPLOAD" connect 203.0.113.2 9 $K >/dev/null
+ip netns del "$T-brief"
+# what the kernel counted for it shows up once, then goes with the next scans
+for j in $(seq 60); do
+	scrape
+	[ "$(grep -c "netns=\"$brief\"" "$TMP/metrics")" -eq 0 ] && break
+	sleep 0.2
+done
+assert_eq "$(grep -c "netns=\"$brief\"" "$TMP/metrics")" 0 "series of a namespace that came and went between scrapes"
+finish
