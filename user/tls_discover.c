@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +172,70 @@ static bool at_source(struct tls_disc *d, const struct tls_file *f);
  * its symbols and probes it. exe: only a program with SSL_do_handshake of its own is
  * kept. Returns the file, or NULL (not OpenSSL, or gone: logged at debug).
  */
+/*
+ * A file mapped for reading can shrink under us (any container may truncate what is in
+ * its own /usr/lib), and touching a page past its new end raises SIGBUS. Reading the
+ * image is guarded: the fault of this thread while it reads one jumps back and the file
+ * is passed over; any other SIGBUS takes the process down as it would have.
+ */
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	signal(SIGBUS, SIG_DFL);
+	raise(SIGBUS);
+}
+
+static void sigbus_guard_install(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL))
+		pr_warn("tls: SIGBUS handler: %s (a file truncated while it is read would end "
+			"the agent)",
+			strerror(errno));
+}
+
+int tls_read_guarded(void (*fn)(void *ctx), void *ctx)
+{
+	static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+	sigjmp_buf jb;
+
+	pthread_once(&guard_once, sigbus_guard_install);
+	if (sigsetjmp(jb, 1)) {
+		bus_jmp = NULL;
+		return -EFAULT;
+	}
+	bus_jmp = &jb;
+	fn(ctx);
+	bus_jmp = NULL;
+	return 0;
+}
+
+struct image_read {
+	struct tls_disc *d;
+	const void *img;
+	const struct stat *st;
+	struct tls_file_key *key;
+	struct tls_file **found;
+	struct tls_sym *syms;
+};
+
+/* The file's key and, for a file not known yet, its OpenSSL symbols. */
+static void read_image(void *ctx)
+{
+	struct image_read *r = ctx;
+
+	if (self_mapping_key(r->img, r->key))
+		*r->key = stat_key(r->st);
+	*r->found = file_find(r->d, r->key);
+	if (!*r->found)
+		tls_elf_lookup(r->img, (size_t)r->st->st_size, r->syms);
+}
+
 static struct tls_file *examine(struct tls_disc *d, const char *open_path, const char *label,
 				bool exe, uint32_t src_pid)
 {
@@ -194,12 +261,15 @@ static struct tls_file *examine(struct tls_disc *d, const char *open_path, const
 		pr_debug("tls: map %s: %s", open_path, strerror(errno));
 		goto out;
 	}
-	if (self_mapping_key(img, &key))
-		key = stat_key(&st);
-	f = file_find(d, &key);
+	struct image_read r = { d, img, &st, &key, &f, syms };
+
+	if (tls_read_guarded(read_image, &r)) {
+		pr_debug("tls: %s changed size while it was read: passed over", label);
+		f = NULL;
+		goto out;
+	}
 	if (f)
 		goto out;
-	tls_elf_lookup(img, (size_t)st.st_size, syms);
 	if (syms[TLS_SYM_DO_HANDSHAKE].found)
 		kind |= TLS_KIND_SSL;
 	if (syms[TLS_SYM_ERR_VSET_ERROR].found || syms[TLS_SYM_ERR_PUT_ERROR].found)

@@ -76,6 +76,10 @@ struct tls_disc {
 	bool full_warned;
 };
 
+/* Runs fn(ctx), which reads a mapped file: -EFAULT instead of the process's death when
+ * the file shrank under it and a page read past its end (SIGBUS), else 0. */
+int tls_read_guarded(void (*fn)(void *ctx), void *ctx);
+
 void tls_disc_init(struct tls_disc *d, const struct tls_disc_ops *ops, void *ctx);
 /* Detaches everything and frees. */
 void tls_disc_free(struct tls_disc *d);

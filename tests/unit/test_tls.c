@@ -17,6 +17,7 @@
 
 #include "test.h"
 #include "tls_cgroup.h"
+#include "tls_discover.h"
 #include "tls_elf.h"
 #include "tls_util.h"
 
@@ -359,4 +360,57 @@ TEST(tls_cgroup_name)
 	ASSERT_TRUE(tls_cgroups_sweep(&c, NULL, NULL) > 0, "sweep walks");
 	ASSERT_STREQ(tls_cgroup_name(&c, id, buf, sizeof(buf)), "/", "the root stays");
 	tls_cgroups_free(&c);
+}
+
+struct guarded_lookup {
+	const void *img;
+	size_t size;
+	struct tls_sym syms[TLS_SYM_COUNT];
+};
+
+static void guarded_lookup(void *ctx)
+{
+	struct guarded_lookup *g = ctx;
+
+	tls_elf_lookup(g->img, g->size, g->syms);
+}
+
+/* A library truncated while it is mapped and read (any container may do that to what
+ * is in its own /usr/lib): the read past the new end faults, and the guard turns the
+ * SIGBUS into an error instead of the agent's death. */
+TEST(tls_truncated_while_read)
+{
+	char path[] = "/tmp/osiscope-tls-trunc.XXXXXX";
+	size_t size = 1 << 20;
+	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+				       EV_CURRENT },
+			  .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_ehsize = sizeof(Elf64_Ehdr), .e_shentsize = sizeof(Elf64_Shdr),
+			  .e_shnum = 12, .e_shstrndx = 11 };
+	struct guarded_lookup g = { .size = size };
+	int fd = mkstemp(path);
+	void *img;
+
+	if (!ASSERT_TRUE(fd >= 0, "temporary file"))
+		return;
+	unlink(path);
+	eh.e_shoff = size - 12 * sizeof(Elf64_Shdr); /* section headers at the very end */
+	eh.e_machine = tls_arch_host() == TLS_ARCH_ARM64 ? EM_AARCH64 : EM_X86_64;
+	if (!ASSERT_EQ(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh), "header") ||
+	    !ASSERT_OK(ftruncate(fd, (off_t)size), "grow")) {
+		close(fd);
+		return;
+	}
+	img = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (!ASSERT_TRUE(img != MAP_FAILED, "map")) {
+		close(fd);
+		return;
+	}
+	g.img = img;
+	ASSERT_OK(tls_read_guarded(guarded_lookup, &g), "read while whole");
+	ASSERT_OK(ftruncate(fd, 4096), "shrink under the mapping");
+	ASSERT_EQ(tls_read_guarded(guarded_lookup, &g), -EFAULT, "read past the new end");
+	ASSERT_OK(tls_read_guarded(guarded_lookup, &g) == -EFAULT ? 0 : -1, "and again");
+	munmap(img, size);
+	close(fd);
 }
