@@ -77,7 +77,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct dns_flow_key);
+	__type(key, struct dns_query_key);
 	__type(value, struct dns_pending);
 } dns_pending SEC(".maps");
 
@@ -87,7 +87,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct dns_flow_key);
+	__type(key, struct dns_query_key);
 	__type(value, struct dns_qname);
 } dns_names SEC(".maps");
 
@@ -211,6 +211,16 @@ static __always_inline struct dns_event *event_new(__u8 type, const struct dns_f
 	return e;
 }
 
+static __always_inline void query_key(const struct dns_flow_key *k, struct dns_query_key *q)
+{
+	__builtin_memcpy(q->client, k->client, sizeof(q->client));
+	q->netns = k->netns;
+	q->cport = k->cport;
+	q->id = k->id;
+	q->family = k->family;
+	q->__pad = 0;
+}
+
 static __always_inline void event_from_pending(struct dns_event *e, const struct dns_pending *p)
 {
 	e->cgroup_id = p->cgroup_id;
@@ -220,8 +230,8 @@ static __always_inline void event_from_pending(struct dns_event *e, const struct
 }
 
 /* The name a query in flight was sent with, into the event, and forgotten. */
-static __always_inline void event_name_of_query(struct dns_event *e, const struct dns_flow_key *k,
-						__u16 qname_len)
+static __always_inline void event_name_of_query(struct dns_event *e,
+						const struct dns_query_key *k, __u16 qname_len)
 {
 	struct dns_qname *n = bpf_map_lookup_elem(&dns_names, k);
 
@@ -236,9 +246,13 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 				     __u16 qtype)
 {
 	struct dns_pending p = {};
+	struct dns_query_key qk;
 	long err;
 
+	query_key(k, &qk);
 	count_qtype(s, k->netns, qtype);
+	__builtin_memcpy(p.server, k->server, sizeof(p.server));
+	p.sport = k->sport;
 	p.ts_ns = bpf_ktime_get_ns();
 	p.cgroup_id = bpf_skb_cgroup_id(skb);
 	p.qtype = qtype;
@@ -248,13 +262,13 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 		bpf_get_current_comm(p.comm, sizeof(p.comm));
 	}
 	/* NOEXIST: a retry with the same id and ports keeps the first send's time */
-	err = bpf_map_update_elem(&dns_pending, k, &p, BPF_NOEXIST);
+	err = bpf_map_update_elem(&dns_pending, &qk, &p, BPF_NOEXIST);
 	if (err == -EEXIST)
 		INC(s->untracked_in_flight);
 	else if (err)
 		INC(s->untracked_full);
 	else if (events_enabled)
-		bpf_map_update_elem(&dns_names, k, q, BPF_ANY);
+		bpf_map_update_elem(&dns_names, &qk, q, BPF_ANY);
 }
 
 static __always_inline void on_response(struct dns_netns_stats *s, const struct dns_flow_key *k,
@@ -262,20 +276,22 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 					__u8 rcode)
 {
 	struct dns_pending *p, got = {};
+	struct dns_query_key qk;
 	struct dns_event *e;
 	__u64 now, lat = 0;
 	bool matched = false;
 	__u8 type;
 
+	query_key(k, &qk);
 	rcode &= DNS_RCODES - 1;
 	INC(s->responses[rcode]);
 	if (flags & DNS_TC)
 		INC(s->truncated);
-	p = bpf_map_lookup_elem(&dns_pending, k);
+	p = bpf_map_lookup_elem(&dns_pending, &qk);
 	if (p) {
 		/* copy before the delete: a freed element is reused at once */
 		got = *p;
-		matched = bpf_map_delete_elem(&dns_pending, k) == 0;
+		matched = bpf_map_delete_elem(&dns_pending, &qk) == 0;
 	}
 	if (!matched) {
 		/* no query in flight, or the timer took it an instant ago and counted it */
@@ -289,7 +305,7 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 			e = event_new(DNS_EV_TIMEOUT, k);
 			if (e) {
 				event_from_pending(e, &got);
-				event_name_of_query(e, k, got.qname_len);
+				event_name_of_query(e, &qk, got.qname_len);
 				e->latency_ns = lat;
 				e->rcode = rcode;
 				e->late = 1;
@@ -327,7 +343,7 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		bpf_ringbuf_submit(e, 0);
 	}
 	if (events_enabled && matched)
-		bpf_map_delete_elem(&dns_names, k);
+		bpf_map_delete_elem(&dns_names, &qk);
 }
 
 /* Everything after the ports said DNS: rare, so loads go through bpf_skb_load_bytes,
@@ -395,6 +411,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	void *end = (void *)(long)skb->data_end;
 	struct dns_flow_key k = {};
 	struct bpf_sock *sk;
+	bool dnat = false;
 	__u8 *ip = data, *udp;
 	__u16 sport, dport, ulen;
 	__u32 l3, off, len;
@@ -423,8 +440,12 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		return;
 	sport = (__u16)udp[0] << 8 | udp[1];
 	dport = (__u16)udp[2] << 8 | udp[3];
-	if ((egress ? dport : sport) != DNS_PORT)
-		return;
+	if ((egress ? dport : sport) != DNS_PORT) {
+		if (!egress)
+			return;
+		/* maybe a query DNATed on its way out: its socket says (below) */
+		dnat = true;
+	}
 	/* UDP sockets only. A raw IPPROTO_UDP socket gets its own copy of every UDP
 	 * packet the namespace receives: counting it too would count responses twice. */
 	sk = skb->sk;
@@ -432,6 +453,10 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		return;
 	sk = bpf_sk_fullsock(sk);
 	if (!sk || sk->type != SOCK_DGRAM || sk->protocol != IPPROTO_UDP)
+		return;
+	/* The egress hook runs after OUTPUT DNAT (Docker's embedded DNS, a ClusterIP):
+	 * a connected socket (glibc's resolver connects) still names port 53. */
+	if (dnat && bpf_ntohs(sk->dst_port) != DNS_PORT)
 		return;
 
 	/* a DNS packet: the client is us, the server the peer */
@@ -447,7 +472,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		__builtin_memcpy(egress ? k.server : k.client, ip + 16, 4);
 	}
 	k.cport = egress ? sport : dport;
-	k.sport = egress ? dport : sport;
+	k.sport = dnat ? DNS_PORT : egress ? dport : sport;
 	/* the DNS payload: the UDP length, never past what the packet holds */
 	ulen = (__u16)udp[4] << 8 | udp[5];
 	off = l3 + 8;
@@ -477,11 +502,12 @@ struct sweep_ctx {
 	__u64 now;
 };
 
-static long sweep_one(struct bpf_map *map, struct dns_flow_key *k, struct dns_pending *p,
+static long sweep_one(struct bpf_map *map, struct dns_query_key *k, struct dns_pending *p,
 		      struct sweep_ctx *cx)
 {
 	struct dns_netns_stats *s;
 	struct dns_pending got;
+	struct dns_flow_key fk;
 	struct dns_event *e;
 
 	/* a query inserted on another CPU after `now` was read is younger than now */
@@ -494,7 +520,15 @@ static long sweep_one(struct bpf_map *map, struct dns_flow_key *k, struct dns_pe
 	s = stats_for(k->netns);
 	if (s)
 		INC(s->timeouts);
-	e = event_new(DNS_EV_TIMEOUT, k);
+	/* the flow as the query left */
+	__builtin_memcpy(fk.client, k->client, sizeof(fk.client));
+	__builtin_memcpy(fk.server, got.server, sizeof(fk.server));
+	fk.netns = k->netns;
+	fk.cport = k->cport;
+	fk.sport = got.sport;
+	fk.id = k->id;
+	fk.family = k->family;
+	e = event_new(DNS_EV_TIMEOUT, &fk);
 	if (e) {
 		event_from_pending(e, &got);
 		event_name_of_query(e, k, got.qname_len);

@@ -56,16 +56,36 @@ struct dns_flow_key {
 
 _Static_assert(sizeof(struct dns_flow_key) == 44, "dns_flow_key layout");
 
+/*
+ * A query in flight is found again by its client side only: the client's address, port
+ * and query id. The server's side may be rewritten between the two hooks: the egress
+ * hook runs after OUTPUT DNAT (Docker's 127.0.0.11:53 goes out to another port, a
+ * ClusterIP to a pod), the ingress hook after conntrack has undone it.
+ */
+struct dns_query_key {
+	__u8 client[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	__u32 netns;
+	__u16 cport; /* host byte order */
+	__u16 id;
+	__u16 family;
+	__u16 __pad;
+};
+
+_Static_assert(sizeof(struct dns_query_key) == 28, "dns_query_key layout");
+
 struct dns_pending {
 	__u64 ts_ns; /* bpf_ktime_get_ns() when the query left */
 	__u64 cgroup_id; /* of the sending socket */
+	__u8 server[16]; /* where it went, as it left (after any DNAT) */
 	__u32 pid; /* tgid of the sender: UDP sends run in the sender's context */
 	__u16 qtype;
 	__u16 qname_len; /* wire length of the name, root label included */
+	__u16 sport; /* the server's port */
+	__u8 __pad[6];
 	char comm[COMM_LEN];
 };
 
-_Static_assert(sizeof(struct dns_pending) == 40, "dns_pending layout");
+_Static_assert(sizeof(struct dns_pending) == 64, "dns_pending layout");
 
 /* The question's name of a query in flight, kept apart (and only while events are on)
  * so that the hot path's values stay small. */

@@ -585,10 +585,10 @@ static void dns_forget_netns(struct layer *l, uint32_t netns)
 	struct dns_bpf *s = p->skel;
 
 	/* queries still in flight would time out later and bring the namespace back */
-	map_delete_netns(bpf_map__fd(s->maps.dns_pending), sizeof(struct dns_flow_key),
-			  offsetof(struct dns_flow_key, netns), netns);
-	map_delete_netns(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_flow_key),
-			  offsetof(struct dns_flow_key, netns), netns);
+	map_delete_netns(bpf_map__fd(s->maps.dns_pending), sizeof(struct dns_query_key),
+			 offsetof(struct dns_query_key, netns), netns);
+	map_delete_netns(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_query_key),
+			 offsetof(struct dns_query_key, netns), netns);
 	map_delete_netns(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
 			  offsetof(struct dns_qtype_key, netns), netns);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);

@@ -8,7 +8,8 @@
  *       COUNT queries from one UDP socket, one at a time, each waiting up to WAIT_MS
  *       (default 2000) for its response; with DNSQ_GATE=FIFO in the environment, the
  *       socket is made first and the queries wait for a line on FIFO; with
- *       DNSQ_REPEAT=R each query is sent R times (same id and port: a retry). Prints
+ *       DNSQ_REPEAT=R each query is sent R times (same id and port: a retry); with
+ *       DNSQ_CONNECT=1 the socket is connected to the server first (as glibc's). Prints
  *       "pid=P sent=N noerror=.. nxdomain=.. servfail=.. refused=.. rcode_other=..
  *        timeout=.. received=.." (received: every datagram the socket got).
  *   dnsq burst SERVER PORT NAME TYPE COUNT
@@ -240,6 +241,9 @@ static void target_open(struct target *t, char **argv)
 	t->fd = socket(t->fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (t->fd < 0)
 		die("socket");
+	/* DNSQ_CONNECT=1: connect the socket to the server first, as glibc's resolver does */
+	if (getenv("DNSQ_CONNECT") && connect(t->fd, (struct sockaddr *)&t->ss, t->sl))
+		die("connect");
 }
 
 /* COUNT queries as fast as they go, each with its own id, waiting for none. */
