@@ -161,9 +161,8 @@ static __always_inline struct tcp_event *event_new(__u8 type, __u32 netns)
 }
 
 static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct sk_start *st,
-					   const bool btf)
+					   struct tcp_netns_stats *s, const bool btf)
 {
-	struct tcp_netns_stats *s;
 	int err = READ(btf, sk, sk_err);
 	__u32 result;
 	__u8 type;
@@ -186,8 +185,7 @@ static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct 
 		result = TCP_CONNECT_OTHER;
 		type = 0;
 	}
-	s = stats_for(netns);
-	if (s && result < TCP_CONNECT_RESULTS)
+	if (result < TCP_CONNECT_RESULTS)
 		s->connects[result]++;
 	if (type) {
 		struct tcp_event *e = event_new(type, netns);
@@ -221,8 +219,18 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	__u64 delta;
 	__u32 netns;
 
+	if (sk_protocol(sk, btf) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
+		return;
+	netns = sk_netns_inum(sk, btf);
+	s = stats_for(netns);
+	if (!s)
+		return;
+	/* Every change: a namespace whose sockets did not change state since its last
+	 * sock_diag dump is not dumped again at the next scrape (user/tcp.c), and a dump
+	 * walks every socket of the host, TIME_WAIT ones included. */
+	s->state_changes++;
 	/* Most transitions (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, a passive open completing)
-	 * carry nothing we count: leave before touching the socket. */
+	 * carry nothing else we count. */
 	switch (new) {
 	case TCP_SYN_SENT:
 		break;
@@ -241,9 +249,6 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	default:
 		return;
 	}
-	if (sk_protocol(sk, btf) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
-		return;
-	netns = sk_netns_inum(sk, btf);
 
 	if (new == TCP_SYN_SENT || new == TCP_SYN_RECV) {
 		struct sk_start init = { .start_ns = bpf_ktime_get_ns() };
@@ -256,9 +261,6 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 		}
 		/* one update, whatever a freed socket at this address left behind */
 		bpf_map_update_elem(&sk_start, &key, &init, BPF_ANY);
-		s = stats_for(netns);
-		if (!s)
-			return;
 		if (new == TCP_SYN_SENT)
 			s->active_opens++;
 		else
@@ -268,9 +270,6 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 
 	st = bpf_map_lookup_elem(&sk_start, &key);
 	if (new == TCP_ESTABLISHED) { /* from SYN_SENT: a connect() that worked */
-		s = stats_for(netns);
-		if (!s)
-			return;
 		s->connects[TCP_CONNECT_OK]++;
 		if (st) {
 			delta = bpf_ktime_get_ns() - st->start_ns;
@@ -282,12 +281,11 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 
 	/* CLOSE */
 	if (old == TCP_SYN_SENT) {
-		connect_failed(sk, netns, st, btf);
+		connect_failed(sk, netns, st, s, btf);
 	} else if (st && old != TCP_SYN_RECV) { /* it was established */
 		const struct tcp_sock *tp = tcp_sk_of(sk, btf);
 
-		s = stats_for(netns);
-		if (s && tp) {
+		if (tp) {
 			__u64 acked = READ(btf, tp, bytes_acked);
 			__u64 received = READ(btf, tp, bytes_received);
 

@@ -26,6 +26,7 @@ struct tcp_netns_stats {
 	__u64 active_opens; /* MIB TcpActiveOpens (those that reached SYN_SENT) */
 	__u64 connects[TCP_CONNECT_RESULTS];
 	__u64 closes; /* established connections that closed */
+	__u64 state_changes; /* every inet_sock_set_state of a TCP socket */
 	__u64 bytes_sent; /* acked by the peer, at close */
 	__u64 bytes_received; /* at close */
 	__u64 connect_sum_ns;

@@ -189,6 +189,9 @@ void percpu_sum_u64(const void *percpu, int ncpus, size_t size, void *out);
  * deleted meanwhile are skipped. Returns how many entries were seen, or -errno. */
 int percpu_map_each(int fd, size_t ksize, size_t vsize,
 		    void (*fn)(void *ctx, const void *key, const void *sum), void *ctx);
+/* One entry of a per-CPU map of u64 counters, summed over the CPUs into out (vsize
+ * bytes). 0, or -errno (-ENOENT: no such key). */
+int percpu_map_lookup_sum(int fd, const void *key, size_t vsize, void *out);
 /* Deletes every key of a map that match() picks; returns how many. */
 int map_delete_matching(int fd, size_t ksize, bool (*match)(void *ctx, const void *key),
 			void *ctx);

@@ -215,6 +215,30 @@ int percpu_map_each(int fd, size_t ksize, size_t vsize,
 	return n;
 }
 
+int percpu_map_lookup_sum(int fd, const void *key, size_t vsize, void *out)
+{
+	static __thread char *vals;
+	static __thread size_t cap;
+	int ncpus = libbpf_num_possible_cpus();
+	size_t need, stride = (vsize + 7) & ~(size_t)7;
+
+	if (ncpus <= 0)
+		return -EINVAL;
+	need = stride * (size_t)ncpus;
+	if (need > cap) {
+		char *v = realloc(vals, need);
+
+		if (!v)
+			return -ENOMEM;
+		vals = v;
+		cap = need;
+	}
+	if (bpf_map_lookup_elem(fd, key, vals))
+		return -errno;
+	percpu_sum_u64(vals, ncpus, vsize, out);
+	return 0;
+}
+
 int map_delete_matching(int fd, size_t ksize, bool (*match)(void *ctx, const void *key),
 			void *ctx)
 {

@@ -191,8 +191,10 @@ static int sockdiag_dump(int fd, int family, uint64_t counts[TCP_STATE_MAX])
 		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
-			 /* every state but TIME_WAIT (6), and no bound-inactive sockets */
-			 .idiag_states = 0xfff & ~(1u << 6) },
+			 /* every state (timewait sockets report their substate: TIME_WAIT,
+			  * or FIN_WAIT2 for an orphan that ss shows as FIN-WAIT-2), and no
+			  * bound-inactive sockets */
+			 .idiag_states = 0xfff },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static __thread char buf[32768];
@@ -267,18 +269,25 @@ static int sockstat_read(uint64_t *inuse4, uint64_t *tw, uint64_t *inuse6)
 	return 0;
 }
 
-int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX])
+int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump)
 {
 	int fd, err;
 
-	uint64_t inuse4 = 1, inuse6 = 1;
+	uint64_t inuse4 = 1, inuse6 = 1, tw = 0;
 
 	memset(counts, 0, sizeof(uint64_t) * TCP_STATE_MAX);
-	err = sockstat_read(&inuse4, &counts[6], &inuse6);
+	err = sockstat_read(&inuse4, &tw, &inuse6);
 	if (err)
 		return err;
-	if (!inuse4 && !inuse6)
+	if (!inuse4 && !inuse6 && !tw)
 		return 0;
+	/* timewait sockets change (expire, or an orphaned FIN_WAIT2 one turns TIME_WAIT
+	 * on the peer's FIN) with no state change to tell: a namespace that has any is
+	 * dumped every time */
+	if (!dump && !tw)
+		return 1;
+	if (tw)
+		inuse4 = inuse6 = 1; /* sockstat's tw does not say which family */
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;

@@ -2,6 +2,7 @@
 #ifndef OSISCOPE_NETNS_H
 #define OSISCOPE_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,11 +39,15 @@ uint32_t netns_self(void);
 int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
 
 /* TCP sockets by state (index = kernel TCP state, 1..12), via NETLINK_SOCK_DIAG in the
- * current namespace, IPv4 and IPv6: the same source as ss. TIME_WAIT sockets are not
- * dumped (there can be tens of thousands, and a dump costs per socket): their count
- * comes from the namespace's sockstat, the kernel's own tally of them. */
+ * current namespace, IPv4 and IPv6: the same source as ss. Timewait sockets count by
+ * their substate, as ss shows them: an orphaned FIN_WAIT2 socket is kept as a timewait
+ * one but is FIN-WAIT-2 to ss. The namespace's sockstat says first whether there is any
+ * socket of each kind, so that most namespaces need no dump. */
 #define TCP_STATE_MAX 13
-int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX]);
+/* dump false: nothing is dumped, and 1 is returned (the caller keeps its last counts),
+ * unless the namespace has no TCP socket at all (0, every count 0) or has timewait
+ * sockets, which change with no state change to tell (dumped: 0). */
+int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 
 /* Reads counters of one group of /proc/thread-self/net/{netstat,snmp} in the current

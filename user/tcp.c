@@ -23,6 +23,11 @@ struct tcp_prev {
 	uint64_t emitted_gen; /* collection that last handed its counters over */
 	uint64_t listen_overflows, listen_drops; /* MIB baseline / last value */
 	struct tcp_netns_stats s;
+	/* socket states of the last sock_diag dump, and the namespace's state changes
+	 * (and SYN-ACK retransmits, for request sockets) as they stood before it */
+	bool have_states;
+	uint64_t states_gen;
+	uint64_t states[TCP_STATE_MAX];
 };
 
 struct tcp_priv {
@@ -282,7 +287,31 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 	if (!pv || !p->retrans)
 		return;
 	snprintf(nsl, sizeof(nsl), "%u", ns->inode);
-	if (sockdiag_tcp_states(states) == 0) {
+	/*
+	 * A dump walks every socket of the host, TIME_WAIT ones of every namespace
+	 * included: a namespace whose sockets changed no state since its last dump keeps
+	 * that dump's counts. Request sockets come and go without a state change; their
+	 * SYN-ACK retransmits (after 1 s) count as a change. Read before the dump: a change
+	 * during it makes the next scrape dump again.
+	 */
+	struct tcp_netns_stats now;
+	uint64_t gen = 0;
+	bool dump = true;
+	int r;
+
+	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &ns->inode, sizeof(now),
+				  &now) == 0)
+		gen = now.state_changes + now.synack_retrans;
+	dump = !pv->have_states || gen != pv->states_gen;
+	r = sockdiag_tcp_states(states, dump);
+	if (r == 1) { /* nothing changed: the last dump's counts */
+		memcpy(states, pv->states, sizeof(states));
+	} else if (r == 0) {
+		memcpy(pv->states, states, sizeof(states));
+		pv->states_gen = gen;
+		pv->have_states = true;
+	}
+	if (r >= 0) {
 		/* the kernel's request sockets (NEW_SYN_RECV) are what ss shows as SYN-RECV */
 		states[3] += states[12];
 		for (int s = 1; s < 12; s++) {
@@ -330,6 +359,7 @@ static void tcp_renew_netns(struct layer *l, uint32_t netns)
 		/* the map's counts so far stay the baseline; the MIB is the new one's */
 		pv->mib_seen = false;
 		pv->listen_overflows = pv->listen_drops = 0;
+		pv->have_states = false;
 	}
 }
 

@@ -74,8 +74,10 @@ for ns in cli srv; do
 	synr=$(($(mib $ns TcpExtTCPSynRetrans) - ${synr0[$ns]}))
 	# the sender is the one that must have retransmitted; the server may have (its FIN)
 	[ $ns = cli ] && assert_gt "$retr" 0 "kernel TcpRetransSegs delta ($ns netns)"
-	assert_eq "$(metric osiscope_tcp_retransmitted_segments_total netns=${inode[$ns]})" "$retr" \
-		"retransmitted segments vs TcpRetransSegs delta ($ns netns)"
+	# a retransmit timer (softirq) interrupting the same program on its CPU is
+	# skipped by the kernel, and counted as a recursion miss
+	assert_counted "$(metric osiscope_tcp_retransmitted_segments_total netns=${inode[$ns]})" "$retr" \
+		"$(misses tcp_retransmit_btf)" "retransmitted segments vs TcpRetransSegs delta ($ns netns)"
 	assert_eq "$(metric osiscope_tcp_syn_retransmits_total netns=${inode[$ns]})" "$synr" \
 		"SYN retransmits vs TcpExtTCPSynRetrans delta ($ns netns)"
 done
