@@ -142,6 +142,16 @@ agent_stop() {
 	AGENT_PID=
 }
 scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "scrape failed"; }
+# wait_udp NS ADDR:PORT: until a UDP socket of the namespace is bound there (bounded)
+wait_udp() {
+	local i
+	for i in $(seq 100); do
+		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on $2 in $1"
+	finish
+}
 # trace_start OUT ARGS...: `osiscope trace ARGS` in the background (TRACE_PID), its
 # events in OUT, once it says it is tracing; trace_stop: SIGINT, exit status in TRACE_RC
 trace_start() {

@@ -12,15 +12,6 @@ require_root
 DNSQ=$HELPERS/dnsq
 command -v dnsmasq >/dev/null || { fail "dnsmasq missing: scripts/deps.sh installs dnsmasq-base"; finish; }
 
-# wait_udp NS ADDR:PORT: until a socket of the namespace is bound there
-wait_udp() {
-	for i in $(seq 100); do
-		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
-		sleep 0.1
-	done
-	fail "nothing listens on $2 in $1"
-	finish
-}
 # the cgroup v2 mount that shows the hierarchy's root, as the agent finds it
 cgroot=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && $4 == "/") print $5; break } }' /proc/self/mountinfo | head -1)
 CG=

@@ -11,14 +11,6 @@
 require_root
 DNSQ=$HELPERS/dnsq
 
-wait_udp() {
-	for i in $(seq 100); do
-		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
-		sleep 0.1
-	done
-	fail "nothing listens on $2 in $1"
-	finish
-}
 
 agent_start --dns.timeout=1
 ns_create cli srv

@@ -9,14 +9,6 @@ require_root
 DNSQ=$HELPERS/dnsq
 command -v dnsmasq >/dev/null || { fail "dnsmasq missing: scripts/deps.sh installs dnsmasq-base"; finish; }
 
-wait_udp() {
-	for i in $(seq 100); do
-		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
-		sleep 0.1
-	done
-	fail "nothing listens on $2 in $1"
-	finish
-}
 cgroot=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && $4 == "/") print $5; break } }' /proc/self/mountinfo | head -1)
 CG=
 trap 'cleanup; [ -n "$CG" ] && rmdir "$CG" 2>/dev/null' EXIT

@@ -15,10 +15,7 @@ agent_start --dns.timeout=1
 ns_create cli
 cli=$(ns_inode cli)
 nsx cli "$DNSQ" serve 127.0.0.1 5353 noerror >/dev/null 2>&1 &
-for i in $(seq 100); do
-	nsx cli ss -Hlun | awk '{ print $4 }' | grep -qxF 127.0.0.1:5353 && break
-	sleep 0.1
-done
+wait_udp cli 127.0.0.1:5353
 nsx cli nft -f - <<-EOF2 || skip "nftables without nat (nft_nat, nf_nat)"
 	table ip osiscope_test {
 		chain out {
