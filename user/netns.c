@@ -182,7 +182,7 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 	return err;
 }
 
-static int sockdiag_dump(int fd, int family, uint64_t counts[TCP_STATE_MAX])
+static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_STATE_MAX])
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -194,7 +194,7 @@ static int sockdiag_dump(int fd, int family, uint64_t counts[TCP_STATE_MAX])
 			 /* every state (timewait sockets report their substate: TIME_WAIT,
 			  * or FIN_WAIT2 for an orphan that ss shows as FIN-WAIT-2), and no
 			  * bound-inactive sockets */
-			 .idiag_states = 0xfff },
+			 .idiag_states = timewait ? 0xfff : 0xfff & ~(1u << 6) },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	static __thread char buf[32768];
@@ -281,23 +281,31 @@ int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump)
 		return err;
 	if (!inuse4 && !inuse6 && !tw)
 		return 0;
-	/* timewait sockets change (expire, or an orphaned FIN_WAIT2 one turns TIME_WAIT
-	 * on the peer's FIN) with no state change to tell: a namespace that has any is
-	 * dumped every time */
-	if (!dump && !tw)
-		return 1;
-	if (tw)
+	if (tw > SOCKDIAG_TW_MAX) {
+		/* Dumping that many costs a message each: count them all as TIME_WAIT
+		 * from sockstat, orphaned FIN_WAIT2 ones among them */
+		counts[6] = tw;
+		tw = 0;
+		if (!dump)
+			return 2;
+	} else if (tw) {
+		/* timewait sockets change (expire, or an orphaned FIN_WAIT2 one turns
+		 * TIME_WAIT on the peer's FIN) with no state change to tell: a namespace
+		 * that has any is dumped every time */
 		inuse4 = inuse6 = 1; /* sockstat's tw does not say which family */
+	} else if (!dump) {
+		return 1;
+	}
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
 	/* A dump walks every bucket of the host-wide established hash, empty or not
 	 * (262144 of them on a 24 GiB machine: ~0.15 ms): skip the families that have no
 	 * socket in this namespace, as most namespaces do */
-	if (inuse4 && (err = sockdiag_dump(fd, AF_INET, counts)))
+	if (inuse4 && (err = sockdiag_dump(fd, AF_INET, tw != 0, counts)))
 		goto out;
 	if (inuse6)
-		err = sockdiag_dump(fd, AF_INET6, counts);
+		err = sockdiag_dump(fd, AF_INET6, tw != 0, counts);
 out:
 	close(fd);
 	return err;

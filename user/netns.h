@@ -44,9 +44,13 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
  * one but is FIN-WAIT-2 to ss. The namespace's sockstat says first whether there is any
  * socket of each kind, so that most namespaces need no dump. */
 #define TCP_STATE_MAX 13
+/* Above this many timewait sockets in a namespace, they are counted as TIME_WAIT from
+ * sockstat rather than dumped one by one (orphaned FIN_WAIT2 ones among them). */
+#define SOCKDIAG_TW_MAX 16384
 /* dump false: nothing is dumped, and 1 is returned (the caller keeps its last counts),
- * unless the namespace has no TCP socket at all (0, every count 0) or has timewait
- * sockets, which change with no state change to tell (dumped: 0). */
+ * unless the namespace has no TCP socket at all (0, every count 0), or has timewait
+ * sockets, which change with no state change to tell: dumped (0), or above
+ * SOCKDIAG_TW_MAX only counts[TIME_WAIT] read (2: the caller keeps the others). */
 int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 

@@ -89,7 +89,8 @@ static int register_metrics(struct tcp_priv *p, struct registry *reg)
 		  "Connection requests dropped by a listener, overflows included (kernel MIB "
 		  "TcpExtListenDrops).",
 		  METRIC_COUNTER, NS },
-		{ "osiscope_tcp_sockets", "TCP sockets by state, as ss counts them (sock_diag).",
+		{ "osiscope_tcp_sockets", "TCP sockets by state, as ss counts them (sock_diag); above 16384 timewait "
+		  "sockets in a namespace, all of them count as time_wait (sockstat's tw).",
 		  METRIC_GAUGE, { "netns", "state", NULL } },
 		{ "osiscope_tcp_connection_duration_seconds",
 		  "Lifetime of established TCP connections, from first handshake state to close.",
@@ -304,8 +305,12 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 		gen = now.state_changes + now.synack_retrans;
 	dump = !pv->have_states || gen != pv->states_gen;
 	r = sockdiag_tcp_states(states, dump);
-	if (r == 1) { /* nothing changed: the last dump's counts */
+	if (r == 1 || r == 2) { /* nothing changed: the last dump's counts */
+		uint64_t tw = states[6];
+
 		memcpy(states, pv->states, sizeof(states));
+		if (r == 2)
+			states[6] = tw;
 	} else if (r == 0) {
 		memcpy(pv->states, states, sizeof(states));
 		pv->states_gen = gen;
