@@ -2,7 +2,6 @@
 /* TCP layer (L4/L5), userspace half: load and attach bpf/tcp.bpf.c, turn its per-netns
  * per-CPU counters into metrics, add what the kernel counts without a hook (listen
  * queue overflows, socket states), and decode its events. */
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -89,7 +88,8 @@ static int register_metrics(struct tcp_priv *p, struct registry *reg)
 		  "Connection requests dropped by a listener, overflows included (kernel MIB "
 		  "TcpExtListenDrops).",
 		  METRIC_COUNTER, NS },
-		{ "osiscope_tcp_sockets", "TCP sockets by state, as ss counts them (sock_diag); above 16384 timewait "
+		{ "osiscope_tcp_sockets",
+		  "TCP sockets by state, as ss counts them (sock_diag); above 16384 timewait "
 		  "sockets in a namespace, all of them count as time_wait (sockstat's tw).",
 		  METRIC_GAUGE, { "netns", "state", NULL } },
 		{ "osiscope_tcp_connection_duration_seconds",
@@ -226,11 +226,6 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	return 0;
 }
 
-static void add(struct metric *m, const char **labels, uint64_t now, uint64_t before)
-{
-	counter_delta(m, labels, now, before);
-}
-
 static void add_hist(struct metric *m, const char **labels, const __u64 *now,
 		     const __u64 *before, uint64_t sum_now, uint64_t sum_before)
 {
@@ -245,20 +240,20 @@ static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct 
 	const char *lab[] = { ns, NULL };
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	add(p->retrans, lab, n->retrans_segs + n->synack_retrans,
-	    o->retrans_segs + o->synack_retrans);
-	add(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans,
-	    o->syn_retrans + o->synack_retrans);
-	add(p->rst_sent, lab, n->rst_sent, o->rst_sent);
-	add(p->rst_recv, lab, n->rst_received, o->rst_received);
-	add(p->active, lab, n->active_opens, o->active_opens);
-	add(p->passive, lab, n->passive_opens, o->passive_opens);
-	add(p->sent, lab, n->bytes_sent, o->bytes_sent);
-	add(p->received, lab, n->bytes_received, o->bytes_received);
+	counter_delta(p->retrans, lab, n->retrans_segs + n->synack_retrans,
+		      o->retrans_segs + o->synack_retrans);
+	counter_delta(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans,
+		      o->syn_retrans + o->synack_retrans);
+	counter_delta(p->rst_sent, lab, n->rst_sent, o->rst_sent);
+	counter_delta(p->rst_recv, lab, n->rst_received, o->rst_received);
+	counter_delta(p->active, lab, n->active_opens, o->active_opens);
+	counter_delta(p->passive, lab, n->passive_opens, o->passive_opens);
+	counter_delta(p->sent, lab, n->bytes_sent, o->bytes_sent);
+	counter_delta(p->received, lab, n->bytes_received, o->bytes_received);
 	for (int r = 0; r < TCP_CONNECT_RESULTS; r++) {
 		const char *cl[] = { ns, connect_results[r] };
 
-		add(p->connects, cl, n->connects[r], o->connects[r]);
+		counter_delta(p->connects, cl, n->connects[r], o->connects[r]);
 	}
 	add_hist(p->connect_dur, lab, n->connect_hist, o->connect_hist, n->connect_sum_ns,
 		 o->connect_sum_ns);
@@ -341,8 +336,8 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 				pv->listen_drops = drp;
 			}
 		}
-		add(p->overflows, lab, ovf, pv->listen_overflows);
-		add(p->drops, lab, drp, pv->listen_drops);
+		counter_delta(p->overflows, lab, ovf, pv->listen_overflows);
+		counter_delta(p->drops, lab, drp, pv->listen_drops);
 		pv->listen_overflows = ovf;
 		pv->listen_drops = drp;
 	}
