@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -40,10 +39,6 @@ static int epoll_add(int epfd, int fd, uint64_t tag)
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71 /* v5.14, asm-generic/socket.h */
-#endif
 
 #define TAG_SIGNAL 1000
 #define TAG_TIMER 1001
@@ -143,8 +138,10 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 
 /* Lets every collector, the device table and the registry forget a namespace; renew:
  * the inode names a new one now (see renew_netns in layer.h). */
-static void forget_netns(struct agent *a, uint32_t inode, bool renew, const char *why)
+static void forget_netns(void *ctx, uint32_t inode, bool renew)
 {
+	struct agent *a = ctx;
+	const char *why = renew ? "was replaced by a new namespace" : "is gone";
 	char ns[16];
 
 	for (int l = 0; l < COLL_COUNT; l++) {
@@ -163,58 +160,6 @@ static void forget_netns(struct agent *a, uint32_t inode, bool renew, const char
 		 registry_drop_label_value(a->reg, "netns", ns));
 }
 
-static struct known_netns *known_get(struct agent *a, uint32_t inode, unsigned int absent)
-{
-	for (size_t k = 0; k < a->nknown; k++)
-		if (a->known[k].inode == inode)
-			return &a->known[k];
-	if (a->nknown == a->capknown) {
-		size_t cap = a->capknown ? a->capknown * 2 : 32;
-		struct known_netns *v = realloc(a->known, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		a->known = v;
-		a->capknown = cap;
-	}
-	a->known[a->nknown] = (struct known_netns){ inode, absent, 0 };
-	return &a->known[a->nknown++];
-}
-
-void collect_note_netns(const struct collect_ctx *cx, uint32_t netns)
-{
-	struct agent *a = cx->agent;
-
-	/* a namespace seen only in what the kernel counted (it came and went between two
-	 * scans): known as absent once, so that the next scan without it forgets it */
-	if (a && netns)
-		known_get(a, netns, 1);
-}
-
-/* A namespace not found by two scans in a row is gone: on a Kubernetes node they come
- * and go with pods, and their series must not pile up. */
-static void track_netns(struct agent *a)
-{
-	size_t i = 0;
-
-	for (size_t k = 0; k < a->nknown; k++)
-		a->known[k].absent++;
-	for (size_t n = 0; n < a->netns.n; n++) {
-		struct known_netns *k = known_get(a, a->netns.v[n].inode, 0);
-
-		if (k)
-			k->absent = 0;
-	}
-	while (i < a->nknown) {
-		if (a->known[i].absent < 2) {
-			i++;
-			continue;
-		}
-		forget_netns(a, a->known[i].inode, false, "is gone");
-		a->known[i] = a->known[--a->nknown];
-	}
-}
-
 struct visit {
 	struct agent *a;
 	const struct netns_entry *ns;
@@ -222,37 +167,11 @@ struct visit {
 	bool ifaces, maintain;
 };
 
-/* The namespace the calling thread is in, by its cookie (v5.14+), 0 if unknown. */
-static uint64_t netns_cookie(void)
-{
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
 static int visit_layers(void *ctx)
 {
 	struct visit *v = ctx;
-	struct known_netns *k = known_get(v->a, v->ns->inode, 0);
-	uint64_t cookie = netns_cookie();
 
-	/* the kernel gives a dead namespace's inode to the next one at once: what was
-	 * kept for the old one must not become the new one's */
-	if (k && cookie) {
-		if (k->cookie && k->cookie != cookie) {
-			forget_netns(v->a, v->ns->inode, true, "was replaced by a new namespace");
-			k = known_get(v->a, v->ns->inode, 0);
-		}
-		if (k)
-			k->cookie = cookie;
-	}
+	netns_tracker_check_cookie(&v->a->tracker, v->ns->inode, forget_netns, v->a);
 	if (v->ifaces) {
 		int err = ifaces_dump(&v->a->ifaces, v->ns->inode, v->cx->gen);
 
@@ -298,8 +217,11 @@ static void visit_all(struct agent *a, const struct collect_ctx *cx, bool ifaces
 
 void agent_collect(struct agent *a)
 {
-	struct collect_ctx cx = { .netns = &a->netns, .ifaces = &a->ifaces, .agent = a,
-				  .gen = ++a->gen, .first = a->gen == 1 };
+	struct collect_ctx cx = { .netns = &a->netns,
+				  .ifaces = &a->ifaces,
+				  .tracker = &a->tracker,
+				  .gen = ++a->gen,
+				  .first = a->gen == 1 };
 	bool visits = false, ifaces = false, scanned;
 	double on = a->stats_seconds;
 
@@ -327,14 +249,15 @@ void agent_collect(struct agent *a)
 			l->collect(l, a->reg, &cx);
 	}
 	if (scanned)
-		track_netns(a);
+		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
 	selfstats_collect(a->self, a->layers, COLL_COUNT, on, a->stats_fd >= 0);
 }
 
 void agent_maintain(struct agent *a)
 {
-	struct collect_ctx cx = { .netns = &a->netns, .ifaces = &a->ifaces, .agent = a,
-				  .gen = a->gen };
+	struct collect_ctx cx = {
+		.netns = &a->netns, .ifaces = &a->ifaces, .tracker = &a->tracker, .gen = a->gen
+	};
 	bool any = false, per_ns = false, ifaces = false;
 
 	for (int i = 0; i < COLL_COUNT; i++) {
@@ -350,8 +273,8 @@ void agent_maintain(struct agent *a)
 		return;
 	if (netns_scan(&a->netns))
 		a->netns.n = 0;
-	else
-		track_netns(a); /* namespaces that come and go between two scrapes too */
+	else /* namespaces that come and go between two scrapes too */
+		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
 	for (int i = 0; i < COLL_COUNT; i++)
 		if (a->layers[i].up && a->layers[i].maintain)
 			a->layers[i].maintain(&a->layers[i], &cx);
@@ -469,7 +392,7 @@ void agent_fini(struct agent *a)
 	registry_free(a->reg);
 	netns_list_free(&a->netns);
 	ifaces_free(&a->ifaces);
-	free(a->known);
+	netns_tracker_free(&a->tracker);
 	strbuf_free(&a->out);
 	if (a->epfd >= 0)
 		close(a->epfd);

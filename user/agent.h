@@ -13,12 +13,6 @@
 #include "selfstats.h"
 #include "strbuf.h"
 
-struct known_netns {
-	uint32_t inode;
-	unsigned int absent; /* scans in a row that did not find it */
-	uint64_t cookie; /* SO_NETNS_COOKIE: inodes are reused at once, cookies never */
-};
-
 struct agent {
 	const struct config *cfg;
 	struct registry *reg;
@@ -36,8 +30,7 @@ struct agent {
 	/* namespaces seen, for telling when one is gone */
 	struct netns_list netns;
 	struct iface_cache ifaces; /* devices per namespace, for the layers that want them */
-	struct known_netns *known;
-	size_t nknown, capknown;
+	struct netns_tracker tracker; /* which are gone, or replaced */
 	uint64_t gen;
 	/* trace output */
 	struct strbuf out;

@@ -32,13 +32,11 @@ struct event_record {
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 
-struct agent;
-
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
 	const struct iface_cache *ifaces; /* devices of every namespace, see ifaces.h */
-	struct agent *agent; /* for collect_note_netns() */
+	struct netns_tracker *tracker; /* for collect_note_netns() */
 	uint64_t gen; /* collection number, from 1 */
 	bool first; /* the collection right after the collectors attached */
 };
@@ -141,9 +139,13 @@ int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LO
  * CPUs; -ENOENT when the object has no such map. */
 int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *v, uint32_t n);
 
-/* A collector that finds a namespace in its kernel map tells the agent, so that one
- * that came and went between two scans is forgotten too (its series dropped). */
-void collect_note_netns(const struct collect_ctx *cx, uint32_t netns);
+/* A collector that finds a namespace in its kernel map notes it, so that one that came and
+ * went between two scans is forgotten too (its series dropped). */
+static inline void collect_note_netns(const struct collect_ctx *cx, uint32_t netns)
+{
+	if (cx->tracker)
+		netns_tracker_note(cx->tracker, netns);
+}
 
 /* Every MAINTAIN_PERIOD_S seconds the agent calls the layers' maintain hooks. */
 #define MAINTAIN_PERIOD_S 2

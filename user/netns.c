@@ -182,6 +182,100 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 	return err;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* v5.14, asm-generic/socket.h */
+#endif
+
+static struct known_netns *known_get(struct netns_tracker *t, uint32_t inode, unsigned int absent)
+{
+	for (size_t k = 0; k < t->nknown; k++)
+		if (t->known[k].inode == inode)
+			return &t->known[k];
+	if (t->nknown == t->capknown) {
+		size_t cap = t->capknown ? t->capknown * 2 : 32;
+		struct known_netns *v = realloc(t->known, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->known = v;
+		t->capknown = cap;
+	}
+	t->known[t->nknown] = (struct known_netns){ inode, absent, 0 };
+	return &t->known[t->nknown++];
+}
+
+void netns_tracker_note(struct netns_tracker *t, uint32_t inode)
+{
+	/* a namespace seen only in what the kernel counted (it came and went between two
+	 * scans): known as absent once, so that the next scan without it forgets it */
+	if (inode)
+		known_get(t, inode, 1);
+}
+
+/* A namespace not found by two scans in a row is gone: on a Kubernetes node they come
+ * and go with pods, and their series must not pile up. */
+void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *list,
+			     netns_gone_fn fn, void *ctx)
+{
+	size_t i = 0;
+
+	for (size_t k = 0; k < t->nknown; k++)
+		t->known[k].absent++;
+	for (size_t n = 0; n < list->n; n++) {
+		struct known_netns *k = known_get(t, list->v[n].inode, 0);
+
+		if (k)
+			k->absent = 0;
+	}
+	while (i < t->nknown) {
+		if (t->known[i].absent < 2) {
+			i++;
+			continue;
+		}
+		fn(ctx, t->known[i].inode, false);
+		t->known[i] = t->known[--t->nknown];
+	}
+}
+
+/* The namespace the calling thread is in, by its cookie (v5.14+), 0 if unknown. */
+static uint64_t netns_cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_gone_fn fn,
+				void *ctx)
+{
+	struct known_netns *k = known_get(t, inode, 0);
+	uint64_t cookie = netns_cookie();
+
+	/* the kernel gives a dead namespace's inode to the next one at once: what was
+	 * kept for the old one must not become the new one's */
+	if (k && cookie) {
+		if (k->cookie && k->cookie != cookie) {
+			fn(ctx, inode, true);
+			k = known_get(t, inode, 0);
+		}
+		if (k)
+			k->cookie = cookie;
+	}
+}
+
+void netns_tracker_free(struct netns_tracker *t)
+{
+	free(t->known);
+	memset(t, 0, sizeof(*t));
+}
+
 static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_STATE_MAX])
 {
 	struct {

@@ -38,6 +38,37 @@ uint32_t netns_self(void);
  * own namespace. -errno if the namespace cannot be entered (it may just have gone). */
 int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
 
+/*
+ * Which namespaces the agent has seen, for telling when one is gone (two scans in a row
+ * without it) or replaced (its inode names a new namespace now: the kernel reuses them
+ * at once).
+ */
+struct known_netns {
+	uint32_t inode;
+	unsigned int absent; /* scans in a row that did not find it */
+	uint64_t cookie; /* SO_NETNS_COOKIE: inodes are reused at once, cookies never */
+};
+
+struct netns_tracker {
+	struct known_netns *known;
+	size_t nknown, capknown;
+};
+
+/* Called for a namespace that is gone, or with renew when its inode names a new one. */
+typedef void (*netns_gone_fn)(void *ctx, uint32_t inode, bool renew);
+
+/* A namespace found elsewhere than by a scan (in a kernel map): if no scan finds it, the
+ * next one forgets it. */
+void netns_tracker_note(struct netns_tracker *t, uint32_t inode);
+/* After a successful scan: fn for every namespace gone, which is then forgotten. */
+void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *list,
+			     netns_gone_fn fn, void *ctx);
+/* Inside the namespace of inode (the thread has entered it): fn with renew when it is
+ * not the namespace known under that inode before. */
+void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_gone_fn fn,
+				void *ctx);
+void netns_tracker_free(struct netns_tracker *t);
+
 /* TCP sockets by state (index = kernel TCP state, 1..12), via NETLINK_SOCK_DIAG in the
  * current namespace, IPv4 and IPv6: the same source as ss. Timewait sockets count by
  * their substate, as ss shows them: an orphaned FIN_WAIT2 socket is kept as a timewait
