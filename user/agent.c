@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The agent's core: collectors, the one event loop (signals, timer, ring buffers), BPF
- * run-time statistics sampling, and the trace command. */
+/* The agent's core: collectors, the one event loop (signals, timer, ring buffers), and
+ * BPF run-time statistics sampling. */
 #include "agent.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "../exporters/events.h"
 #include "log.h"
 #include "probe.h"
 
@@ -413,66 +411,4 @@ int agent_need_bpf(void)
 		pr_warn("no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF): "
 			"CO-RE programs cannot be relocated, collectors will fail");
 	return 0;
-}
-
-/* --- trace --- */
-
-static void trace_event(void *ctx, const struct event_record *ev)
-{
-	struct agent *a = ctx;
-	const struct config *cfg = a->cfg;
-
-	if (cfg->pid && ev->pid != cfg->pid)
-		return;
-	if (cfg->netns && ev->netns != cfg->netns)
-		return;
-	a->events_seen++;
-	if (cfg->output == OUT_JSON)
-		events_json(&a->out, ev, a->wall_offset_ns);
-	else
-		events_columns(&a->out, ev, a->wall_offset_ns);
-}
-
-int cmd_trace(const struct config *cfg)
-{
-	struct agent a;
-	int up, ret = 1;
-
-	if (agent_need_bpf())
-		return 1;
-	if (agent_init(&a, cfg))
-		goto out;
-	up = agent_open_layers(&a, cfg->trace_layers, true, trace_event, &a);
-	if (!up) {
-		pr_err("trace: no collector could be loaded");
-		goto out;
-	}
-	pr_info("tracing; Ctrl-C to stop");
-	if (cfg->output != OUT_JSON) {
-		events_columns_header(&a.out);
-		fwrite(a.out.buf, 1, a.out.len, stdout);
-		fflush(stdout);
-		strbuf_reset(&a.out);
-	}
-	ret = agent_loop(&a, cfg->duration) ? 1 : 0;
-	/* what is still queued in the ring buffers belongs to the trace too */
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (a.layers[i].rb)
-			ring_buffer__consume(a.layers[i].rb);
-	if (a.out.len)
-		fwrite(a.out.buf, 1, a.out.len, stdout);
-	fflush(stdout);
-	for (int i = 0; i < COLL_COUNT; i++) {
-		uint64_t lost[LOST_REASONS];
-
-		if (a.layers[i].up && layer_read_lost(&a.layers[i], "events_lost", lost) == 0 &&
-		    (lost[LOST_RATELIMIT] || lost[LOST_RINGBUF]))
-			pr_warn("%s: %llu events lost over the rate limit (--events.rate), %llu with "
-				"the ring buffer full",
-				a.layers[i].name, (unsigned long long)lost[LOST_RATELIMIT],
-				(unsigned long long)lost[LOST_RINGBUF]);
-	}
-out:
-	agent_fini(&a);
-	return ret;
 }
