@@ -7,7 +7,8 @@
  *
  * Devices are followed as they come and go: every namespace visit (each scrape, and
  * every MAINTAIN_PERIOD_S from the event loop) attaches the tc programs to devices seen
- * for the first time, and lets go of what belonged to devices that are gone.
+ * for the first time, and lets go of what belonged to devices that are gone. How they
+ * go on a device, and come off again, is user/link_tc.c's.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -28,8 +29,6 @@
 #include "link_tc.h"
 #include "log.h"
 #include "netns.h"
-
-enum link_hook_kind { HK_TCX_IN, HK_TCX_OUT, HK_TC_IN, HK_TC_OUT, HK_XDP, HK_COUNT };
 
 static const char *const hook_names[HK_COUNT] = {
 	"tcx_ingress", "tcx_egress", "tc_ingress", "tc_egress", "xdp",
@@ -56,12 +55,8 @@ struct link_dev {
 	uint64_t seen; /* pass that last found it present */
 	bool have_prev; /* prev holds the baseline */
 	bool checked, ethernet; /* device type looked at; tc/XDP can parse its frames */
-	bool tc_tried, xdp_tried, registered, qdisc_ours;
-	bool counting[LINK_DIRS]; /* a program of ours counts this direction */
-	bool hooked[HK_COUNT];
-	int tcx[2]; /* link fds, -1 */
-	struct tc_classic classic[2];
-	struct bpf_link *xdp;
+	bool tc_tried, xdp_tried, registered;
+	struct link_tc_dev att; /* what of ours is on it */
 	struct rtnl_link_stats64 prev;
 	uint32_t carrier_prev;
 	uint64_t txto_prev;
@@ -92,10 +87,8 @@ struct link_priv {
 	void *percpu; /* lookup buffer: ncpus link_dev_stats */
 	struct nstab ns; /* struct link_ns */
 	bool cast; /* programs reading the context through bpf_cast_to_kern_ctx (6.3+) */
-	bool tc, tcx, xdp, txto_hooked;
-	uint32_t tcx_type[2];
-	struct bpf_program *tc_prog[2], *xdp_prog;
-	uint32_t tc_prog_id[2];
+	bool txto_hooked;
+	struct link_tc_progs att; /* for link_tc_dev_attach_*() */
 	uint32_t tc_only[8]; /* OSISCOPE_LINK_TC_MODE=classic:INODE,...: tc only there */
 	size_t ntc_only;
 	uint64_t pass, maintains;
@@ -213,7 +206,7 @@ static struct link_dev *dev_get(struct link_ns *ln, uint32_t ifindex, bool creat
 	d = &ln->v[ln->n++];
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
-	d->tcx[0] = d->tcx[1] = -1;
+	d->att.tcx[0] = d->att.tcx[1] = -1;
 	return d;
 }
 
@@ -250,13 +243,7 @@ static void dev_release(struct link_priv *p, uint32_t netns, struct link_dev *d)
 {
 	struct link_key k = { netns, d->ifindex };
 
-	for (int i = 0; i < 2; i++) {
-		if (d->tcx[i] >= 0)
-			close(d->tcx[i]);
-		d->tcx[i] = -1;
-	}
-	bpf_link__destroy(d->xdp);
-	d->xdp = NULL;
+	link_tc_dev_release(&d->att);
 	if (d->registered)
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.link_stats), &k);
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.link_txto), &k);
@@ -290,132 +277,12 @@ static bool dev_is_ethernet(const char *name)
 	return eth;
 }
 
-static bool vanished(int err)
-{
-	return err == -ENODEV || err == -ENOENT || err == -ENXIO;
-}
-
-static void attach_xdp(struct link_priv *p, struct link_ns *ln, struct link_dev *d)
-{
-	const char *mode;
-	char name[32];
-	uint32_t id;
-	int err;
-
-	d->xdp_tried = true;
-	err = xdp_current((int)d->ifindex, &id, name, sizeof(name), &mode);
-	if (err) {
-		if (!vanished(err))
-			pr_warn("link: --link.xdp: netns %u device %s: query XDP: %s", ln->netns,
-				d->name, probe_strerror(err));
-		return;
-	}
-	if (id) {
-		pr_warn("link: --link.xdp: netns %u device %s already has an XDP program (id %u, "
-			"name %s, %s): left in place; %s",
-			ln->netns, d->name, id, name[0] ? name : "?", mode,
-			p->tc ? "its receive side is counted with tc instead"
-			      : "its receive side is not counted");
-		return;
-	}
-	d->xdp = bpf_program__attach_xdp(p->xdp_prog, (int)d->ifindex);
-	if (!d->xdp) {
-		err = -errno;
-		if (err == -EBUSY || err == -EEXIST)
-			pr_warn("link: --link.xdp: netns %u device %s: an XDP program appeared "
-				"meanwhile: left in place",
-				ln->netns, d->name);
-		else if (!vanished(err))
-			pr_warn("link: --link.xdp: netns %u device %s: attach XDP: %s", ln->netns,
-				d->name, probe_strerror(err));
-		return;
-	}
-	d->counting[LINK_RX] = d->hooked[HK_XDP] = true;
-	pr_info("link: netns %u device %s: XDP program attached (receive side)", ln->netns,
-		d->name);
-}
-
 /* Something of ours in this namespace needs removing at exit: keep a way in. */
 static void ln_hold(struct link_ns *ln)
 {
 	ln->classic = true;
 	if (ln->fd < 0)
 		ln->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-}
-
-static int attach_classic(struct link_priv *p, struct link_ns *ln, struct link_dev *d, int dir)
-{
-	char what[64];
-	bool created, osiscope_only;
-	int err;
-
-	snprintf(what, sizeof(what), "netns %u device %s %s", ln->netns, d->name,
-		 dir == LINK_RX ? "ingress" : "egress");
-	if (!d->classic[0].handle && !d->classic[1].handle) {
-		err = tc_clsact_ensure((int)d->ifindex, &created, &osiscope_only);
-		if (err)
-			return err;
-		d->qdisc_ours = created || osiscope_only;
-		if (d->qdisc_ours)
-			ln_hold(ln);
-	}
-	err = tc_classic_attach((int)d->ifindex, dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
-				bpf_program__fd(p->tc_prog[dir]), p->tc_prog_id[dir],
-				&d->classic[dir], what);
-	if (err)
-		return err;
-	ln_hold(ln);
-	return 0;
-}
-
-static void attach_tc(struct link_priv *p, struct link_ns *ln, struct link_dev *d)
-{
-	d->tc_tried = true;
-	for (int dir = 0; dir < LINK_DIRS; dir++) {
-		const char *how = "tc";
-		int err = -EOPNOTSUPP;
-
-		if (dir == LINK_RX && d->xdp)
-			continue; /* XDP counts this side */
-		if (p->tcx) {
-			int fd = tcx_attach(bpf_program__fd(p->tc_prog[dir]), (int)d->ifindex,
-					    p->tcx_type[dir]);
-
-			if (fd >= 0) {
-				d->tcx[dir] = fd;
-				d->counting[dir] =
-					d->hooked[dir == LINK_RX ? HK_TCX_IN : HK_TCX_OUT] = true;
-				continue;
-			}
-			err = fd;
-			how = "tcx";
-			if (vanished(err))
-				return;
-			pr_debug("link: netns %u device %s: tcx %s: %s; trying a classic tc filter",
-				 ln->netns, d->name, dir == LINK_RX ? "ingress" : "egress",
-				 probe_strerror(err));
-		}
-		err = attach_classic(p, ln, d, dir);
-		if (!err) {
-			d->counting[dir] = d->hooked[dir == LINK_RX ? HK_TC_IN : HK_TC_OUT] = true;
-			continue;
-		}
-		how = "classic tc";
-		if (vanished(err))
-			return;
-		pr_warn("link: netns %u device %s: attach %s %s: %s; its protocol mix is not "
-			"counted",
-			ln->netns, d->name, how, dir == LINK_RX ? "ingress" : "egress",
-			err == -EBUSY ? "every osiscope filter slot is taken by live agents"
-				      : probe_strerror(err));
-	}
-	if (d->qdisc_ours && !d->classic[0].handle && !d->classic[1].handle) {
-		/* we made a clsact for nothing: take it away again */
-		tc_clsact_release((int)d->ifindex);
-		d->qdisc_ours = false;
-	}
-	if (d->counting[0] || d->counting[1])
-		pr_debug("link: netns %u device %s: programs attached", ln->netns, d->name);
 }
 
 static bool tc_allowed(const struct link_priv *p, uint32_t netns)
@@ -433,7 +300,7 @@ static void dev_attach(struct link_priv *p, struct link_ns *ln, struct link_dev 
 		d->checked = true;
 		d->ethernet = !(in->flags & IFF_LOOPBACK) && dev_is_ethernet(in->name);
 	}
-	if (!d->ethernet || (!p->tc && !p->xdp) || (d->tc_tried && d->xdp_tried))
+	if (!d->ethernet || (!p->att.tc && !p->att.xdp) || (d->tc_tried && d->xdp_tried))
 		return;
 	if (!d->registered) {
 		struct link_key k = { ln->netns, d->ifindex };
@@ -444,13 +311,18 @@ static void dev_attach(struct link_priv *p, struct link_ns *ln, struct link_dev 
 				    BPF_NOEXIST);
 		d->registered = true;
 	}
-	if (p->xdp && !d->xdp_tried) {
+	if (p->att.xdp && !d->xdp_tried) {
 		if (link_name_listed(p->cfg->link_xdp, in->name))
-			attach_xdp(p, ln, d);
+			link_tc_dev_attach_xdp(&p->att, &d->att, ln->netns, d->ifindex, d->name);
 		d->xdp_tried = true;
 	}
-	if (p->tc && !d->tc_tried && tc_allowed(p, ln->netns))
-		attach_tc(p, ln, d);
+	if (p->att.tc && !d->tc_tried && tc_allowed(p, ln->netns)) {
+		bool hold = false;
+
+		link_tc_dev_attach_tc(&p->att, &d->att, ln->netns, d->ifindex, d->name, &hold);
+		if (hold)
+			ln_hold(ln);
+	}
 	d->tc_tried = d->xdp_tried = true;
 }
 
@@ -532,12 +404,12 @@ static void emit_dev(struct link_priv *p, struct link_ns *ln, struct link_dev *d
 		d->prev = in->stats;
 	}
 	for (int h = 0; h < HK_COUNT; h++) {
-		if (!d->hooked[h])
+		if (!d->att.hooked[h])
 			continue;
 		lab[2] = hook_names[h];
 		metric_gauge_set(p->attached, lab, 1);
 	}
-	if (d->counting[LINK_RX] || d->counting[LINK_TX]) {
+	if (d->att.counting[LINK_RX] || d->att.counting[LINK_TX]) {
 		struct link_key k = { ln->netns, d->ifindex };
 		struct link_dev_stats sum;
 
@@ -547,7 +419,7 @@ static void emit_dev(struct link_priv *p, struct link_ns *ln, struct link_dev *d
 		for (int dir = 0; dir < LINK_DIRS; dir++) {
 			const struct link_dir_stats *n = &sum.dir[dir], *b = &d->bpf_prev.dir[dir];
 
-			if (!d->counting[dir])
+			if (!d->att.counting[dir])
 				continue;
 			lab[2] = dir_names[dir];
 			counter_delta(p->bcast, lab, n->broadcast, b->broadcast);
@@ -650,17 +522,7 @@ static void link_maintain_netns(struct layer *l, const struct netns_entry *ns,
 	for (size_t i = 0; ln && ln->classic && i < ln->n; i++) {
 		struct link_dev *d = &ln->v[i];
 
-		for (int dir = 0; dir < LINK_DIRS; dir++) {
-			char what[64];
-
-			if (!d->classic[dir].handle)
-				continue;
-			snprintf(what, sizeof(what), "netns %u device %s %s", ln->netns, d->name,
-				 dir == LINK_RX ? "ingress" : "egress");
-			tc_classic_reap((int)d->ifindex,
-					dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
-					d->classic[dir].handle, what);
-		}
+		link_tc_dev_reap(&d->att, ln->netns, d->ifindex, d->name);
 	}
 }
 
@@ -776,17 +638,18 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 	l->obj = s->obj;
 	LAYER_SET_EVENTS(s, opts);
 	p->cast = cast;
-	p->tc = cfg->link_tc;
-	p->xdp = cfg->link_xdp[0] != '\0';
-	p->tc_prog[LINK_RX] = cast ? s->progs.link_tc_in : s->progs.link_tc_in_pr;
-	p->tc_prog[LINK_TX] = cast ? s->progs.link_tc_out : s->progs.link_tc_out_pr;
-	p->xdp_prog = cast ? s->progs.link_xdp : s->progs.link_xdp_pr;
+	p->att.tc = cfg->link_tc;
+	p->att.xdp = cfg->link_xdp[0] != '\0';
+	p->att.tc_prog[LINK_RX] = cast ? s->progs.link_tc_in : s->progs.link_tc_in_pr;
+	p->att.tc_prog[LINK_TX] = cast ? s->progs.link_tc_out : s->progs.link_tc_out_pr;
+	p->att.xdp_prog = cast ? s->progs.link_xdp : s->progs.link_xdp_pr;
 	struct bpf_program *all[] = { s->progs.link_tc_in,    s->progs.link_tc_out,
 				      s->progs.link_tc_in_pr, s->progs.link_tc_out_pr,
 				      s->progs.link_xdp,      s->progs.link_xdp_pr };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		bool want = (p->tc && (all[i] == p->tc_prog[0] || all[i] == p->tc_prog[1])) ||
-			    (p->xdp && all[i] == p->xdp_prog);
+		bool want = (p->att.tc &&
+			     (all[i] == p->att.tc_prog[0] || all[i] == p->att.tc_prog[1])) ||
+			    (p->att.xdp && all[i] == p->att.xdp_prog);
 
 		bpf_program__set_autoload(all[i], want);
 	}
@@ -873,7 +736,7 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	p->txto_hooked = p->hooks[0].chosen != NULL;
-	if (p->tc || p->xdp)
+	if (p->att.tc || p->att.xdp)
 		pr_info("link: packet programs read the device %s",
 			p->cast ? "through bpf_cast_to_kern_ctx (typed loads)"
 				: "with bpf_probe_read_kernel (kernels before 6.3, or "
@@ -883,19 +746,19 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 		p->skel->bss->link_owner.heartbeat_ns = mono_ns();
 		p->skel->bss->link_owner.pid = (uint64_t)getpid();
 	}
-	if (p->tc) {
-		p->tc_prog_id[0] = (uint32_t)prog_id(p->tc_prog[0]);
-		p->tc_prog_id[1] = (uint32_t)prog_id(p->tc_prog[1]);
-		p->tcx = tcx_supported(&p->tcx_type[0], &p->tcx_type[1]);
+	if (p->att.tc) {
+		p->att.tc_prog_id[0] = (uint32_t)prog_id(p->att.tc_prog[0]);
+		p->att.tc_prog_id[1] = (uint32_t)prog_id(p->att.tc_prog[1]);
+		p->att.tcx = tcx_supported(&p->att.tcx_type[0], &p->att.tcx_type[1]);
 		if (opts->cfg->link_tc_classic)
-			p->tcx = false;
+			p->att.tcx = false;
 		if (mode && !strncmp(mode, "classic", 7)) {
 			/* tests of the fallback, on a host whose other tests must not see
 			 * our filters: classic tc, optionally only in the namespaces
 			 * listed (classic:INODE,INODE) */
 			const char *c = mode + 7;
 
-			p->tcx = false;
+			p->att.tcx = false;
 			while (*c == ':' || *c == ',') {
 				char *end;
 				unsigned long v = strtoul(c + 1, &end, 10);
@@ -908,7 +771,7 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 			pr_info("link: OSISCOPE_LINK_TC_MODE=%s: classic tc forced%s", mode,
 				p->ntc_only ? ", only in the namespaces listed" : "");
 		}
-		if (p->tcx)
+		if (p->att.tcx)
 			pr_info("link: tc programs as tcx links, first in each device's chain "
 				"(nothing stays attached if the agent dies)");
 		else
@@ -933,28 +796,7 @@ static int ns_cleanup(void *ctx)
 	for (size_t i = 0; i < ln->n; i++) {
 		struct link_dev *d = &ln->v[i];
 
-		for (int dir = 0; dir < 2; dir++) {
-			int err;
-
-			if (!d->classic[dir].handle)
-				continue;
-			err = tc_classic_detach((int)d->ifindex,
-						dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
-						&d->classic[dir]);
-			if (err && !vanished(err))
-				pr_warn("link: netns %u device %s: remove tc filter 0x%x: %s",
-					ln->netns, d->name, d->classic[dir].handle,
-					err == -ESTALE ? "it is no longer ours, left alone"
-						       : probe_strerror(err));
-			d->classic[dir].handle = 0;
-		}
-		if (d->qdisc_ours) {
-			int err = tc_clsact_release((int)d->ifindex);
-
-			if (err && err != -ENOTEMPTY && !vanished(err))
-				pr_warn("link: netns %u device %s: remove clsact qdisc: %s",
-					ln->netns, d->name, probe_strerror(err));
-		}
+		link_tc_dev_remove(&d->att, ln->netns, d->ifindex, d->name);
 	}
 	return 0;
 }
@@ -1025,9 +867,9 @@ static void link_describe(struct layer *l, char *buf, size_t len)
 	struct link_priv *p = l->priv;
 
 	snprintf(buf, len, "tc: %s; packet programs read the device %s; xdp: %s",
-		 !p->tc	  ? "off (--link.tc=off)"
-		 : p->tcx ? "tcx links (6.6+: detach themselves if the agent dies)"
-			  : "classic clsact filters",
+		 !p->att.tc   ? "off (--link.tc=off)"
+		 : p->att.tcx ? "tcx links (6.6+: detach themselves if the agent dies)"
+			      : "classic clsact filters",
 		 p->cast ? "with typed loads (bpf_cast_to_kern_ctx)" : "with probe reads",
 		 p->cfg->link_xdp[0] ? p->cfg->link_xdp : "off (opt-in: --link.xdp=DEV)");
 }

@@ -445,3 +445,177 @@ int xdp_current(int ifindex, uint32_t *id, char *name, size_t len, const char **
 	}
 	return 0;
 }
+
+/* --- the link collector's devices --- */
+
+static bool vanished(int err)
+{
+	return err == -ENODEV || err == -ENOENT || err == -ENXIO;
+}
+
+void link_tc_dev_attach_xdp(const struct link_tc_progs *pr, struct link_tc_dev *d, uint32_t netns,
+			    uint32_t ifindex, const char *dev)
+{
+	const char *mode;
+	char name[32];
+	uint32_t id;
+	int err;
+
+	err = xdp_current((int)ifindex, &id, name, sizeof(name), &mode);
+	if (err) {
+		if (!vanished(err))
+			pr_warn("link: --link.xdp: netns %u device %s: query XDP: %s", netns, dev,
+				probe_strerror(err));
+		return;
+	}
+	if (id) {
+		pr_warn("link: --link.xdp: netns %u device %s already has an XDP program (id %u, "
+			"name %s, %s): left in place; %s",
+			netns, dev, id, name[0] ? name : "?", mode,
+			pr->tc ? "its receive side is counted with tc instead"
+			       : "its receive side is not counted");
+		return;
+	}
+	d->xdp = bpf_program__attach_xdp(pr->xdp_prog, (int)ifindex);
+	if (!d->xdp) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			pr_warn("link: --link.xdp: netns %u device %s: an XDP program appeared "
+				"meanwhile: left in place",
+				netns, dev);
+		else if (!vanished(err))
+			pr_warn("link: --link.xdp: netns %u device %s: attach XDP: %s", netns, dev,
+				probe_strerror(err));
+		return;
+	}
+	d->counting[LINK_RX] = d->hooked[HK_XDP] = true;
+	pr_info("link: netns %u device %s: XDP program attached (receive side)", netns, dev);
+}
+
+static int attach_classic(const struct link_tc_progs *pr, struct link_tc_dev *d, uint32_t netns,
+			  uint32_t ifindex, const char *dev, int dir, bool *hold)
+{
+	char what[64];
+	bool created, osiscope_only;
+	int err;
+
+	snprintf(what, sizeof(what), "netns %u device %s %s", netns, dev,
+		 dir == LINK_RX ? "ingress" : "egress");
+	if (!d->classic[0].handle && !d->classic[1].handle) {
+		err = tc_clsact_ensure((int)ifindex, &created, &osiscope_only);
+		if (err)
+			return err;
+		d->qdisc_ours = created || osiscope_only;
+		if (d->qdisc_ours)
+			*hold = true;
+	}
+	err = tc_classic_attach((int)ifindex, dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
+				bpf_program__fd(pr->tc_prog[dir]), pr->tc_prog_id[dir],
+				&d->classic[dir], what);
+	if (err)
+		return err;
+	*hold = true;
+	return 0;
+}
+
+void link_tc_dev_attach_tc(const struct link_tc_progs *pr, struct link_tc_dev *d, uint32_t netns,
+			   uint32_t ifindex, const char *dev, bool *hold)
+{
+	for (int dir = 0; dir < LINK_DIRS; dir++) {
+		const char *how = "tc";
+		int err = -EOPNOTSUPP;
+
+		if (dir == LINK_RX && d->xdp)
+			continue; /* XDP counts this side */
+		if (pr->tcx) {
+			int fd = tcx_attach(bpf_program__fd(pr->tc_prog[dir]), (int)ifindex,
+					    pr->tcx_type[dir]);
+
+			if (fd >= 0) {
+				d->tcx[dir] = fd;
+				d->counting[dir] =
+					d->hooked[dir == LINK_RX ? HK_TCX_IN : HK_TCX_OUT] = true;
+				continue;
+			}
+			err = fd;
+			how = "tcx";
+			if (vanished(err))
+				return;
+			pr_debug("link: netns %u device %s: tcx %s: %s; trying a classic tc filter",
+				 netns, dev, dir == LINK_RX ? "ingress" : "egress",
+				 probe_strerror(err));
+		}
+		err = attach_classic(pr, d, netns, ifindex, dev, dir, hold);
+		if (!err) {
+			d->counting[dir] = d->hooked[dir == LINK_RX ? HK_TC_IN : HK_TC_OUT] = true;
+			continue;
+		}
+		how = "classic tc";
+		if (vanished(err))
+			return;
+		pr_warn("link: netns %u device %s: attach %s %s: %s; its protocol mix is not "
+			"counted",
+			netns, dev, how, dir == LINK_RX ? "ingress" : "egress",
+			err == -EBUSY ? "every osiscope filter slot is taken by live agents"
+				      : probe_strerror(err));
+	}
+	if (d->qdisc_ours && !d->classic[0].handle && !d->classic[1].handle) {
+		/* we made a clsact for nothing: take it away again */
+		tc_clsact_release((int)ifindex);
+		d->qdisc_ours = false;
+	}
+	if (d->counting[0] || d->counting[1])
+		pr_debug("link: netns %u device %s: programs attached", netns, dev);
+}
+
+void link_tc_dev_reap(const struct link_tc_dev *d, uint32_t netns, uint32_t ifindex,
+		      const char *dev)
+{
+	for (int dir = 0; dir < LINK_DIRS; dir++) {
+		char what[64];
+
+		if (!d->classic[dir].handle)
+			continue;
+		snprintf(what, sizeof(what), "netns %u device %s %s", netns, dev,
+			 dir == LINK_RX ? "ingress" : "egress");
+		tc_classic_reap((int)ifindex, dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
+				d->classic[dir].handle, what);
+	}
+}
+
+void link_tc_dev_remove(struct link_tc_dev *d, uint32_t netns, uint32_t ifindex, const char *dev)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		int err;
+
+		if (!d->classic[dir].handle)
+			continue;
+		err = tc_classic_detach((int)ifindex,
+					dir == LINK_RX ? LINK_TC_INGRESS : LINK_TC_EGRESS,
+					&d->classic[dir]);
+		if (err && !vanished(err))
+			pr_warn("link: netns %u device %s: remove tc filter 0x%x: %s", netns, dev,
+				d->classic[dir].handle,
+				err == -ESTALE ? "it is no longer ours, left alone"
+					       : probe_strerror(err));
+		d->classic[dir].handle = 0;
+	}
+	if (d->qdisc_ours) {
+		int err = tc_clsact_release((int)ifindex);
+
+		if (err && err != -ENOTEMPTY && !vanished(err))
+			pr_warn("link: netns %u device %s: remove clsact qdisc: %s", netns, dev,
+				probe_strerror(err));
+	}
+}
+
+void link_tc_dev_release(struct link_tc_dev *d)
+{
+	for (int i = 0; i < 2; i++) {
+		if (d->tcx[i] >= 0)
+			close(d->tcx[i]);
+		d->tcx[i] = -1;
+	}
+	bpf_link__destroy(d->xdp);
+	d->xdp = NULL;
+}

@@ -61,6 +61,52 @@ int tc_clsact_release(int ifindex);
 /* The XDP program already on the device, if any: *id 0 when none. */
 int xdp_current(int ifindex, uint32_t *id, char *name, size_t len, const char **mode);
 
+/*
+ * What the link collector puts on each device: its tc programs on both directions (the
+ * receive side only where XDP counts nothing), as tcx links where the kernel has them and
+ * classic filters otherwise; its XDP program where --link.xdp names the device.
+ */
+struct bpf_link;
+struct bpf_program;
+
+/* The hooks a device can have ours on (link_tc_dev.hooked, osiscope_link_bpf_attached) */
+enum link_hook_kind { HK_TCX_IN, HK_TCX_OUT, HK_TC_IN, HK_TC_OUT, HK_XDP, HK_COUNT };
+
+/* The collector's packet programs, loaded, and how they go on devices. */
+struct link_tc_progs {
+	bool tc, tcx, xdp; /* tc at all, as tcx links rather than filters; XDP where asked */
+	uint32_t tcx_type[2]; /* by direction, from tcx_supported() */
+	struct bpf_program *tc_prog[2], *xdp_prog;
+	uint32_t tc_prog_id[2];
+};
+
+/* What of ours is on one device. */
+struct link_tc_dev {
+	bool qdisc_ours; /* the clsact: created by us, or holding only osiscope filters */
+	bool counting[2]; /* by direction (LINK_RX, LINK_TX): a program of ours counts it */
+	bool hooked[HK_COUNT];
+	int tcx[2]; /* link fds, -1 */
+	struct tc_classic classic[2];
+	struct bpf_link *xdp;
+};
+
+/* These act inside the device's namespace; netns and dev (its name) are for the log. A
+ * device that vanishes meanwhile is left quietly. */
+void link_tc_dev_attach_xdp(const struct link_tc_progs *pr, struct link_tc_dev *d, uint32_t netns,
+			    uint32_t ifindex, const char *dev);
+/* *hold is set when a classic filter or a clsact of ours went on the device: the
+ * namespace must be entered again at exit to remove them (link_tc_dev_remove). */
+void link_tc_dev_attach_tc(const struct link_tc_progs *pr, struct link_tc_dev *d, uint32_t netns,
+			   uint32_t ifindex, const char *dev, bool *hold);
+/* Takes back the classic filters of agents that are gone from the device's slots. */
+void link_tc_dev_reap(const struct link_tc_dev *d, uint32_t netns, uint32_t ifindex,
+		      const char *dev);
+/* Removes our classic filters, and the clsact if it is ours and nothing is left on it. */
+void link_tc_dev_remove(struct link_tc_dev *d, uint32_t netns, uint32_t ifindex, const char *dev);
+/* Closes the tcx and XDP links, which detaches them (anywhere: no need to enter the
+ * namespace). Classic filters stay: see link_tc_dev_remove. */
+void link_tc_dev_release(struct link_tc_dev *d);
+
 /* The pure parts, exported for the unit tests. */
 struct tc_dump_counts {
 	int ifindex; /* only messages about this device count */
