@@ -15,12 +15,15 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-# Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each. `make LAYERS="tcp dns"`
-# builds only those (the others report "not built"); BIN and OUTPUT let several trees
-# of the same checkout build side by side.
+# Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each, found by their files (each
+# user/NAME.c registers itself: see COLLECTOR_REGISTER in user/layer.h). `make
+# LAYERS="tcp dns"` builds only those (the others report "not built"); BIN and OUTPUT
+# let several trees of the same checkout build side by side.
 BIN         ?= osiscope
-ALL_LAYERS  := link neigh route drop tcp udp tls dns
-LAYERS      ?= $(filter $(ALL_LAYERS),$(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c)))
+ALL_LAYERS  := $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+LAYERS      ?= $(ALL_LAYERS)
+override LAYERS := $(filter $(ALL_LAYERS),$(LAYERS))
+UNBUILT     := $(filter-out $(LAYERS),$(ALL_LAYERS))
 BPF_SRCS    := $(patsubst %,bpf/%.bpf.c,$(LAYERS))
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
@@ -38,7 +41,8 @@ WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initialize
 	-Wno-format-truncation -Werror
 CFLAGS      ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(OUTPUT) -Iuser -Iexporters -Ibpf \
-	-DOSISCOPE_VERSION='"$(VERSION)"' -DOSISCOPE_REVISION='"$(GIT_REV)"'
+	-DOSISCOPE_VERSION='"$(VERSION)"' -DOSISCOPE_REVISION='"$(GIT_REV)"' \
+	-DOSISCOPE_UNBUILT='"$(UNBUILT)"'
 LDLIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
 	-lmicrohttpd -lz -lpthread
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \

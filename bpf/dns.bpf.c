@@ -194,14 +194,10 @@ static __always_inline __u32 sock_netns(struct __sk_buff *ctx)
 
 static __always_inline struct dns_event *event_new(__u8 type, const struct dns_flow_key *k)
 {
-	struct dns_event *e = event_reserve(&dns_events, sizeof(*e));
+	struct dns_event *e = event_new_hdr(&dns_events, sizeof(*e), type, k->netns);
 
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
-	e->netns = k->netns;
 	e->family = k->family;
 	e->cport = k->cport;
 	e->sport = k->sport;
@@ -223,10 +219,10 @@ static __always_inline void query_key(const struct dns_flow_key *k, struct dns_q
 
 static __always_inline void event_from_pending(struct dns_event *e, const struct dns_pending *p)
 {
-	e->cgroup_id = p->cgroup_id;
-	e->pid = p->pid;
+	e->hdr.cgroup_id = p->cgroup_id;
+	e->hdr.pid = p->pid;
 	e->qtype = p->qtype;
-	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
+	__builtin_memcpy(e->hdr.comm, p->comm, sizeof(e->hdr.comm));
 }
 
 /* The name a query in flight was sent with, into the event, and forgotten. */

@@ -102,28 +102,25 @@ enum dns_event_type {
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct dns_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
-	__u64 cgroup_id; /* of the querying socket, 0 if unknown */
+	/* type: enum dns_event_type; cgroup_id: of the querying socket; pid/comm: the task
+	 * that sent the query */
+	struct event_hdr hdr;
 	__u64 latency_ns; /* query to response, or age of the query when it timed out */
 	__u8 client[16]; /* IPv4 in the first 4 bytes */
 	__u8 server[16];
-	__u32 netns; /* network namespace inode */
-	__u32 pid; /* tgid of the task that sent the query, 0 if unknown */
 	__u16 cport; /* host byte order */
 	__u16 sport;
 	__u16 family; /* AF_INET or AF_INET6 */
 	__u16 qtype;
 	__u16 qname_len; /* wire length of the whole name; 0: unknown */
 	__u16 id;
-	__u8 type; /* enum dns_event_type */
 	__u8 rcode; /* of the response; for a timeout, of a late response if one came */
 	__u8 late; /* timeout: a response did come, after the timeout */
-	__u8 __pad;
-	char comm[COMM_LEN];
+	__u8 __pad[2];
 	__u8 qname[DNS_NAME_COPY]; /* wire format, the first qname_len bytes (at most 128) */
 };
 
-_Static_assert(sizeof(struct dns_event) == 224, "dns_event layout");
+_Static_assert(sizeof(struct dns_event) == 232, "dns_event layout");
 
 #ifndef __bpf__
 #include <stddef.h>

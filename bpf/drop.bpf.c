@@ -156,15 +156,12 @@ static __always_inline void event_parse(struct drop_event *e, const struct sk_bu
 static __always_inline void send_event(const struct drop_key *key, const struct sk_buff *skb,
 				       void *location)
 {
-	struct drop_event *e = event_reserve(&drop_events, sizeof(*e));
+	struct drop_event *e = event_new_hdr(&drop_events, sizeof(*e), 0, key->netns);
 
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
 	e->location = (__u64)(unsigned long)location;
-	e->netns = key->netns;
-	e->ifindex = key->ifindex;
+	e->hdr.ifindex = key->ifindex;
 	e->reason = key->reason;
 	event_parse(e, skb);
 	bpf_ringbuf_submit(e, 0);

@@ -26,12 +26,10 @@ _Static_assert(sizeof(struct drop_key) == 16, "drop_key layout");
 
 /* A dropped skb, for trace: sent only when events are on, under the rate limit. */
 struct drop_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	struct event_hdr hdr; /* ifindex: the skb's device, as in struct drop_key */
 	__u64 location; /* kernel text address that freed the skb (tracepoint argument) */
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes; set when family is */
 	__u8 daddr[16];
-	__u32 netns;
-	__u32 ifindex;
 	__u32 reason; /* as in struct drop_key */
 	__u16 protocol; /* skb->protocol in host order (ETH_P_*), 0 if unset */
 	__u16 family; /* AF_INET / AF_INET6 when the IP header could be read, else 0 */
@@ -41,6 +39,6 @@ struct drop_event {
 	__u8 __pad[3];
 };
 
-_Static_assert(sizeof(struct drop_event) == 72, "drop_event layout");
+_Static_assert(sizeof(struct drop_event) == 104, "drop_event layout");
 
 #endif

@@ -266,15 +266,11 @@ static __always_inline void on_tx_timeout(struct net_device *dev, int queue, con
 		(*v)++;
 	else
 		bpf_map_update_elem(&link_txto, &k, &one, BPF_NOEXIST);
-	e = event_reserve(&link_events, sizeof(*e));
+	e = event_new_hdr(&link_events, sizeof(*e), LINK_EV_TX_TIMEOUT, k.netns);
 	if (!e)
 		return;
-	e->ts_ns = bpf_ktime_get_ns();
-	e->netns = k.netns;
-	e->ifindex = k.ifindex;
+	e->hdr.ifindex = k.ifindex;
 	e->queue = (__u32)queue;
-	e->type = LINK_EV_TX_TIMEOUT;
-	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), dev->name);
 	bpf_ringbuf_submit(e, 0);
 }

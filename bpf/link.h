@@ -64,15 +64,12 @@ enum link_event_type {
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct link_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
-	__u32 netns;
-	__u32 ifindex;
+	struct event_hdr hdr; /* type: enum link_event_type */
 	__u32 queue; /* the transmit queue that timed out */
-	__u8 type; /* enum link_event_type */
-	__u8 __pad[3];
 	char name[16]; /* device name at the time */
+	__u8 __pad[4];
 };
 
-_Static_assert(sizeof(struct link_event) == 40, "link_event layout");
+_Static_assert(sizeof(struct link_event) == 72, "link_event layout");
 
 #endif

@@ -322,15 +322,11 @@ static __always_inline int neigh_family(const struct neighbour *n, __u16 *af, co
 static __always_inline struct neigh_event *event_new(__u8 type, const struct neighbour *n,
 						     __u32 netns, __u32 ifindex, __u16 af)
 {
-	struct neigh_event *e = event_reserve(&neigh_events, sizeof(*e));
+	struct neigh_event *e = event_new_hdr(&neigh_events, sizeof(*e), type, netns);
 
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
-	e->netns = netns;
-	e->ifindex = ifindex;
+	e->hdr.ifindex = ifindex;
 	e->family = af;
 	BPF_CORE_READ_STR_INTO(&e->ifname, n, dev, name);
 	bpf_probe_read_kernel(e->addr, af == AF_INET6 ? 16 : 4,
@@ -464,8 +460,8 @@ static __always_inline void handle_update_done(const struct neighbour *n, const 
 	e->lladdr_len = p.len;
 	e->old_state = p.state;
 	e->new_state = state;
-	e->pid = p.pid;
-	__builtin_memcpy(e->comm, p.comm, sizeof(e->comm));
+	e->hdr.pid = p.pid;
+	__builtin_memcpy(e->hdr.comm, p.comm, sizeof(e->hdr.comm));
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -57,24 +57,21 @@ enum neigh_event_type {
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct neigh_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	/* type: enum neigh_event_type; pid/comm: the task that asked for the change
+	 * through netlink, else 0 */
+	struct event_hdr hdr;
 	__u8 addr[16]; /* the neighbour's IP; IPv4 in the first 4 bytes */
 	__u8 old_lladdr[NEIGH_MAX_ADDR_LEN];
 	__u8 new_lladdr[NEIGH_MAX_ADDR_LEN];
-	__u32 netns;
-	__u32 ifindex;
-	__u32 pid; /* task that asked for the change through netlink, else 0 */
+	char ifname[16]; /* the device's name then (IFNAMSIZ) */
 	__u32 probes; /* solicitations sent before the failure */
 	__u16 family; /* AF_INET or AF_INET6 */
-	__u8 type; /* enum neigh_event_type */
 	__u8 lladdr_len;
 	__u8 old_state; /* NUD_* */
 	__u8 new_state;
-	__u8 __pad[2];
-	char comm[COMM_LEN];
-	char ifname[16]; /* the device's name then (IFNAMSIZ) */
+	__u8 __pad[7];
 };
 
-_Static_assert(sizeof(struct neigh_event) == 144, "neigh_event layout");
+_Static_assert(sizeof(struct neigh_event) == 160, "neigh_event layout");
 
 #endif

@@ -142,6 +142,21 @@ static __always_inline void *event_reserve(void *rb, __u64 size)
 	return e;
 }
 
+/* Reserves an event of size bytes that starts with struct event_hdr: zeroed, with time,
+ * type and namespace set. NULL when it is not to be sent (see event_reserve). */
+static __always_inline void *event_new_hdr(void *rb, __u64 size, __u8 type, __u32 netns)
+{
+	struct event_hdr *h = event_reserve(rb, size);
+
+	if (!h)
+		return NULL;
+	__builtin_memset(h, 0, size);
+	h->ts_ns = bpf_ktime_get_ns();
+	h->type = type;
+	h->netns = netns;
+	return h;
+}
+
 static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0, s;

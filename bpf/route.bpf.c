@@ -57,14 +57,10 @@ static __always_inline struct route_netns_stats *stats_for(__u32 netns)
 
 static __always_inline struct route_event *event_new(__u8 type, __u32 netns, __u16 family)
 {
-	struct route_event *e = event_reserve(&route_events, sizeof(*e));
+	struct route_event *e = event_new_hdr(&route_events, sizeof(*e), type, netns);
 
 	if (!e)
 		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
-	e->netns = netns;
 	e->family = family;
 	return e;
 }

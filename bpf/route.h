@@ -59,24 +59,22 @@ enum route_event_type {
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct route_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	struct event_hdr hdr; /* type: enum route_event_type */
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes; for ICMP: the offending packet's */
 	__u8 daddr[16]; /* the offending packet's (original) destination */
-	__u32 netns; /* network namespace inode */
 	__u32 table; /* routing table of a failed lookup */
 	__u32 mtu; /* frag needed: MTU of the device the packet was to leave by */
 	__u32 len; /* ICMP: length of the offending packet */
 	__u32 ifindex; /* ICMP: device it came in on; lookup: oif, else iif */
 	__u16 family; /* AF_INET or AF_INET6 */
-	__u8 type; /* enum route_event_type */
 	__u8 kind; /* lookup: enum route_kind */
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 ttl; /* ICMP: TTL of the offending packet as it arrived */
 	__u8 proto; /* ICMP: protocol of the offending packet */
-	__u8 __pad[4];
+	__u8 __pad[1];
 };
 
-_Static_assert(sizeof(struct route_event) == 72, "route_event layout");
+_Static_assert(sizeof(struct route_event) == 104, "route_event layout");
 
 #endif

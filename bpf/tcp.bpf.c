@@ -102,7 +102,7 @@ static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struc
 		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 		if (!e->sport)
 			e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		e->cgroup_id = sk_cgroup_id(sk);
+		e->hdr.cgroup_id = sk_cgroup_id(sk);
 	}
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
@@ -149,15 +149,7 @@ static __always_inline void event_tuple_from_skb(struct tcp_event *e, const stru
 
 static __always_inline struct tcp_event *event_new(__u8 type, __u32 netns)
 {
-	struct tcp_event *e = event_reserve(&tcp_events, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
-	e->netns = netns;
-	return e;
+	return event_new_hdr(&tcp_events, sizeof(struct tcp_event), type, netns);
 }
 
 static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct sk_start *st,
@@ -194,8 +186,8 @@ static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct 
 			event_tuple_from_sk(e, sk);
 			e->detail = err;
 			if (st) {
-				e->pid = st->pid;
-				__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
+				e->hdr.pid = st->pid;
+				__builtin_memcpy(e->hdr.comm, st->comm, sizeof(e->hdr.comm));
 			}
 			bpf_ringbuf_submit(e, 0);
 		}

@@ -46,22 +46,19 @@ enum tcp_event_type {
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct tcp_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
-	__u64 cgroup_id; /* of the socket's cgroup, 0 if unknown */
+	/* type: enum tcp_event_type; cgroup_id: of the socket's cgroup; pid/comm: the task
+	 * that connected */
+	struct event_hdr hdr;
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
-	__u32 netns; /* network namespace inode */
-	__u32 pid; /* tgid of the task that connected, 0 where no task context */
 	__u32 detail; /* reset reason, socket error, or retransmitted segments */
 	__u16 sport; /* host byte order */
 	__u16 dport;
 	__u16 family; /* AF_INET or AF_INET6 */
-	__u8 type; /* enum tcp_event_type */
 	__u8 state; /* TCP state of the socket when it happened */
-	__u8 __pad[4];
-	char comm[COMM_LEN];
+	__u8 __pad[5];
 };
 
-_Static_assert(sizeof(struct tcp_event) == 88, "tcp_event layout");
+_Static_assert(sizeof(struct tcp_event) == 96, "tcp_event layout");
 
 #endif

@@ -219,7 +219,7 @@ static __always_inline bool event_socket(struct tls_event *e, int fd)
 		e->family = 0;
 		return false;
 	}
-	e->netns = sk_netns_inum(sk, false);
+	e->hdr.netns = sk_netns_inum(sk, false);
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (e->family == AF_INET6) {
@@ -244,22 +244,19 @@ static __always_inline void handshake_failed(const struct hs_val *v, __u32 lib, 
 	if (n)
 		__sync_fetch_and_add(n, 1);
 
-	e = event_reserve(&tls_events, sizeof(*e));
+	e = event_new_hdr(&tls_events, sizeof(*e), type, 0);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->type = type;
 	e->role = v->role;
 	e->lib = lib;
 	e->reason = reason;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->cgroup_id = k.cgroup_id;
-	__builtin_memcpy(e->comm, k.comm, sizeof(e->comm));
+	e->hdr.pid = bpf_get_current_pid_tgid() >> 32;
+	e->hdr.cgroup_id = k.cgroup_id;
+	__builtin_memcpy(e->hdr.comm, k.comm, sizeof(e->hdr.comm));
 	if (!event_socket(e, v->fd)) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 
-		e->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+		e->hdr.netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
 	}
 	bpf_ringbuf_submit(e, 0);
 }

@@ -58,23 +58,19 @@ enum tls_event_type {
 
 /* Ring-buffer record of a failed handshake: largest fields first, fixed size. */
 struct tls_event {
-	__u64 ts_ns; /* bpf_ktime_get_ns() */
-	__u64 cgroup_id;
+	struct event_hdr hdr; /* type: enum tls_event_type; netns: of the socket, else of the process */
 	__u8 saddr[16]; /* local address of the connection's socket, IPv4 in the first 4 bytes */
 	__u8 daddr[16]; /* peer address */
-	__u32 netns; /* of the socket, else of the process */
-	__u32 pid; /* tgid */
 	__u32 lib;
 	__u32 reason;
 	__u16 sport; /* host byte order, 0 when the socket is unknown */
 	__u16 dport;
 	__u16 family; /* AF_INET or AF_INET6, 0 when the socket is unknown */
-	__u8 type; /* enum tls_event_type */
 	__u8 role;
-	char comm[COMM_LEN];
+	__u8 __pad[1];
 };
 
-_Static_assert(sizeof(struct tls_event) == 88, "tls_event layout");
+_Static_assert(sizeof(struct tls_event) == 96, "tls_event layout");
 
 /* A file as the kernel knows it: the superblock's dev_t (MKDEV: major << 20 | minor,
  * what /proc/PID/maps prints as major:minor) and the inode number. */

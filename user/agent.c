@@ -50,7 +50,7 @@ int agent_init(struct agent *a, const struct config *cfg)
 	a->epfd = a->sigfd = a->tfd = a->stats_fd = -1;
 	atomic_store(&a->ready, false);
 	strbuf_init(&a->out);
-	layers_init(a->layers);
+	a->nlayers = layers_init(a->layers, COLLECTORS_MAX);
 	a->wall_offset_ns = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
 
 	/* Block the signals in every thread (the HTTP server's inherits this mask) and
@@ -88,30 +88,32 @@ int agent_init(struct agent *a, const struct config *cfg)
 int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
 		      void *sink_ctx)
 {
-	struct layer_opts opts = {
-		.cfg = a->cfg, .reg = a->reg, .events = events, .sink = sink, .sink_ctx = sink_ctx
-	};
+	struct layer_opts opts = { .cfg = a->cfg, .reg = a->reg, .events = events };
 	int up = 0;
 
 	/* a scrape waits until every collector is open and the baselines are taken */
 	registry_lock(a->reg);
-	for (int i = 0; i < COLL_COUNT; i++) {
+	for (size_t i = 0; i < a->nlayers; i++) {
 		struct layer *l = &a->layers[i];
 		int err;
 
 		if (!(a->cfg->collectors & (1u << i)) || (only && !(only & (1u << i))))
 			continue;
-		if (!l->open) {
+		if (!l->desc->open) {
 			snprintf(l->why, sizeof(l->why), "not built in this version of osiscope");
 			pr_warn("collector %s: %s", l->name, l->why);
 			continue;
 		}
-		err = l->open(l, &opts);
+		/* the one event path (enrich.c) hands the collector's events on */
+		l->sink = events ? sink : NULL;
+		l->sink_ctx = sink_ctx;
+		l->ifaces = &a->ifaces;
+		err = l->desc->open(l, &opts);
 		if (err) {
 			if (!l->why[0])
 				snprintf(l->why, sizeof(l->why), "%s", strerror(-err));
 			pr_warn("collector %s unavailable: %s", l->name, l->why);
-			l->close(l);
+			l->desc->close(l);
 			continue;
 		}
 		l->up = true;
@@ -140,16 +142,21 @@ static void forget_netns(void *ctx, uint32_t inode, bool renew)
 	const char *why = renew ? "was replaced by a new namespace" : "is gone";
 	char ns[16];
 
-	for (int l = 0; l < COLL_COUNT; l++) {
+	for (size_t l = 0; l < a->nlayers; l++) {
 		struct layer *ly = &a->layers[l];
 
 		if (!ly->up)
 			continue;
-		if (renew && ly->renew_netns)
-			ly->renew_netns(ly, inode);
-		else if (ly->forget_netns)
-			ly->forget_netns(ly, inode);
+		if (renew && ly->desc->renew_netns)
+			ly->desc->renew_netns(ly, inode);
+		else if (ly->desc->forget_netns)
+			ly->desc->forget_netns(ly, inode);
 	}
+	/* counter baselines: a map's stay with a renewed inode, the namespace's own go */
+	if (renew)
+		registry_netns_renew(a->reg, inode);
+	else
+		registry_netns_forget(a->reg, inode);
 	ifaces_forget(&a->ifaces, inode);
 	snprintf(ns, sizeof(ns), "%u", inode);
 	pr_debug("netns %u %s: dropped %zu series", inode, why,
@@ -174,15 +181,15 @@ static int visit_layers(void *ctx)
 		if (err)
 			pr_debug("netns %u: link dump: %s", v->ns->inode, strerror(-err));
 	}
-	for (int i = 0; i < COLL_COUNT; i++) {
+	for (size_t i = 0; i < v->a->nlayers; i++) {
 		struct layer *l = &v->a->layers[i];
 
 		if (!l->up)
 			continue;
-		if (v->maintain && l->maintain_netns)
-			l->maintain_netns(l, v->ns, v->cx);
-		else if (!v->maintain && l->visit_netns)
-			l->visit_netns(l, v->a->reg, v->ns, v->cx);
+		if (v->maintain && l->desc->maintain_netns)
+			l->desc->maintain_netns(l, v->ns, v->cx);
+		else if (!v->maintain && l->desc->visit_netns)
+			l->desc->visit_netns(l, v->a->reg, v->ns, v->cx);
 	}
 	return 0;
 }
@@ -226,27 +233,29 @@ void agent_collect(struct agent *a)
 	scanned = netns_scan(&a->netns) == 0;
 	if (!scanned)
 		a->netns.n = 0;
-	for (int i = 0; i < COLL_COUNT; i++) {
+	registry_first_collection(a->reg, cx.first);
+	for (size_t i = 0; i < a->nlayers; i++) {
 		struct layer *l = &a->layers[i];
 
 		if (!l->up)
 			continue;
-		if (l->begin)
-			l->begin(l, a->reg, &cx);
-		visits |= l->visit_netns != NULL;
-		ifaces |= l->wants_ifaces;
+		if (l->desc->begin)
+			l->desc->begin(l, a->reg, &cx);
+		visits |= l->desc->visit_netns != NULL;
+		ifaces |= l->desc->wants_ifaces;
 	}
 	if (visits || ifaces)
 		visit_all(a, &cx, ifaces, false);
-	for (int i = 0; i < COLL_COUNT; i++) {
+	for (size_t i = 0; i < a->nlayers; i++) {
 		struct layer *l = &a->layers[i];
 
-		if (l->up && l->collect)
-			l->collect(l, a->reg, &cx);
+		if (l->up && l->desc->collect)
+			l->desc->collect(l, a->reg, &cx);
 	}
+	registry_first_collection(a->reg, false);
 	if (scanned)
 		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
-	selfstats_collect(a->self, a->layers, COLL_COUNT, on, a->stats_fd >= 0);
+	selfstats_collect(a->self, a->layers, a->nlayers, on, a->stats_fd >= 0);
 }
 
 void agent_maintain(struct agent *a)
@@ -256,14 +265,16 @@ void agent_maintain(struct agent *a)
 	};
 	bool any = false, per_ns = false, ifaces = false;
 
-	for (int i = 0; i < COLL_COUNT; i++) {
+	for (size_t i = 0; i < a->nlayers; i++) {
 		struct layer *l = &a->layers[i];
+		/* events that name their device by index want the names fresh */
+		bool names = l->sink && l->desc->events.names_devices;
 
-		if (!l->up || (!l->maintain && !l->maintain_netns))
+		if (!l->up || (!l->desc->maintain && !l->desc->maintain_netns && !names))
 			continue;
 		any = true;
-		per_ns |= l->maintain_netns != NULL;
-		ifaces |= l->wants_ifaces;
+		per_ns |= l->desc->maintain_netns != NULL || names;
+		ifaces |= l->desc->wants_ifaces;
 	}
 	if (!any)
 		return;
@@ -271,9 +282,9 @@ void agent_maintain(struct agent *a)
 		a->netns.n = 0;
 	else /* namespaces that come and go between two scrapes too */
 		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (a->layers[i].up && a->layers[i].maintain)
-			a->layers[i].maintain(&a->layers[i], &cx);
+	for (size_t i = 0; i < a->nlayers; i++)
+		if (a->layers[i].up && a->layers[i].desc->maintain)
+			a->layers[i].desc->maintain(&a->layers[i], &cx);
 	if (per_ns)
 		visit_all(a, &cx, ifaces, true);
 }
@@ -361,7 +372,7 @@ int agent_loop(struct agent *a, double duration)
 				}
 			} else if (tag == TAG_TIMER) {
 				on_tick(a);
-			} else if (tag < COLL_COUNT && a->layers[tag].rb) {
+			} else if (tag < a->nlayers && a->layers[tag].rb) {
 				/* event callbacks may touch what collections read */
 				registry_lock(a->reg);
 				ring_buffer__consume(a->layers[tag].rb);
@@ -379,9 +390,9 @@ int agent_loop(struct agent *a, double duration)
 void agent_fini(struct agent *a)
 {
 	stats_set(a, false);
-	for (int i = 0; i < COLL_COUNT; i++) {
-		if (a->layers[i].up && a->layers[i].close)
-			a->layers[i].close(&a->layers[i]);
+	for (size_t i = 0; i < a->nlayers; i++) {
+		if (a->layers[i].up && a->layers[i].desc->close)
+			a->layers[i].desc->close(&a->layers[i]);
 		a->layers[i].up = false;
 	}
 	selfstats_free(a->self);

@@ -17,7 +17,8 @@ struct agent {
 	const struct config *cfg;
 	struct registry *reg;
 	struct selfstats *self;
-	struct layer layers[COLL_COUNT];
+	struct layer layers[COLLECTORS_MAX];
+	size_t nlayers;
 	atomic_bool ready;
 	int epfd, sigfd, tfd;
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */

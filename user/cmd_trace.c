@@ -45,13 +45,13 @@ int cmd_trace(const struct config *cfg)
 	}
 	ret = agent_loop(&a, cfg->duration) ? 1 : 0;
 	/* what is still queued in the ring buffers belongs to the trace too */
-	for (int i = 0; i < COLL_COUNT; i++)
+	for (size_t i = 0; i < a.nlayers; i++)
 		if (a.layers[i].rb)
 			ring_buffer__consume(a.layers[i].rb);
 	if (a.out.len)
 		fwrite(a.out.buf, 1, a.out.len, stdout);
 	fflush(stdout);
-	for (int i = 0; i < COLL_COUNT; i++) {
+	for (size_t i = 0; i < a.nlayers; i++) {
 		uint64_t lost[LOST_REASONS];
 
 		if (a.layers[i].up && layer_read_lost(&a.layers[i], "events_lost", lost) == 0 &&

@@ -9,47 +9,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const collector_names[COLL_COUNT] = {
-	[COLL_LINK] = "link", [COLL_NEIGH] = "neigh", [COLL_ROUTE] = "route", [COLL_DROP] = "drop",
-	[COLL_TCP] = "tcp",   [COLL_UDP] = "udp",     [COLL_TLS] = "tls",     [COLL_DNS] = "dns",
-};
-
-bool collector_implemented(enum collector c)
+bool collector_implemented(int c)
 {
-	return layer_ctor(c) != NULL;
+	const struct collector_desc *d = collector_at((size_t)c);
+
+	return d && d->open;
 }
 
 int collector_from_name(const char *name)
 {
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (!strcmp(name, collector_names[i]))
-			return i;
+	for (size_t i = 0; i < collectors_count(); i++)
+		if (!strcmp(name, collector_at(i)->name))
+			return (int)i;
 	return -1;
 }
 
 unsigned int collector_mask_from_name(const char *name)
 {
-	/* which collectors see each OSI layer; drop reasons, every layer's, are -l drop */
-	static const struct {
-		const char *osi;
-		unsigned int mask;
-	} osi[] = {
-		{ "l1", 1u << COLL_LINK },
-		{ "l2", 1u << COLL_LINK | 1u << COLL_NEIGH },
-		{ "l3", 1u << COLL_ROUTE },
-		{ "l4", 1u << COLL_TCP | 1u << COLL_UDP },
-		{ "l5", 1u << COLL_TCP },
-		{ "l6", 1u << COLL_TLS },
-		{ "l7", 1u << COLL_DNS },
-	};
+	unsigned int mask = 0;
 	int c = collector_from_name(name);
 
 	if (c >= 0)
 		return 1u << c;
-	for (size_t i = 0; i < sizeof(osi) / sizeof(osi[0]); i++)
-		if (!strcmp(name, osi[i].osi))
-			return osi[i].mask;
-	return 0;
+	/* an OSI layer: the collectors that see it (drop reasons, every layer's, are asked
+	 * for as -l drop) */
+	if (name[0] == 'l' && name[1] >= '1' && name[1] <= '7' && !name[2])
+		for (size_t i = 0; i < collectors_count(); i++)
+			if (collector_at(i)->layers & (1u << (name[1] - '0')))
+				mask |= 1u << i;
+	return mask;
 }
 
 static void built_list(char *out, size_t len, bool built)
@@ -57,10 +45,10 @@ static void built_list(char *out, size_t len, bool built)
 	size_t o = 0;
 
 	out[0] = '\0';
-	for (int c = 0; c < COLL_COUNT && o < len; c++)
-		if (collector_implemented(c) == built)
+	for (size_t c = 0; c < collectors_count() && o < len; c++)
+		if (collector_implemented((int)c) == built)
 			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "",
-					      collector_names[c]);
+					      collector_at(c)->name);
 }
 
 void config_usage(FILE *f)
@@ -206,8 +194,8 @@ static void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cmd = CMD_RUN;
 	snprintf(cfg->listen, sizeof(cfg->listen), ":10700");
-	for (int c = 0; c < COLL_COUNT; c++)
-		if (collector_implemented(c))
+	for (size_t c = 0; c < collectors_count(); c++)
+		if (collector_implemented((int)c))
 			cfg->collectors |= 1u << c;
 	cfg->log_level = LOG_INFO;
 	cfg->log_format = LOG_LOGFMT;

@@ -11,19 +11,6 @@
 
 enum command { CMD_RUN, CMD_TRACE, CMD_DIAGNOSE, CMD_PROBE, CMD_VERSION, CMD_HELP };
 
-/* Collectors, one BPF object each (DESIGN.md). */
-enum collector {
-	COLL_LINK,
-	COLL_NEIGH,
-	COLL_ROUTE,
-	COLL_DROP,
-	COLL_TCP,
-	COLL_UDP,
-	COLL_TLS,
-	COLL_DNS,
-	COLL_COUNT,
-};
-
 enum output_format { OUT_DEFAULT, OUT_TEXT, OUT_COLUMNS, OUT_JSON };
 enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
 /* The cheapest hook flavour the loader may use; later ones remain as fallbacks. */
@@ -33,7 +20,7 @@ enum attach_mode { ATTACH_TP_BTF, ATTACH_RAW_TP, ATTACH_TRACEPOINT };
 struct config {
 	enum command cmd;
 	char listen[256];
-	unsigned int collectors; /* bit per enum collector: enabled */
+	unsigned int collectors; /* bit per collector (collector_at()): enabled */
 	enum log_level log_level;
 	enum log_format log_format;
 	int verbose;
@@ -49,16 +36,16 @@ struct config {
 	bool tls_data_path; /* SSL_read/SSL_write probes: bytes per TLS connection */
 	/* trace, diagnose, probe */
 	enum output_format output;
-	unsigned int trace_layers; /* bit per enum collector; 0 = all */
+	unsigned int trace_layers; /* bit per collector; 0 = all */
 	uint32_t pid;
 	uint64_t netns;
 	double duration; /* seconds, 0 = until interrupted */
 };
 
-extern const char *const collector_names[COLL_COUNT];
-/* Whether this build has the collector (the others are planned, see README). */
-bool collector_implemented(enum collector c);
-/* "tcp" -> COLL_TCP, -1 if unknown. */
+/* Collectors by their index in collector_at() (layer.h). Whether this build has the
+ * collector (the others are planned, see README). */
+bool collector_implemented(int c);
+/* "tcp" -> its index in collector_at(), -1 if unknown. */
 int collector_from_name(const char *name);
 /* For trace -l: a collector name, or an OSI layer ("l2" -> link, neigh and drop), as a
  * mask of collectors; 0 if unknown. */

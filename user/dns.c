@@ -154,8 +154,6 @@ struct dns_priv {
 	struct nstab prev; /* struct dns_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct hook hooks[2];
 	char cgroup_root[256];
 	/* metrics */
@@ -248,32 +246,23 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
-{
-	struct layer *l = ctx;
-	struct dns_priv *p = l->priv;
-	const struct dns_event *e = data;
-	struct event_record r;
-	static const char *const types[] = {
-		[DNS_EV_NXDOMAIN] = "dns_nxdomain",
-		[DNS_EV_SERVFAIL] = "dns_servfail",
-		[DNS_EV_REFUSED] = "dns_refused",
-		[DNS_EV_TIMEOUT] = "dns_timeout",
-	};
-	/* the longest name, every byte escaped as \DDD */
-	char name[DNS_NAME_MAX * 4 + 4], qt[8], rc[8], timing[48];
-	size_t copied;
-	int n;
+static const char *const dns_event_types[] = {
+	[DNS_EV_NXDOMAIN] = "dns_nxdomain",
+	[DNS_EV_SERVFAIL] = "dns_servfail",
+	[DNS_EV_REFUSED] = "dns_refused",
+	[DNS_EV_TIMEOUT] = "dns_timeout",
+};
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
-		return 0;
-	event_record_init(&r, l, "l7", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
-	r.type = types[e->type];
+static bool dns_decode(struct layer *l, const void *event, struct event_record *r)
+{
+	const struct dns_event *e = event;
+	/* the longest name, every byte escaped as \DDD */
+	char name[DNS_NAME_MAX * 4 + 4], qt[8], rc[8];
+	size_t copied;
+
 	if (e->family == 2 || e->family == 10) {
-		format_ip_port(r.src, sizeof(r.src), e->family, e->client, e->cport);
-		format_ip_port(r.dst, sizeof(r.dst), e->family, e->server, e->sport);
+		record_addr_set(&r->src, e->family, e->client, true, e->cport);
+		record_addr_set(&r->dst, e->family, e->server, true, e->sport);
 	}
 	/* the kernel vouched for qname_len bytes of name, of which it copied at most 128 */
 	copied = e->qname_len < DNS_NAME_COPY ? e->qname_len : DNS_NAME_COPY;
@@ -281,21 +270,20 @@ static int on_event(void *ctx, void *data, size_t size)
 		snprintf(name, sizeof(name), "-");
 	else if (dns_name_to_text(e->qname, copied, name, sizeof(name)) == DNS_NAME_BAD)
 		snprintf(name, sizeof(name), "(malformed)");
-	if (e->type != DNS_EV_TIMEOUT)
-		snprintf(timing, sizeof(timing), e->latency_ns ? " latency=%.6fs" : "",
-			 (double)e->latency_ns / 1e9);
-	else if (e->late)
-		snprintf(timing, sizeof(timing), " late=%.6fs rcode=%s",
-			 (double)e->latency_ns / 1e9, dns_rcode_name(e->rcode, rc, sizeof(rc)));
-	else
-		snprintf(timing, sizeof(timing), " after=%.3fs", (double)e->latency_ns / 1e9);
+	record_str(r, "qtype", "%s", dns_qtype_name(e->qtype, qt, sizeof(qt)));
+	record_uint(r, "id", e->id);
+	if (e->hdr.type != DNS_EV_TIMEOUT) {
+		if (e->latency_ns)
+			record_seconds(r, "latency", (double)e->latency_ns / 1e9, 6);
+	} else if (e->late) {
+		record_seconds(r, "late", (double)e->latency_ns / 1e9, 6);
+		record_str(r, "rcode", "%s", dns_rcode_name(e->rcode, rc, sizeof(rc)));
+	} else {
+		record_seconds(r, "after", (double)e->latency_ns / 1e9, 3);
+	}
 	/* the name last: a long one is what gets cut */
-	n = snprintf(r.detail, sizeof(r.detail), "qtype=%s id=%u%s name=%s",
-		     dns_qtype_name(e->qtype, qt, sizeof(qt)), e->id, timing, name);
-	if (n >= (int)sizeof(r.detail))
-		memcpy(r.detail + sizeof(r.detail) - 4, "...", 4);
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	record_str(r, "name", "%s", name);
+	return true;
 }
 
 /* Unescapes mountinfo's \ooo (space, tab, newline, backslash) into out. */
@@ -384,8 +372,6 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 		return -ENOMEM;
 	l->priv = p;
 	nstab_init(&p->prev, sizeof(struct dns_prev));
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	err = cgroup2_root(p->cgroup_root, sizeof(p->cgroup_root));
 	if (err) {
 		snprintf(
@@ -464,7 +450,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 		 "%g s",
 		 p->cgroup_root, timeout, sweep);
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.dns_events, on_event);
+		err = layer_events_open(l, s->maps.dns_events);
 		if (err)
 			return err;
 	}
@@ -638,14 +624,23 @@ static void dns_describe(struct layer *l, char *buf, size_t len)
 		 p->cgroup_root);
 }
 
-void dns_layer_init(struct layer *l)
-{
-	l->describe = dns_describe;
-	l->findings = dns_findings;
-	l->nfindings = sizeof(dns_findings) / sizeof(dns_findings[0]);
-	l->open = dns_open;
-	l->collect = dns_collect;
-	l->forget_netns = dns_forget_netns;
-	l->renew_netns = dns_renew_netns;
-	l->close = dns_close;
-}
+static const struct collector_desc dns_collector = {
+	.name = "dns",
+	.osi = "l7",
+	.layers = OSI_L7,
+	.rank = 70,
+	.findings = dns_findings,
+	.nfindings = sizeof(dns_findings) / sizeof(dns_findings[0]),
+	.events = { .size = sizeof(struct dns_event),
+		    .osi = "l7",
+		    .types = dns_event_types,
+		    .ntypes = sizeof(dns_event_types) / sizeof(dns_event_types[0]),
+		    .decode = dns_decode },
+	.open = dns_open,
+	.collect = dns_collect,
+	.forget_netns = dns_forget_netns,
+	.renew_netns = dns_renew_netns,
+	.describe = dns_describe,
+	.close = dns_close,
+};
+COLLECTOR_REGISTER(dns_collector);

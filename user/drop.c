@@ -51,11 +51,8 @@ struct drop_priv {
 	bool reasons; /* the attached program passes the kernel's reason */
 	uint64_t uncounted; /* last value handed over */
 	bool uncounted_warned;
-	const struct iface_cache *ifaces; /* the agent's, for naming devices in events */
 	struct ksyms ksyms;
 	bool ksyms_tried;
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct metric *drops, *uncounted_m;
 	uint32_t forgotten[FORGOTTEN_MAX]; /* namespaces the agent saw go, newest last */
 	size_t nforgotten;
@@ -355,20 +352,12 @@ static void drop_collect(struct layer *l, struct registry *reg, const struct col
 	struct drop_priv *p = l->priv;
 	struct collect_arg a = { p, reg, cx };
 
-	p->ifaces = cx->ifaces;
 	if (!p->drops && register_metrics(p, reg))
 		return;
 	percpu_map_each(bpf_map__fd(p->skel->maps.drops), sizeof(struct drop_key),
 			sizeof(uint64_t), collect_entry, &a);
 	sweep_gone_devices(p, reg, cx);
 	collect_uncounted(p);
-}
-
-static void drop_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
-{
-	struct drop_priv *p = l->priv;
-
-	p->ifaces = cx->ifaces;
 }
 
 static void drop_forget_netns(struct layer *l, uint32_t netns)
@@ -392,16 +381,6 @@ static void drop_forget_netns(struct layer *l, uint32_t netns)
 	p->forgotten[p->nforgotten++] = netns;
 }
 
-/* Only for trace: a namespace visit every MAINTAIN_PERIOD_S keeps the device names of
- * cx->ifaces fresh for events. */
-static void drop_maintain_netns(struct layer *l, const struct netns_entry *ns,
-				const struct collect_ctx *cx)
-{
-	struct drop_priv *p = l->priv;
-
-	p->ifaces = cx->ifaces;
-}
-
 /* --- events --- */
 
 static const char *l4_name(unsigned int proto, char *buf, size_t len)
@@ -423,19 +402,15 @@ static const char *l4_name(unsigned int proto, char *buf, size_t len)
 	}
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static const char *const drop_event_types[] = { "drop" };
+
+static bool drop_decode(struct layer *l, const void *event, struct event_record *r)
 {
-	struct layer *l = ctx;
 	struct drop_priv *p = l->priv;
-	const struct drop_event *e = data;
+	const struct drop_event *e = event;
 	const struct drop_reason_entry *reason;
-	struct event_record r;
 	char where[192], proto[32];
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (!p->sink)
-		return 0;
 	if (!p->ksyms_tried) {
 		int err = ksyms_load(&p->ksyms, "/proc/kallsyms");
 
@@ -446,31 +421,23 @@ static int on_event(void *ctx, void *data, size_t size)
 					      : strerror(-err));
 	}
 	reason = drop_reason_get(&p->names, e->reason);
-	event_record_init(&r, l, reason->layer, e->ts_ns, e->netns, 0, 0, NULL);
-	r.type = "drop";
+	r->osi = reason->layer;
 	if (e->family == 2 || e->family == 10) {
-		if (e->l4proto == 6 || e->l4proto == 17) {
-			format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
-			format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
-		} else {
-			format_ip(r.src, sizeof(r.src), e->family, e->saddr);
-			format_ip(r.dst, sizeof(r.dst), e->family, e->daddr);
-		}
+		bool ports = e->l4proto == 6 || e->l4proto == 17;
+
+		record_addr_set(&r->src, e->family, e->saddr, ports, e->sport);
+		record_addr_set(&r->dst, e->family, e->daddr, ports, e->dport);
 		snprintf(proto, sizeof(proto), "%s", l4_name(e->l4proto, where, sizeof(where)));
 	} else if (e->protocol == 0x0806) {
 		snprintf(proto, sizeof(proto), "arp");
 	} else {
 		snprintf(proto, sizeof(proto), "ethertype=0x%04x", e->protocol);
 	}
-	if (e->ifindex && p->ifaces)
-		ifaces_name(p->ifaces, e->netns, e->ifindex, r.device, sizeof(r.device));
-	else if (e->ifindex)
-		snprintf(r.device, sizeof(r.device), "if%u", e->ifindex);
 	ksyms_format(p->ksyms.n ? &p->ksyms : NULL, e->location, where, sizeof(where));
-	snprintf(r.detail, sizeof(r.detail), "reason=%s proto=%s location=%s", reason->name, proto,
-		 where);
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	record_str(r, "reason", "%s", reason->name);
+	record_str(r, "proto", "%s", proto);
+	record_str(r, "location", "%s", where);
+	return true;
 }
 
 /* --- lifecycle --- */
@@ -485,8 +452,6 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 	if (!p)
 		return -ENOMEM;
 	l->priv = p;
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
 		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
@@ -555,10 +520,9 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.drop_events, on_event);
+		err = layer_events_open(l, s->maps.drop_events);
 		if (err)
 			return err;
-		l->maintain_netns = drop_maintain_netns;
 	}
 	return 0;
 }
@@ -604,15 +568,24 @@ static void drop_describe(struct layer *l, char *buf, size_t len)
 	drop_names_summary(probe_kernel_btf(), buf, len);
 }
 
-void drop_layer_init(struct layer *l)
-{
-	l->describe = drop_describe;
-	l->findings = drop_findings;
-	l->nfindings = sizeof(drop_findings) / sizeof(drop_findings[0]);
-	l->wants_ifaces = true;
-	l->open = drop_open;
-	l->begin = drop_begin;
-	l->collect = drop_collect;
-	l->forget_netns = drop_forget_netns;
-	l->close = drop_close;
-}
+static const struct collector_desc drop_collector = {
+	.name = "drop",
+	.osi = "all",
+	.layers = 0, /* its events span every layer: trace -l drop asks for them */
+	.rank = 35,
+	.wants_ifaces = true,
+	.findings = drop_findings,
+	.nfindings = sizeof(drop_findings) / sizeof(drop_findings[0]),
+	.events = { .size = sizeof(struct drop_event),
+		    .names_devices = true,
+		    .osi = "l1",
+		    .types = drop_event_types,
+		    .ntypes = sizeof(drop_event_types) / sizeof(drop_event_types[0]),
+		    .decode = drop_decode },
+	.open = drop_open,
+	.collect = drop_collect,
+	.forget_netns = drop_forget_netns,
+	.describe = drop_describe,
+	.close = drop_close,
+};
+COLLECTOR_REGISTER(drop_collector);

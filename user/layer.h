@@ -13,25 +13,11 @@
 #include "probe.h"
 #include "registry.h"
 
-/* One event decoded for display; exporters/events.c renders it. */
-struct event_record {
-	uint64_t ts_ns; /* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
-	uint64_t cgroup_id;
-	uint32_t netns;
-	uint32_t pid;
-	const char *layer; /* collector name */
-	const char *osi; /* "l4" */
-	const char *type; /* "reset_sent", ... */
-	char comm[17];
-	char src[64]; /* "192.0.2.1:80", "[2001:db8::1]:80" */
-	char dst[64];
-	char state[16];
-	char device[16]; /* interface name, where the event has one */
-	char detail[160];
-};
+#include "../exporters/record.h"
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 
+struct layer;
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
@@ -47,6 +33,7 @@ struct layer_opts {
 	bool events; /* send events to userspace at all */
 	event_sink_fn sink;
 	void *sink_ctx;
+	const struct iface_cache *ifaces; /* names the devices of events (enrich.c) */
 };
 
 /* One line of the diagnose report: a counter of the layer's that should stay at zero,
@@ -58,24 +45,45 @@ struct finding {
 	const char *hint;
 };
 
+/* OSI layers, as bits of collector_desc.layers */
+#define OSI_L1 (1u << 1)
+#define OSI_L2 (1u << 2)
+#define OSI_L3 (1u << 3)
+#define OSI_L4 (1u << 4)
+#define OSI_L5 (1u << 5)
+#define OSI_L6 (1u << 6)
+#define OSI_L7 (1u << 7)
+
 /*
- * A collector: one BPF object and its userspace half. open() loads and attaches; on
- * failure it leaves up false and a reason in why, and the agent goes on without it.
+ * The events of a collector: every record starts with struct event_hdr (bpf/common.h),
+ * which enrich.c decodes for all of them; decode() adds the collector's own fields.
  */
-struct layer {
-	enum collector id;
-	const char *name;
+struct event_desc {
+	size_t size; /* of the collector's event struct: shorter records are refused */
+	/* event_hdr.ifindex is how its events name their device: while events flow, the
+	 * agent keeps the devices of every namespace fresh between collections */
+	bool names_devices;
+	const char *osi; /* "l4"; decode() may say otherwise for one event */
+	const char *const *types; /* name by event_hdr.type; NULL: not shown */
+	size_t ntypes;
+	/* Fills r (header fields and type already set) from the event; false drops it. */
+	bool (*decode)(struct layer *l, const void *event, struct event_record *r);
+};
+
+/*
+ * What a collector is: one constant description in user/<name>.c, registered with
+ * COLLECTOR_REGISTER(). Its run-time state is struct layer.
+ */
+struct collector_desc {
+	const char *name; /* "tcp": --collector.tcp, the layer label of self metrics */
 	const char *osi; /* OSI layers covered, for display: "l4/l5" */
-	bool up;
-	char why[512];
-	struct hook *hooks;
-	size_t nhooks;
-	struct bpf_object *obj;
-	struct ring_buffer *rb;
-	void *priv;
+	unsigned int layers; /* OSI_L* bits: trace -l lN selects the collector */
+	unsigned int rank; /* order of display: the lowest OSI layer first */
 	bool wants_ifaces; /* cx->ifaces must be fresh at collect (see ifaces.h) */
 	const struct finding *findings; /* for diagnose */
 	size_t nfindings;
+	struct event_desc events;
+	/* Loads and attaches; on failure leaves a reason in l->why (layer_failed()). */
 	int (*open)(struct layer *l, const struct layer_opts *opts);
 	/*
 	 * One collection (at every scrape, and before diagnose reports), all with the
@@ -114,24 +122,39 @@ struct layer {
 	void (*close)(struct layer *l);
 };
 
-/* Constructors, one per collector, defined in user/<collector>.c. Weak: a build
- * without a collector (make LAYERS=...) has it NULL and reports it as not built. */
-#define LAYER_CTOR(name) void name##_layer_init(struct layer *l) __attribute__((weak))
-LAYER_CTOR(link);
-LAYER_CTOR(neigh);
-LAYER_CTOR(route);
-LAYER_CTOR(drop);
-LAYER_CTOR(tcp);
-LAYER_CTOR(udp);
-LAYER_CTOR(tls);
-LAYER_CTOR(dns);
-#undef LAYER_CTOR
-typedef void (*layer_ctor_fn)(struct layer *l);
-/* NULL when this build lacks the collector. */
-layer_ctor_fn layer_ctor(enum collector c);
+/* Puts a collector's description in the list every command walks: no central list to
+ * edit. The section is gathered by the linker (as tests/unit/test.h does for tests). */
+#define COLLECTOR_REGISTER(desc)                                                            \
+	static const struct collector_desc *const __collector_##desc                        \
+		__attribute__((used, section("osiscope_collectors"))) = &(desc)
 
-/* All collectors in enum order; unimplemented ones have open == NULL. */
-void layers_init(struct layer *layers);
+/* The collectors of this build and the planned ones, in rank order (planned ones have
+ * no open()). At most COLLECTORS_MAX, each a bit of config.collectors. */
+#define COLLECTORS_MAX 32
+size_t collectors_count(void);
+const struct collector_desc *collector_at(size_t i);
+
+/* A collector's run-time state beside its description. */
+struct layer {
+	const struct collector_desc *desc;
+	const char *name; /* desc->name */
+	unsigned int idx; /* its bit in config.collectors */
+	bool up;
+	char why[512];
+	struct hook *hooks;
+	size_t nhooks;
+	struct bpf_object *obj;
+	struct ring_buffer *rb;
+	void *priv;
+	/* where decoded events go (enrich.c) */
+	event_sink_fn sink;
+	void *sink_ctx;
+	const struct iface_cache *ifaces;
+	bool said_short;
+};
+
+/* All collectors in rank order, state zeroed; returns how many. */
+size_t layers_init(struct layer *layers, size_t max);
 
 /* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
 int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
@@ -160,21 +183,17 @@ int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks);
 /* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
  * collector's open() says why it failed. */
 int layer_failed(struct layer *l, int err, const char *what);
-/* What every ring-buffer callback checks first: false (and said, once) when a record is
- * shorter than the struct this agent was built with: agent and BPF object differ. */
-bool layer_event_fits(const struct layer *l, size_t size, size_t want);
-/* Fills what every event record has; comm is the kernel's 16 bytes (NULL: none). */
-void event_record_init(struct event_record *r, const struct layer *l, const char *osi,
-		       uint64_t ts_ns, uint32_t netns, uint32_t pid, uint64_t cgroup_id,
-		       const char *comm);
 /* The event switches osiscope.bpf.h gives every BPF object, set before load. */
 #define LAYER_SET_EVENTS(skel, opts)                                                        \
 	do {                                                                                \
 		(skel)->rodata->events_enabled = (opts)->events;                            \
 		(skel)->rodata->events_per_sec = (opts)->cfg->events_per_sec;               \
 	} while (0)
-/* Opens l->rb on the ring-buffer map with fn(l, data, size) as its callback. */
-int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn);
+/* Opens l->rb on the ring-buffer map of the layer's events (struct event_desc): records
+ * are decoded and enriched (enrich.c) and go to the sink of layer_opts. */
+int layer_events_open(struct layer *l, struct bpf_map *map);
+/* Adds the events map to a ring buffer l already has (opened on another map). */
+int layer_events_add(struct layer *l, struct bpf_map *map);
 /* The common part of close(): the ring buffer and the links (n of them). */
 void layer_release(struct layer *l, struct bpf_link **links, int n);
 
@@ -224,16 +243,5 @@ void *nstab_get(struct nstab *t, uint32_t netns, bool create);
 void *nstab_at(struct nstab *t, size_t i);
 void nstab_del(struct nstab *t, uint32_t netns);
 void nstab_free(struct nstab *t);
-
-/* "192.0.2.1" / "2001:db8::1" from an address in a 16-byte field (IPv4 in the first 4
- * bytes); family is AF_INET or AF_INET6 (the kernel's 2 / 10). */
-const char *format_ip(char *out, size_t len, unsigned int family, const void *addr);
-/* "192.0.2.1:80" / "[2001:db8::1]:80" */
-const char *format_ip_port(char *out, size_t len, unsigned int family, const void *addr,
-			   unsigned int port);
-/* "aa:bb:cc:dd:ee:ff" */
-const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t maclen);
-/* "ECONNREFUSED" for the errno values events carry, NULL for others. */
-const char *errno_name(int err);
 
 #endif

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,34 +8,100 @@
 #include "layer.h"
 #include "log.h"
 
-static const char *const osi_of[COLL_COUNT] = {
-	[COLL_LINK] = "l1/l2", [COLL_NEIGH] = "l2", [COLL_ROUTE] = "l3", [COLL_DROP] = "all",
-	[COLL_TCP] = "l4/l5",  [COLL_UDP] = "l4",   [COLL_TLS] = "l6",	 [COLL_DNS] = "l7",
+/* The descriptions COLLECTOR_REGISTER() put in the section; the linker defines these
+ * two. Weak: a build with no collector has no section. */
+extern const struct collector_desc *const __start_osiscope_collectors[] __attribute__((weak));
+extern const struct collector_desc *const __stop_osiscope_collectors[] __attribute__((weak));
+
+/* In the interface contract (DESIGN.md) but not written yet: known by name, so that
+ * asking for one reports it as not built rather than unknown. */
+static const struct collector_desc planned[] = {
+	{ .name = "udp", .osi = "l4", .layers = OSI_L4, .rank = 45 },
 };
 
-void layers_init(struct layer *layers)
+#ifndef OSISCOPE_UNBUILT
+#define OSISCOPE_UNBUILT "" /* make LAYERS=...: the tree's collectors this build leaves out */
+#endif
+
+static struct {
+	bool done;
+	size_t n;
+	const struct collector_desc *v[COLLECTORS_MAX];
+	struct collector_desc unbuilt[COLLECTORS_MAX];
+	char names[sizeof(OSISCOPE_UNBUILT)];
+} all;
+
+static bool known(const char *name)
 {
-	memset(layers, 0, sizeof(*layers) * COLL_COUNT);
-	for (int i = 0; i < COLL_COUNT; i++) {
-		layers[i].id = (enum collector)i;
-		layers[i].name = collector_names[i];
-		layers[i].osi = osi_of[i];
-	}
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (layer_ctor(i))
-			layer_ctor(i)(&layers[i]);
+	for (size_t i = 0; i < all.n; i++)
+		if (!strcmp(all.v[i]->name, name))
+			return true;
+	return false;
 }
 
-layer_ctor_fn layer_ctor(enum collector c)
+static void add(const struct collector_desc *d)
 {
-	static const layer_ctor_fn ctors[COLL_COUNT] = {
-		[COLL_LINK] = link_layer_init, [COLL_NEIGH] = neigh_layer_init,
-		[COLL_ROUTE] = route_layer_init, [COLL_DROP] = drop_layer_init,
-		[COLL_TCP] = tcp_layer_init,	 [COLL_UDP] = udp_layer_init,
-		[COLL_TLS] = tls_layer_init,	 [COLL_DNS] = dns_layer_init,
-	};
+	if (all.n < COLLECTORS_MAX && !known(d->name))
+		all.v[all.n++] = d;
+}
 
-	return c < COLL_COUNT ? ctors[c] : NULL;
+static int by_rank(const void *a, const void *b)
+{
+	const struct collector_desc *x = *(const struct collector_desc *const *)a;
+	const struct collector_desc *y = *(const struct collector_desc *const *)b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void collectors_gather(void)
+{
+	size_t nu = 0;
+	char *save = NULL;
+
+	if (all.done)
+		return;
+	all.done = true;
+	for (const struct collector_desc *const *d = __start_osiscope_collectors;
+	     d && d < __stop_osiscope_collectors; d++)
+		add(*d);
+	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		add(&planned[i]);
+	memcpy(all.names, OSISCOPE_UNBUILT, sizeof(all.names));
+	for (char *n = strtok_r(all.names, " ", &save); n && nu < COLLECTORS_MAX;
+	     n = strtok_r(NULL, " ", &save)) {
+		all.unbuilt[nu] = (struct collector_desc){ .name = n, .osi = "", .rank = 1000 };
+		add(&all.unbuilt[nu++]);
+	}
+	qsort(all.v, all.n, sizeof(all.v[0]), by_rank);
+}
+
+size_t collectors_count(void)
+{
+	collectors_gather();
+	return all.n;
+}
+
+const struct collector_desc *collector_at(size_t i)
+{
+	collectors_gather();
+	return i < all.n ? all.v[i] : NULL;
+}
+
+size_t layers_init(struct layer *layers, size_t max)
+{
+	size_t n = collectors_count();
+
+	if (n > max)
+		n = max;
+	memset(layers, 0, sizeof(*layers) * max);
+	for (size_t i = 0; i < n; i++) {
+		layers[i].desc = collector_at(i);
+		layers[i].name = layers[i].desc->name;
+		layers[i].idx = (unsigned int)i;
+	}
+	return n;
 }
 
 int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *out, uint32_t n)
@@ -105,42 +170,6 @@ int layer_failed(struct layer *l, int err, const char *what)
 {
 	snprintf(l->why, sizeof(l->why), "%s: %s", what, probe_strerror(err));
 	return err;
-}
-
-bool layer_event_fits(const struct layer *l, size_t size, size_t want)
-{
-	static bool said[COLL_COUNT];
-
-	if (size >= want)
-		return true;
-	if (!said[l->id])
-		pr_warn("%s: short event of %zu bytes, want %zu: agent and BPF object differ",
-			l->name, size, want);
-	said[l->id] = true;
-	return false;
-}
-
-void event_record_init(struct event_record *r, const struct layer *l, const char *osi,
-		       uint64_t ts_ns, uint32_t netns, uint32_t pid, uint64_t cgroup_id,
-		       const char *comm)
-{
-	memset(r, 0, sizeof(*r));
-	r->ts_ns = ts_ns;
-	r->netns = netns;
-	r->pid = pid;
-	r->cgroup_id = cgroup_id;
-	r->layer = l->name;
-	r->osi = osi;
-	if (comm) {
-		memcpy(r->comm, comm, COMM_LEN);
-		r->comm[COMM_LEN] = '\0';
-	}
-}
-
-int layer_events_open(struct layer *l, struct bpf_map *map, ring_buffer_sample_fn fn)
-{
-	l->rb = ring_buffer__new(bpf_map__fd(map), fn, l, NULL);
-	return l->rb ? 0 : layer_failed(l, -errno, "ring buffer");
 }
 
 void layer_release(struct layer *l, struct bpf_link **links, int n)
@@ -362,61 +391,4 @@ void nstab_free(struct nstab *t)
 	free(t->keys);
 	free(t->v);
 	nstab_init(t, t->esize);
-}
-
-const char *format_ip(char *out, size_t len, unsigned int family, const void *addr)
-{
-	if (!inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, out, (socklen_t)len))
-		snprintf(out, len, "?");
-	return out;
-}
-
-const char *format_ip_port(char *out, size_t len, unsigned int family, const void *addr,
-			   unsigned int port)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	format_ip(ip, sizeof(ip), family, addr);
-	if (family == 10)
-		snprintf(out, len, "[%s]:%u", ip, port);
-	else
-		snprintf(out, len, "%s:%u", ip, port);
-	return out;
-}
-
-const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t maclen)
-{
-	size_t o = 0;
-
-	if (len)
-		out[0] = '\0';
-	for (size_t i = 0; i < maclen && o + 3 < len; i++)
-		o += (size_t)snprintf(out + o, len - o, i ? ":%02x" : "%02x", mac[i]);
-	return out;
-}
-
-const char *errno_name(int err)
-{
-	switch (err < 0 ? -err : err) {
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EHOSTUNREACH:
-		return "EHOSTUNREACH";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case EACCES:
-		return "EACCES";
-	case EPERM:
-		return "EPERM";
-	case EINVAL:
-		return "EINVAL";
-	case ENOBUFS:
-		return "ENOBUFS";
-	default:
-		return NULL;
-	}
 }

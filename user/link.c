@@ -95,8 +95,6 @@ struct link_priv {
 	bool reap; /* this maintenance pass looks for dead agents' classic filters */
 	struct txto_entry *txto;
 	size_t ntxto, captxto;
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct metric *m_up, *carrier, *txto_m, *packets, *bytes, *drops, *errors, *proto, *bcast,
 		*mcast, *attached;
 };
@@ -596,24 +594,18 @@ static void link_forget_netns(struct layer *l, uint32_t netns)
 	nstab_del(&p->ns, netns);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
-{
-	struct layer *l = ctx;
-	struct link_priv *p = l->priv;
-	const struct link_event *e = data;
-	struct event_record r;
+static const char *const link_event_types[] = { [LINK_EV_TX_TIMEOUT] = "tx_timeout" };
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (e->type != LINK_EV_TX_TIMEOUT || !p->sink)
-		return 0;
-	event_record_init(&r, l, "l1", e->ts_ns, e->netns, 0, 0, NULL);
-	r.type = "tx_timeout";
-	memcpy(r.device, e->name, sizeof(e->name));
-	r.device[sizeof(r.device) - 1] = '\0';
-	snprintf(r.detail, sizeof(r.detail), "queue=%u ifindex=%u", e->queue, e->ifindex);
-	p->sink(p->sink_ctx, &r);
-	return 0;
+static bool link_decode(struct layer *l, const void *event, struct event_record *r)
+{
+	const struct link_event *e = event;
+
+	/* the name the device had then, not what the index names now */
+	memcpy(r->device, e->name, sizeof(e->name));
+	r->device[sizeof(r->device) - 1] = '\0';
+	record_uint(r, "queue", e->queue);
+	record_uint(r, "ifindex", e->hdr.ifindex);
+	return true;
 }
 
 /* --- open / close --- */
@@ -706,8 +698,6 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->ns, sizeof(struct link_ns));
 	p->reg = opts->reg;
 	p->cfg = opts->cfg;
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
 		snprintf(l->why, sizeof(l->why), "cannot count possible CPUs");
@@ -782,7 +772,7 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 				LINK_TC_HANDLE_BASE + LINK_TC_SLOTS);
 	}
 	if (opts->events) {
-		err = layer_events_open(l, p->skel->maps.link_events, on_event);
+		err = layer_events_open(l, p->skel->maps.link_events);
 		if (err)
 			return err;
 	}
@@ -874,17 +864,26 @@ static void link_describe(struct layer *l, char *buf, size_t len)
 		 p->cfg->link_xdp[0] ? p->cfg->link_xdp : "off (opt-in: --link.xdp=DEV)");
 }
 
-void link_layer_init(struct layer *l)
-{
-	l->describe = link_describe;
-	l->wants_ifaces = true;
-	l->findings = link_findings;
-	l->nfindings = sizeof(link_findings) / sizeof(link_findings[0]);
-	l->open = link_open;
-	l->begin = link_begin;
-	l->visit_netns = link_visit_netns;
-	l->maintain = link_maintain;
-	l->maintain_netns = link_maintain_netns;
-	l->forget_netns = link_forget_netns;
-	l->close = link_close;
-}
+static const struct collector_desc link_collector = {
+	.name = "link",
+	.osi = "l1/l2",
+	.layers = OSI_L1 | OSI_L2,
+	.rank = 10,
+	.wants_ifaces = true,
+	.findings = link_findings,
+	.nfindings = sizeof(link_findings) / sizeof(link_findings[0]),
+	.events = { .size = sizeof(struct link_event),
+		    .osi = "l1",
+		    .types = link_event_types,
+		    .ntypes = sizeof(link_event_types) / sizeof(link_event_types[0]),
+		    .decode = link_decode },
+	.open = link_open,
+	.begin = link_begin,
+	.visit_netns = link_visit_netns,
+	.maintain = link_maintain,
+	.maintain_netns = link_maintain_netns,
+	.forget_netns = link_forget_netns,
+	.describe = link_describe,
+	.close = link_close,
+};
+COLLECTOR_REGISTER(link_collector);

@@ -42,8 +42,6 @@ struct neigh_priv {
 	struct nstab ns; /* struct neigh_ns by namespace */
 	struct registry *reg;
 	uint64_t gen;
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct hook hooks[6];
 	struct metric *arp, *ndp, *failures, *lladdr, *unres;
 };
@@ -398,43 +396,35 @@ static void neigh_forget_netns(struct layer *l, uint32_t netns)
 
 /* --- events --- */
 
-static int on_event(void *ctx, void *data, size_t size)
+static const char *const neigh_event_types[] = {
+	[NEIGH_EV_RESOLUTION_FAILED] = "resolution_failed",
+	[NEIGH_EV_LLADDR_CHANGED] = "lladdr_changed",
+};
+
+static bool neigh_decode(struct layer *l, const void *event, struct event_record *r)
 {
-	struct layer *l = ctx;
-	struct neigh_priv *p = l->priv;
-	const struct neigh_event *e = data;
-	struct event_record r;
-	char ip[64], oldm[3 * NEIGH_MAX_ADDR_LEN], newm[3 * NEIGH_MAX_ADDR_LEN];
+	const struct neigh_event *e = event;
 	size_t len;
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (!p->sink)
-		return 0;
-	event_record_init(&r, l, "l2", e->ts_ns, e->netns, e->pid, 0, e->comm);
-	memcpy(r.device, e->ifname, sizeof(e->ifname));
-	r.device[sizeof(r.device) - 1] = '\0';
-	format_ip(ip, sizeof(ip), e->family, e->addr);
-	snprintf(r.dst, sizeof(r.dst), "%s", ip);
-	snprintf(r.state, sizeof(r.state), "%s", neigh_state_name(e->new_state));
-	switch (e->type) {
+	memcpy(r->device, e->ifname, sizeof(e->ifname));
+	r->device[sizeof(r->device) - 1] = '\0';
+	record_addr_set(&r->dst, e->family, e->addr, false, 0);
+	r->state = neigh_state_name(e->new_state);
+	record_ip(r, "ip", e->family, e->addr);
+	switch (e->hdr.type) {
 	case NEIGH_EV_RESOLUTION_FAILED:
-		r.type = "resolution_failed";
-		snprintf(r.detail, sizeof(r.detail), "ip=%s probes=%u", ip, e->probes);
+		record_uint(r, "probes", e->probes);
 		break;
 	case NEIGH_EV_LLADDR_CHANGED:
-		r.type = "lladdr_changed";
 		len = e->lladdr_len < NEIGH_MAX_ADDR_LEN ? e->lladdr_len : NEIGH_MAX_ADDR_LEN;
-		format_mac(oldm, sizeof(oldm), e->old_lladdr, len);
-		format_mac(newm, sizeof(newm), e->new_lladdr, len);
-		snprintf(r.detail, sizeof(r.detail), "ip=%s old=%s new=%s old_state=%s%s", ip, oldm,
-			 newm, neigh_state_name(e->old_state), e->pid ? " via=netlink" : "");
+		record_mac(r, "old", e->old_lladdr, len);
+		record_mac(r, "new", e->new_lladdr, len);
+		record_str(r, "old_state", "%s", neigh_state_name(e->old_state));
+		if (e->hdr.pid)
+			record_str(r, "via", "netlink");
 		break;
-	default:
-		return 0;
 	}
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	return true;
 }
 
 /* --- load and attach --- */
@@ -483,8 +473,6 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	l->priv = p;
 	nstab_init(&p->ns, sizeof(struct neigh_ns));
 	p->reg = opts->reg;
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	s = p->skel = neigh_bpf__open();
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
@@ -537,7 +525,7 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.neigh_events, on_event);
+		err = layer_events_open(l, s->maps.neigh_events);
 		if (err)
 			return err;
 	}
@@ -572,15 +560,24 @@ static const struct finding neigh_findings[] = {
 	  "osiscope trace -l neigh shows the IP and both MACs" },
 };
 
-void neigh_layer_init(struct layer *l)
-{
-	l->wants_ifaces = true;
-	l->findings = neigh_findings;
-	l->nfindings = sizeof(neigh_findings) / sizeof(neigh_findings[0]);
-	l->open = neigh_open;
-	l->begin = neigh_begin;
-	l->visit_netns = neigh_visit_netns;
-	l->collect = neigh_collect;
-	l->forget_netns = neigh_forget_netns;
-	l->close = neigh_close;
-}
+static const struct collector_desc neigh_collector = {
+	.name = "neigh",
+	.osi = "l2",
+	.layers = OSI_L2,
+	.rank = 20,
+	.wants_ifaces = true,
+	.findings = neigh_findings,
+	.nfindings = sizeof(neigh_findings) / sizeof(neigh_findings[0]),
+	.events = { .size = sizeof(struct neigh_event),
+		    .osi = "l2",
+		    .types = neigh_event_types,
+		    .ntypes = sizeof(neigh_event_types) / sizeof(neigh_event_types[0]),
+		    .decode = neigh_decode },
+	.open = neigh_open,
+	.begin = neigh_begin,
+	.visit_netns = neigh_visit_netns,
+	.collect = neigh_collect,
+	.forget_netns = neigh_forget_netns,
+	.close = neigh_close,
+};
+COLLECTOR_REGISTER(neigh_collector);

@@ -223,6 +223,7 @@ void registry_free(struct registry *reg)
 		free((void *)m->desc.bounds);
 		free(m);
 	}
+	baselines_free(reg->base);
 	pthread_mutex_destroy(&reg->lock);
 	free(reg);
 }

@@ -64,8 +64,11 @@ struct metric {
 	struct registry *reg;
 };
 
+struct baselines;
+
 struct registry {
 	pthread_mutex_t lock;
+	struct baselines *base; /* of counters read as absolute values (baseline.c) */
 	struct metric *first, *last;
 	unsigned int default_budget;
 	struct metric *overflow; /* osiscope_series_overflow_total{metric} */
@@ -108,5 +111,35 @@ size_t metric_drop_labels(struct metric *m, const char *const *labels, const cha
 void metric_log2_bounds(double *bounds, unsigned int n, double first);
 
 size_t registry_series_total(const struct registry *reg);
+
+/*
+ * Counters read as absolute values (user/baseline.c): the registry keeps what each
+ * reading is counted from and hands the series the gain. Where a reading comes from
+ * decides its baseline:
+ */
+enum counter_origin {
+	/* a kernel map of the agent's, counting since it loaded: the first reading counts
+	 * whole; the map goes on counting under a reused namespace inode, so a renewal
+	 * keeps the baseline */
+	ORIGIN_MAP,
+	/* a counter the namespace keeps itself (its MIB): what it had at the agent's first
+	 * collection is not counted, a namespace born later counts whole, and a new
+	 * namespace under a reused inode starts again from zero */
+	ORIGIN_NETNS,
+};
+/* A reading below its baseline counts afresh from zero (the counter was made anew). */
+int metric_counter_observe(struct metric *m, const char *const *values, uint64_t now,
+			   enum counter_origin o);
+/* The same for a histogram: nbounds + 1 bucket counts and their sum, which is
+ * multiplied by sum_scale into the metric's unit. */
+int metric_hist_observe(struct metric *m, const char *const *values, const uint64_t *buckets,
+			uint64_t sum, double sum_scale, enum counter_origin o);
+/* Marks the agent's first collection (see ORIGIN_NETNS). */
+void registry_first_collection(struct registry *reg, bool first);
+/* The inode names a new namespace now: its own counters' baselines go to zero. */
+void registry_netns_renew(struct registry *reg, uint32_t netns);
+/* The namespace is gone: its baselines go. */
+void registry_netns_forget(struct registry *reg, uint32_t netns);
+void baselines_free(struct baselines *b);
 
 #endif

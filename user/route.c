@@ -17,13 +17,10 @@
 #include "route.skel.h"
 #include "route_mib.h"
 
-/* What was last handed to the registry for one namespace: counters go in as deltas. */
+/* What is kept per namespace: the registry keeps the counters' baselines. */
 struct route_prev {
 	uint32_t netns;
-	bool mib_seen;
 	uint64_t emitted_gen; /* collection that last handed the map's counters over */
-	struct route_netns_stats s;
-	struct route_mib mib; /* MIB baseline / last value */
 };
 
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
@@ -35,8 +32,6 @@ struct route_priv {
 	struct nstab prev; /* struct route_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct hook hooks[H_COUNT];
 	bool icmp_hooked; /* ICMPv4 errors come from the tracepoint, with their code */
 	struct metric *lookups, *sends, *sent, *received;
@@ -88,44 +83,43 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
-{
-	struct layer *l = ctx;
-	struct route_priv *p = l->priv;
-	const struct route_event *e = data;
-	struct event_record r;
+static const char *const route_event_types[] = {
+	[ROUTE_EV_LOOKUP_FAILED] = "route_lookup_failed",
+	[ROUTE_EV_TTL_EXCEEDED] = "icmp_ttl_exceeded_sent",
+	[ROUTE_EV_FRAG_NEEDED] = "icmp_frag_needed_sent",
+};
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (!p->sink)
-		return 0;
-	event_record_init(&r, l, "l3", e->ts_ns, e->netns, 0, 0, NULL);
-	format_ip(r.src, sizeof(r.src), e->family, e->saddr);
-	format_ip(r.dst, sizeof(r.dst), e->family, e->daddr);
-	switch (e->type) {
+static bool route_decode(struct layer *l, const void *event, struct event_record *r)
+{
+	const struct route_event *e = event;
+
+	record_addr_set(&r->src, e->family, e->saddr, false, 0);
+	record_addr_set(&r->dst, e->family, e->daddr, false, 0);
+	switch (e->hdr.type) {
 	case ROUTE_EV_LOOKUP_FAILED:
-		r.type = "route_lookup_failed";
-		snprintf(r.detail, sizeof(r.detail), "family=%s kind=%s table=%u ifindex=%u",
-			 families[e->family == 10], e->kind < ROUTE_KINDS ? kinds[e->kind] : "?",
-			 e->table, e->ifindex);
+		record_str(r, "family", "%s", families[e->family == 10]);
+		record_str(r, "kind", "%s", e->kind < ROUTE_KINDS ? kinds[e->kind] : "?");
+		record_uint(r, "table", e->table);
+		record_uint(r, "ifindex", e->ifindex);
 		break;
 	case ROUTE_EV_TTL_EXCEEDED:
-		r.type = "icmp_ttl_exceeded_sent";
-		snprintf(r.detail, sizeof(r.detail),
-			 "type=%u code=%u ttl=%u proto=%u len=%u in_ifindex=%u", e->icmp_type,
-			 e->icmp_code, e->ttl, e->proto, e->len, e->ifindex);
+		record_uint(r, "type", e->icmp_type);
+		record_uint(r, "code", e->icmp_code);
+		record_uint(r, "ttl", e->ttl);
+		record_uint(r, "proto", e->proto);
+		record_uint(r, "len", e->len);
+		record_uint(r, "in_ifindex", e->ifindex);
 		break;
 	case ROUTE_EV_FRAG_NEEDED:
-		r.type = "icmp_frag_needed_sent";
-		snprintf(r.detail, sizeof(r.detail),
-			 "type=%u code=%u mtu=%u len=%u proto=%u in_ifindex=%u", e->icmp_type,
-			 e->icmp_code, e->mtu, e->len, e->proto, e->ifindex);
+		record_uint(r, "type", e->icmp_type);
+		record_uint(r, "code", e->icmp_code);
+		record_uint(r, "mtu", e->mtu);
+		record_uint(r, "len", e->len);
+		record_uint(r, "proto", e->proto);
+		record_uint(r, "in_ifindex", e->ifindex);
 		break;
-	default:
-		return 0;
 	}
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	return true;
 }
 
 static int route_open(struct layer *l, const struct layer_opts *opts)
@@ -141,8 +135,6 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 		return -ENOMEM;
 	l->priv = p;
 	nstab_init(&p->prev, sizeof(struct route_prev));
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	s = p->skel = route_bpf__open();
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
@@ -187,16 +179,27 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
 			"without their code");
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.route_events, on_event);
+		err = layer_events_open(l, s->maps.route_events);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
+/* A map reading, or with n NULL the namespace's series at zero (it has no entry yet). */
+static void map_counter(struct metric *m, const char *const *lab, const struct route_netns_stats *n,
+			uint64_t v)
+{
+	if (n)
+		metric_counter_observe(m, lab, v, ORIGIN_MAP);
+	else
+		metric_counter_add(m, lab, 0);
+}
+
 static void emit_map(struct route_priv *p, struct route_prev *pv, const struct route_netns_stats *n)
 {
-	const struct route_netns_stats *o = &pv->s;
+	static const struct route_netns_stats none;
+	const struct route_netns_stats *v = n ? n : &none;
 	char ns[16];
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
@@ -204,14 +207,12 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 		for (int k = 0; k < ROUTE_KINDS; k++) {
 			const char *lab[] = { ns, families[f], kinds[k] };
 
-			counter_delta(p->lookups, lab, n->lookup_failures[f][k],
-				      o->lookup_failures[f][k]);
+			map_counter(p->lookups, lab, n, v->lookup_failures[f][k]);
 		}
 		for (int e = 0; e < ROUTE_SEND_ERRORS; e++) {
 			const char *lab[] = { ns, families[f], send_errors[e] };
 
-			counter_delta(p->sends, lab, n->send_failures[f][e],
-				      o->send_failures[f][e]);
+			map_counter(p->sends, lab, n, v->send_failures[f][e]);
 		}
 	}
 	if (p->icmp_hooked) {
@@ -223,14 +224,12 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 				const char *lab[] = { ns, "ipv4", num_label(row_type[r]),
 						      c <= ICMP_CODE_MAX ? num[c] : "other" };
 
-				if (n->icmp_sent[r][c] || always)
-					counter_delta(p->sent, lab, n->icmp_sent[r][c],
-						      o->icmp_sent[r][c]);
+				if (v->icmp_sent[r][c] || always)
+					map_counter(p->sent, lab, n, v->icmp_sent[r][c]);
 			}
 		}
 	}
 	pv->emitted_gen = p->gen;
-	pv->s = *n;
 }
 
 /* Types the tracepoint counts (with their code) are left out of the MIB's. */
@@ -242,12 +241,12 @@ static bool traced_type(int t)
 	return false;
 }
 
-static void emit_mib(struct route_priv *p, struct route_prev *pv, const struct route_mib *n)
+static void emit_mib(struct route_priv *p, uint32_t netns, const struct route_mib *n)
 {
-	struct route_mib *o = &pv->mib;
+	const enum counter_origin o = ORIGIN_NETNS;
 	char ns[16];
 
-	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	snprintf(ns, sizeof(ns), "%u", netns);
 	for (int f = 0; f < ROUTE_FAMILIES; f++) {
 		const char *lab[] = { ns, families[f], "no_route" };
 		/* always there: destination unreachable, packet too big (v6), time exceeded */
@@ -256,7 +255,7 @@ static void emit_mib(struct route_priv *p, struct route_prev *pv, const struct r
 
 		if (!n->has[f])
 			continue;
-		counter_delta(p->lookups, lab, n->noroute[f], o->noroute[f]);
+		metric_counter_observe(p->lookups, lab, n->noroute[f], o);
 		for (int t = 0; t < ROUTE_ICMP_TYPES; t++) {
 			bool always = false;
 			const char *tl[] = { ns, families[f], num[t], "" };
@@ -264,15 +263,12 @@ static void emit_mib(struct route_priv *p, struct route_prev *pv, const struct r
 			for (int z = 0; zero[z] >= 0; z++)
 				always |= zero[z] == t;
 			if (n->in[f][t] || always)
-				counter_delta(p->received, tl, n->in[f][t], o->in[f][t]);
+				metric_counter_observe(p->received, tl, n->in[f][t], o);
 			if (f == ROUTE_IPV4 && p->icmp_hooked && traced_type(t))
 				continue;
 			if (n->out[f][t] || (always && (f == ROUTE_IPV6 || !p->icmp_hooked)))
-				counter_delta(p->sent, tl, n->out[f][t], o->out[f][t]);
+				metric_counter_observe(p->sent, tl, n->out[f][t], o);
 		}
-		o->noroute[f] = n->noroute[f];
-		memcpy(o->in[f], n->in[f], sizeof(o->in[f]));
-		memcpy(o->out[f], n->out[f], sizeof(o->out[f]));
 	}
 }
 
@@ -288,26 +284,13 @@ static void route_visit_netns(struct layer *l, struct registry *reg, const struc
 			      const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
-	struct route_prev *pv;
 	struct route_mib m;
 
 	if (!p->lookups)
 		return;
 	if (route_mib_read(&m) < 0)
 		return; /* the namespace went away under us */
-	pv = nstab_get(&p->prev, ns->inode, true);
-	if (!pv)
-		return;
-	if (!pv->mib_seen) {
-		/* a namespace born after the agent started counts from zero; one that was
-		 * already there counts from what it had then */
-		pv->mib_seen = true;
-		if (cx->first)
-			pv->mib = m;
-	}
-	emit_mib(p, pv, &m);
-	pv->mib.has[0] |= m.has[0];
-	pv->mib.has[1] |= m.has[1];
+	emit_mib(p, ns->inode, &m);
 }
 
 static void collect_netns(void *ctx, const void *key, const void *sum)
@@ -336,20 +319,14 @@ static void route_collect(struct layer *l, struct registry *reg, const struct co
 		struct route_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
 
 		if (pv && pv->emitted_gen != p->gen)
-			emit_map(p, pv, &pv->s);
+			emit_map(p, pv, NULL);
 	}
 }
 
+/* The registry renews the counters' baselines (the map's stay, the MIB's go to zero):
+ * unlike forget_netns, the map's entry must stay. */
 static void route_renew_netns(struct layer *l, uint32_t netns)
 {
-	struct route_priv *p = l->priv;
-	struct route_prev *pv = nstab_get(&p->prev, netns, false);
-
-	if (pv) {
-		/* the map's counts so far stay the baseline; the MIB is the new one's */
-		pv->mib_seen = false;
-		memset(&pv->mib, 0, sizeof(pv->mib));
-	}
 }
 
 static void route_forget_netns(struct layer *l, uint32_t netns)
@@ -400,15 +377,24 @@ static const struct finding route_findings[] = {
 	  "the path MTU is below ours: check MTUs and tunnels on the way" },
 };
 
-void route_layer_init(struct layer *l)
-{
-	l->findings = route_findings;
-	l->nfindings = sizeof(route_findings) / sizeof(route_findings[0]);
-	l->open = route_open;
-	l->begin = route_begin;
-	l->visit_netns = route_visit_netns;
-	l->collect = route_collect;
-	l->forget_netns = route_forget_netns;
-	l->renew_netns = route_renew_netns;
-	l->close = route_close;
-}
+static const struct collector_desc route_collector = {
+	.name = "route",
+	.osi = "l3",
+	.layers = OSI_L3,
+	.rank = 30,
+	.findings = route_findings,
+	.nfindings = sizeof(route_findings) / sizeof(route_findings[0]),
+	.events = { .size = sizeof(struct route_event),
+		    .osi = "l3",
+		    .types = route_event_types,
+		    .ntypes = sizeof(route_event_types) / sizeof(route_event_types[0]),
+		    .decode = route_decode },
+	.open = route_open,
+	.begin = route_begin,
+	.visit_netns = route_visit_netns,
+	.collect = route_collect,
+	.forget_netns = route_forget_netns,
+	.renew_netns = route_renew_netns,
+	.close = route_close,
+};
+COLLECTOR_REGISTER(route_collector);

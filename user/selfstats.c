@@ -24,9 +24,9 @@ struct selfstats {
 		*cpu, *rss, *vsz, *start, *fds, *maxfds;
 	struct prog_prev *prev;
 	size_t nprev, capprev;
-	uint64_t lost_prev[COLL_COUNT][LOST_REASONS];
-	uint64_t insert_prev[COLL_COUNT];
-	double map_bytes[COLL_COUNT]; /* maps are sized at load: read once */
+	uint64_t lost_prev[COLLECTORS_MAX][LOST_REASONS];
+	uint64_t insert_prev[COLLECTORS_MAX];
+	double map_bytes[COLLECTORS_MAX]; /* maps are sized at load: read once */
 	double stats_prev;
 	double boot_time;
 };
@@ -264,7 +264,7 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 		uint64_t lost[LOST_REASONS];
 		double mem = 0;
 
-		if (!(s->cfg->collectors & (1u << l->id)))
+		if (!(s->cfg->collectors & (1u << l->idx)))
 			continue;
 		metric_gauge_set(s->up, (const char *[]){ l->name }, l->up);
 		if (!l->up || !l->obj)
@@ -292,32 +292,32 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 			pp->runs = info.run_cnt;
 			pp->misses = info.recursion_misses;
 		}
-		if (!s->map_bytes[l->id]) {
+		if (!s->map_bytes[l->idx]) {
 			bpf_object__for_each_map(map, l->obj) {
 				int fd = bpf_map__fd(map);
 
 				if (fd >= 0)
 					mem += (double)fd_memlock(fd);
 			}
-			s->map_bytes[l->id] = mem;
+			s->map_bytes[l->idx] = mem;
 		}
-		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, s->map_bytes[l->id]);
+		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, s->map_bytes[l->idx]);
 		uint64_t ins;
 
 		if (layer_read_percpu_array(l, "insert_failed", &ins, 1) == 0) {
 			counter_delta(s->insert_failed, (const char *[]){ l->name }, ins,
-				      s->insert_prev[l->id]);
-			s->insert_prev[l->id] = ins;
+				      s->insert_prev[l->idx]);
+			s->insert_prev[l->idx] = ins;
 		}
 		if (layer_read_lost(l, "events_lost", lost) == 0) {
 			static const char *const reasons[LOST_REASONS] = { "ratelimit", "ringbuf" };
 
 			for (int r = 0; r < LOST_REASONS; r++) {
-				uint64_t before = s->lost_prev[l->id][r];
+				uint64_t before = s->lost_prev[l->idx][r];
 
 				metric_counter_add(s->lost, (const char *[]){ l->name, reasons[r] },
 						   (double)(lost[r] >= before ? lost[r] - before : 0));
-				s->lost_prev[l->id][r] = lost[r];
+				s->lost_prev[l->idx][r] = lost[r];
 			}
 		}
 	}

@@ -15,13 +15,10 @@
 #include "tcp.h"
 #include "tcp.skel.h"
 
-/* What was last handed to the registry for one namespace: counters go in as deltas. */
+/* What is kept per namespace: the registry keeps the counters' baselines. */
 struct tcp_prev {
 	uint32_t netns;
-	bool mib_seen;
 	uint64_t emitted_gen; /* collection that last handed its counters over */
-	uint64_t listen_overflows, listen_drops; /* MIB baseline / last value */
-	struct tcp_netns_stats s;
 	/* socket states of the last sock_diag dump, and the namespace's state changes
 	 * (and SYN-ACK retransmits, for request sockets) as they stood before it */
 	bool have_states;
@@ -36,8 +33,6 @@ struct tcp_priv {
 	struct nstab prev; /* struct tcp_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen; /* collection number */
-	event_sink_fn sink;
-	void *sink_ctx;
 	struct hook hooks[5];
 	/* metrics */
 	struct metric *retrans, *syn_retrans, *rst_sent, *rst_recv, *connects, *connect_dur,
@@ -114,56 +109,41 @@ static int register_metrics(struct tcp_priv *p, struct registry *reg)
 	return metrics_register(reg, descs, sizeof(descs) / sizeof(descs[0]), out);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static const char *const tcp_event_types[] = {
+	[TCP_EV_RESET_SENT] = "reset_sent",
+	[TCP_EV_RESET_RECEIVED] = "reset_received",
+	[TCP_EV_CONNECT_REFUSED] = "connect_refused",
+	[TCP_EV_CONNECT_TIMEOUT] = "connect_timeout",
+	[TCP_EV_CONNECT_UNREACHABLE] = "connect_unreachable",
+	[TCP_EV_RETRANSMIT] = "retransmit",
+};
+
+static bool tcp_decode(struct layer *l, const void *event, struct event_record *r)
 {
-	struct layer *l = ctx;
-	struct tcp_priv *p = l->priv;
-	const struct tcp_event *e = data;
-	struct event_record r;
-	static const char *const types[] = {
-		[TCP_EV_RESET_SENT] = "reset_sent",
-		[TCP_EV_RESET_RECEIVED] = "reset_received",
-		[TCP_EV_CONNECT_REFUSED] = "connect_refused",
-		[TCP_EV_CONNECT_TIMEOUT] = "connect_timeout",
-		[TCP_EV_CONNECT_UNREACHABLE] = "connect_unreachable",
-		[TCP_EV_RETRANSMIT] = "retransmit",
-	};
+	const struct tcp_event *e = event;
 	char name[64];
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (e->type >= sizeof(types) / sizeof(types[0]) || !types[e->type] || !p->sink)
-		return 0;
-	event_record_init(&r, l, "l4", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
-	r.type = types[e->type];
 	if (e->family) {
-		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
-		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+		record_addr_set(&r->src, e->family, e->saddr, true, e->sport);
+		record_addr_set(&r->dst, e->family, e->daddr, true, e->dport);
 	}
 	if (e->state && e->state < TCP_STATE_MAX && tcp_state_names[e->state])
-		snprintf(r.state, sizeof(r.state), "%s", tcp_state_names[e->state]);
-	switch (e->type) {
+		r->state = tcp_state_names[e->state];
+	switch (e->hdr.type) {
 	case TCP_EV_RESET_SENT:
 		if (btf_enum_name("sk_rst_reason", e->detail, "SK_RST_REASON_", name, sizeof(name)))
-			snprintf(r.detail, sizeof(r.detail), "reason=%s", name);
+			record_str(r, "reason", "%s", name);
 		break;
 	case TCP_EV_CONNECT_REFUSED:
 	case TCP_EV_CONNECT_TIMEOUT:
-	case TCP_EV_CONNECT_UNREACHABLE: {
-		const char *en = errno_name((int)e->detail);
-
-		if (en)
-			snprintf(r.detail, sizeof(r.detail), "error=%s", en);
-		else
-			snprintf(r.detail, sizeof(r.detail), "error=%u", e->detail);
+	case TCP_EV_CONNECT_UNREACHABLE:
+		record_errno(r, "error", (int)e->detail);
 		break;
-	}
 	case TCP_EV_RETRANSMIT:
-		snprintf(r.detail, sizeof(r.detail), "segments=%u", e->detail);
+		record_uint(r, "segments", e->detail);
 		break;
 	}
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	return true;
 }
 
 static int tcp_open(struct layer *l, const struct layer_opts *opts)
@@ -177,8 +157,6 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 		return -ENOMEM;
 	l->priv = p;
 	nstab_init(&p->prev, sizeof(struct tcp_prev));
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	s = p->skel = tcp_bpf__open();
 	if (!s)
 		return layer_failed(l, -errno, "open BPF object");
@@ -219,48 +197,56 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.tcp_events, on_event);
+		err = layer_events_open(l, s->maps.tcp_events);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static void add_hist(struct metric *m, const char **labels, const __u64 *now,
-		     const __u64 *before, uint64_t sum_now, uint64_t sum_before)
+static void emit_counters(struct tcp_priv *p, uint32_t netns, const struct tcp_netns_stats *n)
 {
-	hist_delta(m, labels, (const uint64_t *)now, (const uint64_t *)before, sum_now,
-		   sum_before, 1e-9);
-}
-
-static void emit_counters(struct tcp_priv *p, struct tcp_prev *pv, const struct tcp_netns_stats *n)
-{
-	const struct tcp_netns_stats *o = &pv->s;
 	char ns[16];
 	const char *lab[] = { ns, NULL };
+	const enum counter_origin o = ORIGIN_MAP;
 
-	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	counter_delta(p->retrans, lab, n->retrans_segs + n->synack_retrans,
-		      o->retrans_segs + o->synack_retrans);
-	counter_delta(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans,
-		      o->syn_retrans + o->synack_retrans);
-	counter_delta(p->rst_sent, lab, n->rst_sent, o->rst_sent);
-	counter_delta(p->rst_recv, lab, n->rst_received, o->rst_received);
-	counter_delta(p->active, lab, n->active_opens, o->active_opens);
-	counter_delta(p->passive, lab, n->passive_opens, o->passive_opens);
-	counter_delta(p->sent, lab, n->bytes_sent, o->bytes_sent);
-	counter_delta(p->received, lab, n->bytes_received, o->bytes_received);
+	snprintf(ns, sizeof(ns), "%u", netns);
+	metric_counter_observe(p->retrans, lab, n->retrans_segs + n->synack_retrans, o);
+	metric_counter_observe(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans, o);
+	metric_counter_observe(p->rst_sent, lab, n->rst_sent, o);
+	metric_counter_observe(p->rst_recv, lab, n->rst_received, o);
+	metric_counter_observe(p->active, lab, n->active_opens, o);
+	metric_counter_observe(p->passive, lab, n->passive_opens, o);
+	metric_counter_observe(p->sent, lab, n->bytes_sent, o);
+	metric_counter_observe(p->received, lab, n->bytes_received, o);
 	for (int r = 0; r < TCP_CONNECT_RESULTS; r++) {
 		const char *cl[] = { ns, connect_results[r] };
 
-		counter_delta(p->connects, cl, n->connects[r], o->connects[r]);
+		metric_counter_observe(p->connects, cl, n->connects[r], o);
 	}
-	add_hist(p->connect_dur, lab, n->connect_hist, o->connect_hist, n->connect_sum_ns,
-		 o->connect_sum_ns);
-	add_hist(p->lifetime, lab, n->lifetime_hist, o->lifetime_hist, n->lifetime_sum_ns,
-		 o->lifetime_sum_ns);
-	pv->emitted_gen = p->gen;
-	pv->s = *n;
+	metric_hist_observe(p->connect_dur, lab, (const uint64_t *)n->connect_hist,
+			    n->connect_sum_ns, 1e-9, o);
+	metric_hist_observe(p->lifetime, lab, (const uint64_t *)n->lifetime_hist,
+			    n->lifetime_sum_ns, 1e-9, o);
+}
+
+/* A namespace the kernel map has nothing of yet: its series at zero, so that rate()
+ * sees the first increment. */
+static void emit_zeros(struct tcp_priv *p, uint32_t netns)
+{
+	static const uint64_t none[HIST_SLOTS];
+	struct metric *counters[] = { p->retrans, p->syn_retrans, p->rst_sent, p->rst_recv,
+				      p->active,  p->passive,	  p->sent,     p->received };
+	char ns[16];
+	const char *lab[] = { ns, NULL };
+
+	snprintf(ns, sizeof(ns), "%u", netns);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		metric_counter_add(counters[i], lab, 0);
+	for (int r = 0; r < TCP_CONNECT_RESULTS; r++)
+		metric_counter_add(p->connects, (const char *[]){ ns, connect_results[r] }, 0);
+	metric_hist_add(p->connect_dur, lab, none, 0);
+	metric_hist_add(p->lifetime, lab, none, 0);
 }
 
 static void tcp_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
@@ -325,21 +311,9 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 
 	if (mib_read("TcpExt", names, mib, 2) == 2) {
 		const char *lab[] = { nsl };
-		uint64_t ovf = mib[0], drp = mib[1];
 
-		if (!pv->mib_seen) {
-			/* a namespace born after the agent started counts from zero; one that
-			 * was already there counts from what it had then */
-			pv->mib_seen = true;
-			if (cx->first) {
-				pv->listen_overflows = ovf;
-				pv->listen_drops = drp;
-			}
-		}
-		counter_delta(p->overflows, lab, ovf, pv->listen_overflows);
-		counter_delta(p->drops, lab, drp, pv->listen_drops);
-		pv->listen_overflows = ovf;
-		pv->listen_drops = drp;
+		metric_counter_observe(p->overflows, lab, mib[0], ORIGIN_NETNS);
+		metric_counter_observe(p->drops, lab, mib[1], ORIGIN_NETNS);
 	}
 }
 
@@ -355,12 +329,9 @@ static void tcp_renew_netns(struct layer *l, uint32_t netns)
 	struct tcp_priv *p = l->priv;
 	struct tcp_prev *pv = prev_get(p, netns, false);
 
-	if (pv) {
-		/* the map's counts so far stay the baseline; the MIB is the new one's */
-		pv->mib_seen = false;
-		pv->listen_overflows = pv->listen_drops = 0;
+	/* counter baselines are the registry's; the socket states are the new one's */
+	if (pv)
 		pv->have_states = false;
-	}
 }
 
 static void collect_netns(void *ctx, const void *key, const void *sum)
@@ -370,8 +341,10 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
-	if (pv)
-		emit_counters(p, pv, sum);
+	if (pv) {
+		emit_counters(p, pv->netns, sum);
+		pv->emitted_gen = p->gen;
+	}
 }
 
 static void tcp_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
@@ -389,8 +362,10 @@ static void tcp_collect(struct layer *l, struct registry *reg, const struct coll
 	for (size_t i = 0; i < cx->netns->n; i++) {
 		struct tcp_prev *pv = prev_get(p, cx->netns->v[i].inode, true);
 
-		if (pv && pv->emitted_gen != p->gen)
-			emit_counters(p, pv, &pv->s);
+		if (pv && pv->emitted_gen != p->gen) {
+			emit_zeros(p, pv->netns);
+			pv->emitted_gen = p->gen;
+		}
 	}
 }
 
@@ -426,15 +401,24 @@ static const struct finding tcp_findings[] = {
 	  "peers aborting connections" },
 };
 
-void tcp_layer_init(struct layer *l)
-{
-	l->findings = tcp_findings;
-	l->nfindings = sizeof(tcp_findings) / sizeof(tcp_findings[0]);
-	l->begin = tcp_begin;
-	l->open = tcp_open;
-	l->collect = tcp_collect;
-	l->visit_netns = tcp_visit_netns;
-	l->forget_netns = tcp_forget_netns;
-	l->renew_netns = tcp_renew_netns;
-	l->close = tcp_close;
-}
+static const struct collector_desc tcp_collector = {
+	.name = "tcp",
+	.osi = "l4/l5",
+	.layers = OSI_L4 | OSI_L5,
+	.rank = 40,
+	.findings = tcp_findings,
+	.nfindings = sizeof(tcp_findings) / sizeof(tcp_findings[0]),
+	.events = { .size = sizeof(struct tcp_event),
+		    .osi = "l4",
+		    .types = tcp_event_types,
+		    .ntypes = sizeof(tcp_event_types) / sizeof(tcp_event_types[0]),
+		    .decode = tcp_decode },
+	.open = tcp_open,
+	.begin = tcp_begin,
+	.visit_netns = tcp_visit_netns,
+	.collect = tcp_collect,
+	.forget_netns = tcp_forget_netns,
+	.renew_netns = tcp_renew_netns,
+	.close = tcp_close,
+};
+COLLECTOR_REGISTER(tcp_collector);

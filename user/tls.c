@@ -50,8 +50,6 @@ struct tls_priv {
 	bool events, data_path, cookies;
 	unsigned int ticks;
 	uint64_t disc_lost;
-	event_sink_fn sink;
-	void *sink_ctx;
 	void *prev_stats, *prev_fails; /* tsearch trees */
 	struct metric *handshakes, *duration, *versions, *unobserved, *bytes, *libraries;
 	double bounds[HIST_SLOTS - 1];
@@ -511,31 +509,27 @@ static int on_disc(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static const char *const tls_event_types[] = {
+	[TLS_EV_HANDSHAKE_FAILED] = "handshake_failed",
+	[TLS_EV_HANDSHAKE_INCOMPLETE] = "handshake_incomplete",
+};
+
+static bool tls_decode(struct layer *l, const void *event, struct event_record *r)
 {
-	struct layer *l = ctx;
 	struct tls_priv *p = l->priv;
-	const struct tls_event *e = data;
-	struct event_record r;
+	const struct tls_event *e = event;
 	char reason[256], cg[256];
 
-	if (!layer_event_fits(l, size, sizeof(*e)))
-		return 0;
-	if (!p->sink ||
-	    (e->type != TLS_EV_HANDSHAKE_FAILED && e->type != TLS_EV_HANDSHAKE_INCOMPLETE))
-		return 0;
-	event_record_init(&r, l, "l6", e->ts_ns, e->netns, e->pid, e->cgroup_id, e->comm);
-	r.type = e->type == TLS_EV_HANDSHAKE_FAILED ? "handshake_failed" : "handshake_incomplete";
 	if (e->family) {
-		format_ip_port(r.src, sizeof(r.src), e->family, e->saddr, e->sport);
-		format_ip_port(r.dst, sizeof(r.dst), e->family, e->daddr, e->dport);
+		record_addr_set(&r->src, e->family, e->saddr, true, e->sport);
+		record_addr_set(&r->dst, e->family, e->daddr, true, e->dport);
 	}
-	if (!tls_cgroup_name(&p->cg, e->cgroup_id, cg, sizeof(cg)))
-		snprintf(cg, sizeof(cg), "%llu", (unsigned long long)e->cgroup_id);
-	snprintf(r.detail, sizeof(r.detail), "role=%s reason=\"%s\" cgroup=%s", role_name(e->role),
-		 tls_reason_text(e->lib, e->reason, reason, sizeof(reason)), cg);
-	p->sink(p->sink_ctx, &r);
-	return 0;
+	if (!tls_cgroup_name(&p->cg, e->hdr.cgroup_id, cg, sizeof(cg)))
+		snprintf(cg, sizeof(cg), "%llu", (unsigned long long)e->hdr.cgroup_id);
+	record_str(r, "role", "%s", role_name(e->role));
+	record_quoted(r, "reason", tls_reason_text(e->lib, e->reason, reason, sizeof(reason)));
+	record_str(r, "cgroup", "%s", cg);
+	return true;
 }
 
 /* --- lifecycle --- */
@@ -558,8 +552,6 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 		return -ENOMEM;
 	l->priv = p;
 	p->reg = opts->reg;
-	p->sink = opts->sink;
-	p->sink_ctx = opts->sink_ctx;
 	p->events = opts->events;
 	p->data_path = opts->cfg->tls_data_path;
 	tls_disc_init(&p->disc, &disc_ops, p);
@@ -617,12 +609,11 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 	if (err)
 		return err;
 	/* always: exec records feed discovery; failed handshakes only when asked for */
-	err = layer_events_open(l, s->maps.tls_disc, on_disc);
-	if (err)
+	l->rb = ring_buffer__new(bpf_map__fd(s->maps.tls_disc), on_disc, l, NULL);
+	if (!l->rb)
+		return layer_failed(l, -errno, "ring buffer");
+	if (opts->events && (err = layer_events_add(l, s->maps.tls_events)))
 		return err;
-	if (opts->events &&
-	    (err = ring_buffer__add(l->rb, bpf_map__fd(s->maps.tls_events), on_event, l)))
-		return layer_failed(l, err, "ring buffer");
 	tls_disc_scan(&p->disc, 0);
 	size_t probed = 0, probes = 0;
 
@@ -664,13 +655,22 @@ static const struct finding tls_findings[] = {
 	  "'incomplete' = connection lost or given up mid-handshake" },
 };
 
-void tls_layer_init(struct layer *l)
-{
-	l->findings = tls_findings;
-	l->nfindings = sizeof(tls_findings) / sizeof(tls_findings[0]);
-	l->open = tls_open;
-	l->begin = tls_begin;
-	l->collect = tls_collect;
-	l->maintain = tls_maintain;
-	l->close = tls_close;
-}
+static const struct collector_desc tls_collector = {
+	.name = "tls",
+	.osi = "l6",
+	.layers = OSI_L6,
+	.rank = 60,
+	.findings = tls_findings,
+	.nfindings = sizeof(tls_findings) / sizeof(tls_findings[0]),
+	.events = { .size = sizeof(struct tls_event),
+		    .osi = "l6",
+		    .types = tls_event_types,
+		    .ntypes = sizeof(tls_event_types) / sizeof(tls_event_types[0]),
+		    .decode = tls_decode },
+	.open = tls_open,
+	.begin = tls_begin,
+	.collect = tls_collect,
+	.maintain = tls_maintain,
+	.close = tls_close,
+};
+COLLECTOR_REGISTER(tls_collector);

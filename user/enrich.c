@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The one event path: every collector's ring-buffer record starts with struct
+ * event_hdr. Here it is checked, its header decoded, the collector's decoder called for
+ * its own fields, and the record enriched with what userspace knows (the device's name
+ * from its ifindex) before it goes to the sink (trace, the debug log).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "layer.h"
+#include "log.h"
+
+/* A record shorter than the struct this agent was built with: agent and BPF object
+ * differ. Said once per collector. */
+static bool fits(struct layer *l, size_t size, size_t want)
+{
+	if (size >= want)
+		return true;
+	if (!l->said_short)
+		pr_warn("%s: short event of %zu bytes, want %zu: agent and BPF object differ",
+			l->name, size, want);
+	l->said_short = true;
+	return false;
+}
+
+static void enrich(struct layer *l, struct event_record *r)
+{
+	if (!r->device[0] && r->ifindex) {
+		if (l->ifaces)
+			ifaces_name(l->ifaces, r->netns, r->ifindex, r->device, sizeof(r->device));
+		else
+			snprintf(r->device, sizeof(r->device), "if%u", r->ifindex);
+	}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct layer *l = ctx;
+	const struct event_desc *ed = &l->desc->events;
+	const struct event_hdr *h = data;
+	struct event_record r;
+
+	if (!fits(l, size, ed->size > sizeof(*h) ? ed->size : sizeof(*h)) || !l->sink)
+		return 0;
+	if (h->type >= ed->ntypes || !ed->types[h->type])
+		return 0;
+	memset(&r, 0, offsetof(struct event_record, text));
+	r.textlen = 0;
+	r.ts_ns = h->ts_ns;
+	r.cgroup_id = h->cgroup_id;
+	r.netns = h->netns;
+	r.pid = h->pid;
+	r.ifindex = h->ifindex;
+	r.collector = l->name;
+	r.osi = ed->osi;
+	r.type = ed->types[h->type];
+	memcpy(r.comm, h->comm, COMM_LEN);
+	r.comm[COMM_LEN] = '\0';
+	if (ed->decode && !ed->decode(l, data, &r))
+		return 0;
+	enrich(l, &r);
+	l->sink(l->sink_ctx, &r);
+	return 0;
+}
+
+int layer_events_open(struct layer *l, struct bpf_map *map)
+{
+	l->rb = ring_buffer__new(bpf_map__fd(map), on_record, l, NULL);
+	return l->rb ? 0 : layer_failed(l, -errno, "ring buffer");
+}
+
+int layer_events_add(struct layer *l, struct bpf_map *map)
+{
+	int err = ring_buffer__add(l->rb, bpf_map__fd(map), on_record, l);
+
+	return err ? layer_failed(l, err, "ring buffer") : 0;
+}
