@@ -5,34 +5,23 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "../exporters/report.h"
 #include "agent.h"
 #include "log.h"
 #include "probe.h"
 #include "strbuf.h"
 
-struct item {
-	const char *kind;
-	const char *name;
-	struct probe_result r;
-};
-
-static void item_out(struct strbuf *out, bool json, bool *first, const char *kind,
-		     const char *name, bool ok, const char *why)
+static void item(struct report_node *list, const char *kind, const char *name, bool ok,
+		 const char *why)
 {
-	if (json) {
-		strbuf_puts(out, *first ? "\n    {" : ",\n    {");
-		strbuf_puts(out, "\"kind\":");
-		strbuf_json_str(out, kind);
-		strbuf_puts(out, ",\"name\":");
-		strbuf_json_str(out, name);
-		strbuf_printf(out, ",\"ok\":%s,\"detail\":", ok ? "true" : "false");
-		strbuf_json_str(out, why);
-		strbuf_putc(out, '}');
-	} else {
-		strbuf_printf(out, "  %-10s %-36s %-4s %s\n", kind, name, ok ? "yes" : "no",
-			      ok && !strcmp(why, "ok") ? "" : why);
-	}
-	*first = false;
+	struct report_node *row = report_obj(list, NULL);
+
+	report_set_head(row, "{kind:-10} {name:-36} {ok:-4} {detail}");
+	report_str(row, "kind", kind);
+	report_str(row, "name", name);
+	report_set_words(report_bool(row, "ok", ok), "yes", "no");
+	/* in the table, "ok" says no more than the yes beside it */
+	report_set_text(report_str(row, "detail", why), ok && !strcmp(why, "ok") ? "" : NULL);
 }
 
 int cmd_probe(const struct config *cfg)
@@ -49,61 +38,60 @@ int cmd_probe(const struct config *cfg)
 		{ "icmp", "icmp_send" },	     { "sock", "sock_send_length" },
 		{ "sched", "sched_process_exec" },
 	};
-	bool json = cfg->output == OUT_JSON, first = true;
+	struct report_node *features, *layers;
 	struct probe_result r, bpf;
+	struct report rep;
 	struct strbuf out;
 	struct utsname u;
 	struct agent a;
 	char what[128];
+	int err;
 
+	report_init(&rep);
 	strbuf_init(&out);
 	uname(&u);
 	probe_bpf_syscall(&bpf);
-	if (json) {
-		strbuf_puts(&out, "{\"kernel\":");
-		strbuf_json_str(&out, u.release);
-		strbuf_puts(&out, ",\"machine\":");
-		strbuf_json_str(&out, u.machine);
-		strbuf_puts(&out, ",\"features\":[");
-	} else {
-		strbuf_printf(&out, "kernel %s %s, libbpf %s\n\nfeatures and hooks:\n", u.release,
-			      u.machine, libbpf_version_string());
-	}
-	item_out(&out, json, &first, "feature", "bpf syscall", bpf.ok, bpf.why);
-	item_out(&out, json, &first, "feature", "kernel BTF", probe_kernel_btf() != NULL,
-		 probe_kernel_btf() ? "ok" : "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)");
+	report_set_head(&rep.root, "kernel {kernel} {machine}, libbpf {libbpf}");
+	report_str(&rep.root, "kernel", u.release);
+	report_str(&rep.root, "machine", u.machine);
+	report_set_flags(report_str(&rep.root, "libbpf", libbpf_version_string()),
+			 REPORT_TEXT_ONLY);
+	features = report_set_flags(report_list(&rep.root, "features"), REPORT_LINES);
+	report_set_head(features, "features and hooks:");
+	item(features, "feature", "bpf syscall", bpf.ok, bpf.why);
+	item(features, "feature", "kernel BTF", probe_kernel_btf() != NULL,
+	     probe_kernel_btf() ? "ok" : "no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)");
 	if (bpf.ok) {
 		probe_map_type(BPF_MAP_TYPE_RINGBUF, &r);
-		item_out(&out, json, &first, "feature", "ring buffer map", r.ok, r.why);
+		item(features, "feature", "ring buffer map", r.ok, r.why);
 		probe_map_type(BPF_MAP_TYPE_SK_STORAGE, &r);
-		item_out(&out, json, &first, "feature", "socket storage map", r.ok, r.why);
+		item(features, "feature", "socket storage map", r.ok, r.why);
 		probe_bpf_stats(&r);
-		item_out(&out, json, &first, "feature", "run-time statistics", r.ok, r.why);
+		item(features, "feature", "run-time statistics", r.ok, r.why);
 		probe_kprobe(&r);
-		item_out(&out, json, &first, "feature", "kprobe", r.ok, r.why);
+		item(features, "feature", "kprobe", r.ok, r.why);
 		probe_fentry("tcp_conn_request", &r);
-		item_out(&out, json, &first, "feature", "fentry", r.ok, r.why);
+		item(features, "feature", "fentry", r.ok, r.why);
 		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-			snprintf(what, sizeof(what), "%s", tps[i][1]);
 			probe_tp_btf(tps[i][1], &r);
-			item_out(&out, json, &first, "tp_btf", what, r.ok, r.why);
+			item(features, "tp_btf", tps[i][1], r.ok, r.why);
 			probe_raw_tp(tps[i][1], &r);
-			item_out(&out, json, &first, "raw_tp", what, r.ok, r.why);
+			item(features, "raw_tp", tps[i][1], r.ok, r.why);
 			snprintf(what, sizeof(what), "%s/%s", tps[i][0], tps[i][1]);
 			probe_tracepoint(tps[i][0], tps[i][1], &r);
-			item_out(&out, json, &first, "tracepoint", what, r.ok, r.why);
+			item(features, "tracepoint", what, r.ok, r.why);
 		}
 	}
-	strbuf_puts(&out, json ? "\n  ],\n  \"layers\":[" : "\nlayers:\n");
-	first = true;
+	layers = report_set_flags(report_list(&rep.root, "layers"), REPORT_LINES);
+	report_set_head(layers, "layers:");
 
 	/* A layer works when its object really loads and attaches: do exactly that. */
 	struct config lc = *cfg;
-	lc.collectors = (1u << COLL_COUNT) - 1;
+	lc.collectors = ~0u; /* every collector there is */
 	log_setup(LOG_ERROR, cfg->log_format); /* the table says it all */
 	if (bpf.ok && agent_init(&a, &lc) == 0) {
 		agent_open_layers(&a, 0, false, NULL, NULL);
-		for (int i = 0; i < COLL_COUNT; i++) {
+		for (size_t i = 0; i < a.nlayers; i++) {
 			struct layer *l = &a.layers[i];
 			struct strbuf why;
 
@@ -115,26 +103,30 @@ int cmd_probe(const struct config *cfg)
 				for (size_t h = 0; h < l->nhooks; h++)
 					strbuf_printf(&why, " %s/%s", l->hooks[h].chosen ? l->hooks[h].mode : "none",
 						      l->hooks[h].name);
-				if (l->describe) {
+				if (l->desc->describe) {
 					more[0] = '\0';
-					l->describe(l, more, sizeof(more));
+					l->desc->describe(l, more, sizeof(more));
 					if (more[0])
 						strbuf_printf(&why, "; %s", more);
 				}
 			} else {
 				strbuf_puts(&why, l->why);
 			}
-			snprintf(what, sizeof(what), "%s (%s)", l->name, l->osi);
-			item_out(&out, json, &first, "layer", what, l->up, why.buf ? why.buf : "");
+			snprintf(what, sizeof(what), "%s (%s)", l->name, l->desc->osi);
+			item(layers, "layer", what, l->up, why.buf ? why.buf : "");
 			strbuf_free(&why);
 		}
 		agent_fini(&a);
 	} else {
-		item_out(&out, json, &first, "layer", "all", false, bpf.ok ? "agent setup failed" : bpf.why);
+		item(layers, "layer", "all", false, bpf.ok ? "agent setup failed" : bpf.why);
 	}
 	log_setup(cfg->log_level, cfg->log_format);
-	strbuf_puts(&out, json ? "\n  ]\n}\n" : "");
-	fwrite(out.buf, 1, out.len, stdout);
+	err = cfg->output == OUT_JSON ? report_json(&rep, &out) : report_text(&rep, &out);
+	if (err)
+		pr_err("probe: %s", strerror(-err));
+	else
+		fwrite(out.buf, 1, out.len, stdout);
+	report_free(&rep);
 	strbuf_free(&out);
-	return bpf.ok ? 0 : 1;
+	return bpf.ok && !err ? 0 : 1;
 }

@@ -567,3 +567,53 @@ size_t registry_series_total(const struct registry *reg)
 	}
 	return n;
 }
+
+int metric_each_series(const struct metric *m, series_visit_fn fn, void *ctx)
+{
+	struct series_view v = {
+		.metric = m,
+		.name = m->desc.name,
+		.type = m->desc.type,
+		.nlabels = m->nlabels,
+		.label_names = m->desc.labels,
+	};
+	int ret;
+
+	for (const struct series *s = m->first; s; s = s->order) {
+		if (m->desc.type == METRIC_GAUGE && !s->touched)
+			continue;
+		v.label_values = (const char *const *)s->values;
+		v.value = s->value;
+		v.sum = s->sum;
+		if (m->desc.type == METRIC_HISTOGRAM) {
+			v.value = 0;
+			for (unsigned int i = 0; i <= m->desc.nbounds; i++)
+				v.value += (double)s->buckets[i];
+		}
+		ret = fn(ctx, &v);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int registry_each_series(const struct registry *reg, const char *name, series_visit_fn fn,
+			 void *ctx)
+{
+	if (!reg || !name)
+		return -ENOENT;
+	for (const struct metric *m = reg->first; m; m = m->next) {
+		if (!strcmp(m->desc.name, name))
+			return metric_each_series(m, fn, ctx);
+	}
+	return -ENOENT;
+}
+
+const char *series_label(const struct series_view *s, const char *name)
+{
+	for (unsigned int i = 0; i < s->nlabels; i++) {
+		if (!strcmp(s->label_names[i], name))
+			return s->label_values[i];
+	}
+	return NULL;
+}

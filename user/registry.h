@@ -142,4 +142,32 @@ void registry_netns_renew(struct registry *reg, uint32_t netns);
 void registry_netns_forget(struct registry *reg, uint32_t netns);
 void baselines_free(struct baselines *b);
 
+/* One series as a visitor sees it: read-only, valid only during the call. */
+struct series_view {
+	const struct metric *metric;
+	const char *name; /* the metric's */
+	enum metric_type type;
+	unsigned int nlabels;
+	const char *const *label_names; /* in desc order */
+	const char *const *label_values; /* one per label */
+	double value; /* counter or gauge; a histogram's count of observations */
+	double sum; /* histogram: the sum of its observations */
+};
+
+/* A non-zero return stops the walk, and the walk returns it. fn must not change the
+ * registry. */
+typedef int (*series_visit_fn)(void *ctx, const struct series_view *s);
+
+/*
+ * Calls fn for each series of m in the order the series appeared, the _other fold
+ * included; a gauge series only if it was set in the current cycle, as /metrics shows
+ * it. The caller holds the registry lock. Returns 0 or what fn returned.
+ */
+int metric_each_series(const struct metric *m, series_visit_fn fn, void *ctx);
+/* The same for the metric called name: -ENOENT when there is none. */
+int registry_each_series(const struct registry *reg, const char *name, series_visit_fn fn,
+			 void *ctx);
+/* The value of the series' label called name; NULL when its metric has no such label. */
+const char *series_label(const struct series_view *s, const char *name);
+
 #endif

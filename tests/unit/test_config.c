@@ -3,6 +3,14 @@
 #include "layer.h"
 #include "test.h"
 
+/* The collector's bit in config.collectors */
+static unsigned int bit(const char *name)
+{
+	int c = collector_from_name(name);
+
+	return c < 0 ? 0 : 1u << c;
+}
+
 static int parse(struct config *cfg, char *err, const char *a1, const char *a2, const char *a3)
 {
 	char *argv[5] = { "osiscope", (char *)a1, (char *)a2, (char *)a3, NULL };
@@ -22,10 +30,10 @@ TEST(config_defaults)
 	ASSERT_STREQ(c.listen, ":10700", "default listen address");
 	unsigned int built = 0;
 
-	for (int i = 0; i < COLL_COUNT; i++)
-		if (layer_ctor(i))
+	for (size_t i = 0; i < collectors_count(); i++)
+		if (collector_at(i)->open)
 			built |= 1u << i;
-	ASSERT_TRUE(built & (1u << COLL_TCP), "tcp is built");
+	ASSERT_TRUE(built & (bit("tcp")), "tcp is built");
 	ASSERT_EQ(c.collectors, built, "every built collector on by default");
 	ASSERT_EQ(c.series_budget, 2000, "series budget");
 	ASSERT_EQ(c.bpf_stats, BPF_STATS_SAMPLED, "bpf stats sampled by default");
@@ -44,9 +52,9 @@ TEST(config_run_flags)
 	ASSERT_OK(parse(&c, err, "--web.listen-address", "[::1]:9100", NULL), "separate value");
 	ASSERT_STREQ(c.listen, "[::1]:9100", "listen v6");
 	ASSERT_OK(parse(&c, err, "--no-collector.tcp", "--no-collector.dns", NULL), "collectors off");
-	ASSERT_TRUE(!(c.collectors & (1u << COLL_TCP | 1u << COLL_DNS)), "tcp and dns off");
+	ASSERT_TRUE(!(c.collectors & (bit("tcp") | bit("dns"))), "tcp and dns off");
 	ASSERT_OK(parse(&c, err, "--no-collector.tcp", "--collector.tcp", NULL), "off, then on");
-	ASSERT_TRUE(c.collectors & (1u << COLL_TCP), "the last one wins");
+	ASSERT_TRUE(c.collectors & (bit("tcp")), "the last one wins");
 	ASSERT_OK(parse(&c, err, "--log.format=json", "--bpf.stats=off", "-v"), "format, stats, -v");
 	ASSERT_EQ(c.log_format, LOG_JSON, "json logs");
 	ASSERT_EQ(c.bpf_stats, BPF_STATS_OFF, "stats off");
@@ -63,15 +71,15 @@ TEST(config_trace_flags)
 	if (!ASSERT_OK(config_parse(10, argv, &c, err, sizeof(err)), "trace"))
 		return;
 	ASSERT_EQ(c.cmd, CMD_TRACE, "trace command");
-	ASSERT_EQ(c.trace_layers, 1u << COLL_TCP, "layer");
+	ASSERT_EQ(c.trace_layers, bit("tcp"), "layer");
 	ASSERT_EQ(c.output, OUT_JSON, "json");
 	ASSERT_EQ(c.pid, 42, "pid");
 	ASSERT_EQ(c.netns, 4026531840ULL, "netns");
 	ASSERT_TRUE(c.duration == 2.5, "duration 2.5 s");
 	ASSERT_OK(parse(&c, err, "trace", "-l", "l4"), "OSI layer name");
-	ASSERT_EQ(c.trace_layers, 1u << COLL_TCP | 1u << COLL_UDP, "l4 is tcp and udp");
+	ASSERT_EQ(c.trace_layers, bit("tcp") | bit("udp"), "l4 is tcp and udp");
 	ASSERT_OK(parse(&c, err, "trace", "-l", "l2"), "OSI layer 2");
-	ASSERT_EQ(c.trace_layers, 1u << COLL_LINK | 1u << COLL_NEIGH, "l2 is link and neigh");
+	ASSERT_EQ(c.trace_layers, bit("link") | bit("neigh"), "l2 is link and neigh");
 	ASSERT_ERR(parse(&c, err, "trace", "-l", "l8"), "no OSI layer 8");
 	ASSERT_OK(parse(&c, err, "trace", NULL, NULL), "trace defaults");
 	ASSERT_EQ(c.output, OUT_COLUMNS, "columns by default");

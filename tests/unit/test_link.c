@@ -134,7 +134,7 @@ TEST(link_tc_dump_parse)
 
 TEST(link_event_layout)
 {
-	ASSERT_EQ(sizeof(struct link_event), 40, "link_event size");
+	ASSERT_EQ(sizeof(struct link_event), 72, "link_event size: struct event_hdr first");
 	ASSERT_EQ(sizeof(struct link_dev_stats), 2 * (LINK_PROTOS + 2) * 8, "per-device value");
 	ASSERT_EQ(sizeof(struct link_key), 8, "key");
 }

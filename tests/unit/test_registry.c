@@ -551,3 +551,130 @@ TEST(registry_drop_labels)
 		  "nothing matches");
 	registry_free(reg);
 }
+
+struct visit {
+	struct strbuf sb; /* "name{label=value,...} value" per series */
+	int calls;
+	int stop_after; /* 0: never */
+};
+
+static int visit_series(void *ctx, const struct series_view *s)
+{
+	struct visit *v = ctx;
+
+	strbuf_printf(&v->sb, "%s%s{", v->calls ? "; " : "", s->name);
+	for (unsigned int i = 0; i < s->nlabels; i++)
+		strbuf_printf(&v->sb, "%s%s=%s", i ? "," : "", s->label_names[i],
+			      s->label_values[i]);
+	strbuf_printf(&v->sb, "} %g", s->value);
+	if (s->type == METRIC_HISTOGRAM)
+		strbuf_printf(&v->sb, " sum %g", s->sum);
+	v->calls++;
+	return v->calls == v->stop_after ? 42 : 0;
+}
+
+TEST(registry_each_series)
+{
+	static const struct metric_desc c = {
+		"t_conn_total", "h", METRIC_COUNTER, { "netns", "result", NULL }
+	};
+	static const struct metric_desc g = { "t_sockets", "h", METRIC_GAUGE, { "state", NULL } };
+	static const struct metric_desc n = { "t_plain_total", "h", METRIC_COUNTER };
+	static const double bounds[] = { 1, 2 };
+	const struct metric_desc h = { .name = "t_wait_seconds",
+				       .type = METRIC_HISTOGRAM,
+				       .labels = { "netns" },
+				       .bounds = bounds,
+				       .nbounds = 2 };
+	struct registry *reg = registry_new(100);
+	struct metric *mc, *mg, *mn, *mh;
+	struct visit v = { .calls = 0 };
+
+	strbuf_init(&v.sb);
+	if (!ASSERT_OK_PTR(reg, "registry"))
+		return;
+	mc = registry_add(reg, &c);
+	mg = registry_add(reg, &g);
+	mn = registry_add(reg, &n);
+	mh = registry_add(reg, &h);
+	if (!ASSERT_TRUE(mc && mg && mn && mh, "registry_add"))
+		goto out;
+	metric_counter_add(mc, (const char *[]){ "1", "refused" }, 3);
+	metric_counter_add(mc, (const char *[]){ "2", "ok" }, 1);
+	metric_counter_add(mc, (const char *[]){ "1", "refused" }, 2);
+	metric_counter_add(mn, NULL, 7);
+	metric_hist_add(mh, (const char *[]){ "1" }, (const uint64_t[]){ 1, 2, 3 }, 9.5);
+
+	ASSERT_OK(registry_each_series(reg, "t_conn_total", visit_series, &v), "walk");
+	ASSERT_STREQ(v.sb.buf,
+		     "t_conn_total{netns=1,result=refused} 5; t_conn_total{netns=2,result=ok} 1",
+		     "every series in the order it appeared");
+
+	/* a gauge shows what was set in the current cycle only */
+	metric_gauge_set(mg, (const char *[]){ "established" }, 4);
+	metric_gauge_set(mg, (const char *[]){ "time_wait" }, 2);
+	metric_gauge_reset(mg);
+	metric_gauge_set(mg, (const char *[]){ "time_wait" }, 1);
+	metric_gauge_reset(mg);
+	metric_gauge_set(mg, (const char *[]){ "established" }, 6);
+	strbuf_reset(&v.sb);
+	v.calls = 0;
+	ASSERT_OK(metric_each_series(mg, visit_series, &v), "gauge walk");
+	ASSERT_STREQ(v.sb.buf, "t_sockets{state=established} 6", "gauges of this cycle");
+
+	strbuf_reset(&v.sb);
+	v.calls = 0;
+	ASSERT_OK(registry_each_series(reg, "t_plain_total", visit_series, &v), "no labels");
+	ASSERT_OK(registry_each_series(reg, "t_wait_seconds", visit_series, &v), "histogram");
+	ASSERT_STREQ(v.sb.buf, "t_plain_total{} 7; t_wait_seconds{netns=1} 6 sum 9.5",
+		     "no labels; a histogram's count and sum");
+
+	strbuf_reset(&v.sb);
+	v.calls = 0;
+	v.stop_after = 1;
+	ASSERT_EQ(registry_each_series(reg, "t_conn_total", visit_series, &v), 42,
+		  "fn's return stops the walk");
+	ASSERT_EQ(v.calls, 1, "one call");
+	ASSERT_EQ(registry_each_series(reg, "t_nope_total", visit_series, &v), -ENOENT,
+		  "no such metric");
+	ASSERT_EQ(registry_each_series(NULL, "t_conn_total", visit_series, &v), -ENOENT,
+		  "no registry");
+out:
+	strbuf_free(&v.sb);
+	registry_free(reg);
+}
+
+static int visit_labels(void *ctx, const struct series_view *s)
+{
+	struct visit *v = ctx;
+	const char *r = series_label(s, "result"), *x = series_label(s, "nope");
+
+	strbuf_printf(&v->sb, "%s%s/%s/%s", v->calls++ ? "; " : "", series_label(s, "netns"),
+		      r ? r : "(none)", x ? x : "(none)");
+	return 0;
+}
+
+TEST(registry_series_label)
+{
+	static const struct metric_desc c = {
+		"t_conn_total", "h", METRIC_COUNTER, { "netns", "result", NULL }
+	};
+	struct registry *reg = registry_new(3);
+	struct visit v = { .calls = 0 };
+	struct metric *m;
+
+	strbuf_init(&v.sb);
+	if (!ASSERT_OK_PTR(reg, "registry"))
+		return;
+	m = registry_add(reg, &c);
+	metric_counter_add(m, (const char *[]){ "1", "refused" }, 1);
+	metric_counter_add(m, (const char *[]){ "2", "ok" }, 1);
+	/* past the budget of 3: the fold is visited too, with its _other values */
+	metric_counter_add(m, (const char *[]){ "3", "ok" }, 1);
+	metric_counter_add(m, (const char *[]){ "4", "ok" }, 1);
+	ASSERT_OK(metric_each_series(m, visit_labels, &v), "walk");
+	ASSERT_STREQ(v.sb.buf, "1/refused/(none); 2/ok/(none); _other/_other/(none)",
+		     "labels by name");
+	strbuf_free(&v.sb);
+	registry_free(reg);
+}
