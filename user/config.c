@@ -669,3 +669,11 @@ void config_usage(FILE *f)
 		help_item(f, flags, opts[k].help, more, 24);
 	}
 }
+
+const char *config_option_flags(size_t i, char *buf, size_t len)
+{
+	if (i >= ARRAY_SIZE(opts))
+		return NULL;
+	opt_flags(&opts[i], buf, len);
+	return buf;
+}
