@@ -51,71 +51,106 @@ static void built_list(char *out, size_t len, bool built)
 					      collector_at(c)->name);
 }
 
-void config_usage(FILE *f)
-{
-	char built[96], planned[96];
+/*
+ * Options. One table drives both the parser and the Options part of --help, in the manner
+ * of xdp-tools' params.h, so that no flag is accepted without being documented.
+ */
 
-	built_list(built, sizeof(built), true);
-	built_list(planned, sizeof(planned), false);
-	fprintf(f,
-		"Usage:\n"
-		"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
-		"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
-		"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
-		"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
-		"                 [--link.tc=on|off|classic] [--link.xdp=DEV[,DEV]...]\n"
-		"                 [--tls.data-path=off|on]\n"
-		"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
-		"  osiscope diagnose [--duration S] [-o text|json]\n"
-		"  osiscope probe    [-o text|json]\n"
-		"  osiscope --version | --help\n"
-		"\n"
-		"Commands:\n"
-		"  run       load the collectors and serve /metrics, /-/ready, /-/healthy (default)\n"
-		"  trace     stream notable events (resets, refused connects, drops, neighbour\n"
-		"            failures, failed handshakes, DNS errors...) as columns or JSON lines\n"
-		"  diagnose  watch for a while, then print a per-layer health report\n"
-		"  probe     print which hooks and layers work on this kernel, and why not\n"
-		"\n"
-		"Options:\n"
-		"  --web.listen-address=[HOST]:PORT  where to serve HTTP (default :10700)\n"
-		"  --collector.NAME, --no-collector.NAME\n"
-		"                        enable or disable a collector: link neigh route drop tcp udp\n"
-		"                        tls dns. Built in this version: %s%s%s%s\n"
-		"  --log.level=LEVEL     debug, info (default), warn or error\n"
-		"  --log.format=FORMAT   logfmt (default) or json, on stderr\n"
-		"  -v, --verbose         also show libbpf's own debug output\n"
-		"  --metrics.series-budget=N\n"
-		"                        most series per metric before folding into _other (default 2000)\n"
-		"  --events.rate=N       most events per second per CPU sent to userspace (default 1000)\n"
-		"  --bpf.stats=MODE      kernel BPF run-time statistics behind\n"
-		"                        osiscope_bpf_program_run_seconds_total: off, sampled (default:\n"
-		"                        on 1 s in every 30 s) or on (always; costs every BPF program on\n"
-		"                        the host two clock reads per run)\n"
-		"  --bpf.attach=MODE     cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
-		"                        tracepoint; a flavour the kernel lacks falls back to the next\n"
-		"  --dns.timeout=S       a DNS query unanswered for S seconds is a timeout (default 5)\n"
-		"  --link.tc=MODE        tc programs on every device for the protocol mix and\n"
-		"                        broadcast/multicast counts: on (default: tcx links where the\n"
-		"                        kernel has them, 6.6+, else clsact filters), classic (clsact\n"
-		"                        filters only) or off; they sit beside any other tc program,\n"
-		"                        never replacing one\n"
-		"  --link.xdp=DEV,...    also count in XDP on these devices (opt-in; a device that\n"
-		"                        already has an XDP program is left alone)\n"
-		"  --tls.data-path=off|on\n"
-		"                        probe SSL_read/SSL_write for bytes per TLS connection (default\n"
-		"                        off: each call then costs microseconds; payload never read)\n"
-		"  -l, --layer=LAYER     trace: only this collector (tcp, dns...) or OSI layer (l1...l7);\n"
-		"                        repeatable\n"
-		"  -o, --output=FORMAT   trace: columns (default) or json; diagnose, probe: text or json\n"
-		"  -p, --pid=PID         trace: only events of this process\n"
-		"  --netns=INODE         trace: only this network namespace (readlink /proc/PID/ns/net)\n"
-		"  --duration=S          trace, diagnose: stop after S seconds (diagnose default 10)\n"
-		"  -h, --help            this text\n"
-		"  --version             version and build\n",
-		built, planned[0] ? ".\n                        Planned (osiscope_layer_up 0 when asked for): " : "",
-		planned, "");
-}
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Bits of struct opt.cmds: the commands that take an option. */
+#define C_RUN (1u << CMD_RUN)
+#define C_TRACE (1u << CMD_TRACE)
+#define C_DIAGNOSE (1u << CMD_DIAGNOSE)
+#define C_PROBE (1u << CMD_PROBE)
+#define C_ANY (C_RUN | C_TRACE | C_DIAGNOSE | C_PROBE)
+
+/* Where an option's value lands in struct config. */
+#define FIELD(f) .off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f)
+/* One entry of opts[], the rest of struct opt by name. A macro, because clang-format gives
+ * each field of a braced entry a line of its own. */
+/* clang-format off */
+#define OPT(_lng, _kind, ...) { .lng = _lng, .kind = _kind, __VA_ARGS__ }
+/* clang-format on */
+/* OPT_ENUM's names and values, in the order its errors list them */
+#define NAMES(...) ((const struct opt_name[]){ __VA_ARGS__, { NULL, 0 } })
+
+enum opt_kind {
+	OPT_FLAG, /* no value: the field is set to val */
+	OPT_STOP, /* no value: the command becomes val and nothing after is parsed */
+	OPT_UINT, /* whole number from min to max; the field is 4 or 8 bytes unsigned */
+	OPT_SECONDS, /* "2.5" or "2.5s", from secs_min to secs_max, into a double */
+	OPT_ENUM, /* one of names[], into an enum field */
+	OPT_BOOL, /* off or on */
+	OPT_STRING, /* into a char array, after check() if there is one */
+	OPT_MASK, /* repeatable: each value ORs mask_of(value) into an unsigned int */
+	OPT_COLLECTOR, /* --collector.NAME sets, --no-collector.NAME clears a bit */
+	OPT_FUNC, /* handle() does it all */
+};
+
+struct opt_name {
+	const char *name;
+	int val;
+};
+
+struct opt {
+	const char *lng; /* OPT_COLLECTOR: the prefix, "--collector." */
+	const char *shrt; /* or NULL */
+	const char *meta; /* the value as --help names it; NULL for none */
+	unsigned int cmds; /* C_* */
+	/* Each '\n' goes on in the help column; a leading one starts the text there, for
+	 * flags too wide to share a line with it. */
+	const char *help;
+	void (*help_more)(char *buf, size_t len); /* appended to help, known only at run time */
+	enum opt_kind kind;
+	size_t off, size; /* FIELD() */
+	int val; /* OPT_FLAG, OPT_STOP */
+	unsigned long long min, max; /* OPT_UINT */
+	double secs_min, secs_max; /* OPT_SECONDS */
+	const struct opt_name *names; /* OPT_ENUM; ends with a NULL name */
+	unsigned int (*mask_of)(const char *v); /* OPT_MASK; 0 refuses v */
+	int (*check)(const struct opt *o, const char *v, char *err, size_t errlen); /* OPT_STRING */
+	int (*handle)(const struct opt *o, const char *v, struct config *cfg, char *err,
+		      size_t errlen); /* OPT_FUNC; v is NULL when missing */
+	/* The error for a missing value ("-o needs a format"), given before the command
+	 * check. Without it a missing value is told what a bad value is, after that check. */
+	const char *needs;
+	const char *bad; /* the error for a bad value; without it one is made from the kind */
+	bool echo; /* that error repeats the value as given: "-o yaml", "--log.level=loud" */
+};
+
+/* The command words, their --help lines, and the names option errors use for them. */
+static const struct {
+	const char *name;
+	const char *help;
+} commands[] = {
+	[CMD_RUN] = { "run",
+		      "load the collectors and serve /metrics, /-/ready, /-/healthy (default)" },
+	[CMD_TRACE] = { "trace",
+			"stream notable events (resets, refused connects, drops, neighbour\n"
+			"failures, failed handshakes, DNS errors...) as columns or JSON lines" },
+	[CMD_DIAGNOSE] = { "diagnose", "watch for a while, then print a per-layer health report" },
+	[CMD_PROBE] = { "probe", "print which hooks and layers work on this kernel, and why not" },
+};
+
+/* Written out rather than made from the table: which options each command's line shows,
+ * and where the lines wrap, is a matter of editing. */
+/* clang-format off */
+static const char synopsis[] =
+	"Usage:\n"
+	"  osiscope [run] [--web.listen-address=[HOST]:PORT] [--collector.NAME | --no-collector.NAME]\n"
+	"                 [--log.level=debug|info|warn|error] [--log.format=logfmt|json] [-v]\n"
+	"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
+	"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
+	"                 [--link.tc=on|off|classic] [--link.xdp=DEV[,DEV]...]\n"
+	"                 [--tls.data-path=off|on]\n"
+	"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
+	"  osiscope diagnose [--duration S] [-o text|json]\n"
+	"  osiscope probe    [-o text|json]\n"
+	"  osiscope --version | --help\n";
+/* clang-format on */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -189,6 +224,221 @@ static int take_opt(int argc, char **argv, int *i, const char *lng, const char *
 	return 1;
 }
 
+static const char *opt_name(const struct opt *o)
+{
+	return o->shrt ? o->shrt : o->lng;
+}
+
+/* "a", "a or b", "a, b or c" after prefix */
+static void join(char *buf, size_t len, const char *prefix, const char *const *w, size_t n,
+		 const char *last)
+{
+	size_t o = (size_t)snprintf(buf, len, "%s", prefix);
+
+	for (size_t k = 0; k < n && o < len; k++) {
+		const char *sep = k == 0 ? "" : k + 1 < n ? ", " : last;
+
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, w[k]);
+	}
+}
+
+static void opt_want(const struct opt *o, char *buf, size_t len)
+{
+	const char *w[16];
+	size_t n = 0;
+
+	if (o->bad) {
+		snprintf(buf, len, "%s", o->bad);
+		return;
+	}
+	switch (o->kind) {
+	case OPT_UINT:
+		snprintf(buf, len, "want a whole number from %llu to %llu", o->min, o->max);
+		break;
+	case OPT_BOOL:
+		snprintf(buf, len, "want off or on");
+		break;
+	case OPT_ENUM:
+		while (n < ARRAY_SIZE(w) && o->names[n].name) {
+			w[n] = o->names[n].name;
+			n++;
+		}
+		join(buf, len, "want ", w, n, " or ");
+		break;
+	default:
+		snprintf(buf, len, "bad value");
+		break;
+	}
+}
+
+static int bad_value(const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	char want[160];
+
+	opt_want(o, want, sizeof(want));
+	if (o->echo && v)
+		return fail(err, errlen, "%s%s%s: %s", opt_name(o), o->shrt ? " " : "=", v, want);
+	return fail(err, errlen, "%s: %s", opt_name(o), want);
+}
+
+/* "-l: only for trace", or where all commands but one take it, "--link.tc: not an option
+ * of probe". */
+static int wrong_command(const char *name, unsigned int cmds, char *err, size_t errlen)
+{
+	const char *w[ARRAY_SIZE(commands)];
+	size_t n = 0, odd = 0;
+	char list[64];
+
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
+		if (cmds & 1u << c)
+			w[n++] = commands[c].name;
+		else
+			odd = c;
+	}
+	if (n + 1 == ARRAY_SIZE(commands))
+		return fail(err, errlen, "%s: not an option of %s", name, commands[odd].name);
+	join(list, sizeof(list), "", w, n, " and ");
+	return fail(err, errlen, "%s: only for %s", name, list);
+}
+
+static int check_listen(const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	return strrchr(v, ':') ? 0 : bad_value(o, v, err, errlen);
+}
+
+static int check_devices(const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	for (const char *d = v; *d;) {
+		size_t n = strcspn(d, ",");
+
+		/* IFNAMSIZ counts the NUL */
+		if (n == 0 || n >= 16)
+			return fail(err, errlen, "%s=%s: a device name is 1 to 15 characters",
+				    o->lng, v);
+		d += n + (d[n] == ',');
+	}
+	return 0;
+}
+
+/* classic is "on" too, only without tcx links: two fields */
+static int parse_link_tc(const struct opt *o, const char *v, struct config *cfg, char *err,
+			 size_t errlen)
+{
+	if (!v || (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "classic")))
+		return bad_value(o, v, err, errlen);
+	cfg->link_tc = strcmp(v, "off") != 0;
+	cfg->link_tc_classic = !strcmp(v, "classic");
+	return 0;
+}
+
+/* The formats depend on the command: trace writes columns, the reports text. */
+static int parse_output(const struct opt *o, const char *v, struct config *cfg, char *err,
+			size_t errlen)
+{
+	bool trace = cfg->cmd == CMD_TRACE;
+
+	if (!strcmp(v, trace ? "columns" : "text"))
+		cfg->output = trace ? OUT_COLUMNS : OUT_TEXT;
+	else if (!strcmp(v, "json"))
+		cfg->output = OUT_JSON;
+	else
+		return fail(err, errlen, "%s %s: want %s", opt_name(o), v,
+			    trace ? "columns or json" : "text or json");
+	return 0;
+}
+
+/* Which collectors are built is known only at run time (make LAYERS=...). */
+static void collectors_built(char *buf, size_t len)
+{
+	char built[96], planned[96];
+
+	built_list(built, sizeof(built), true);
+	built_list(planned, sizeof(planned), false);
+	snprintf(buf, len, "%s%s%s", built,
+		 planned[0] ? ".\nPlanned (osiscope_layer_up 0 when asked for): " : "", planned);
+}
+
+/* In --help order. */
+static const struct opt opts[] = {
+	OPT("--web.listen-address", OPT_STRING, FIELD(listen), .meta = "[HOST]:PORT", .cmds = C_RUN,
+	    .check = check_listen, .needs = "[HOST]:PORT", .bad = "want [HOST]:PORT", .echo = true,
+	    .help = "where to serve HTTP (default :10700)"),
+	OPT("--collector.", OPT_COLLECTOR, FIELD(collectors), .meta = "NAME",
+	    .cmds = C_RUN | C_DIAGNOSE, .help_more = collectors_built,
+	    .help = "\nenable or disable a collector: link neigh route drop tcp udp\n"
+		    "tls dns. Built in this version: "),
+	OPT("--log.level", OPT_ENUM, FIELD(log_level), .meta = "LEVEL", .cmds = C_ANY,
+	    .names = NAMES({ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "warn", LOG_WARN },
+			   { "error", LOG_ERROR }),
+	    .needs = "a value", .echo = true, .help = "debug, info (default), warn or error"),
+	OPT("--log.format", OPT_ENUM, FIELD(log_format), .meta = "FORMAT", .cmds = C_ANY,
+	    .names = NAMES({ "logfmt", LOG_LOGFMT }, { "json", LOG_JSON }), .needs = "a value",
+	    .echo = true, .help = "logfmt (default) or json, on stderr"),
+	OPT("--verbose", OPT_FLAG, FIELD(verbose), .shrt = "-v", .cmds = C_ANY, .val = 1,
+	    .help = "also show libbpf's own debug output"),
+	OPT("--metrics.series-budget", OPT_UINT, FIELD(series_budget), .meta = "N", .cmds = C_ANY,
+	    .min = 2, .max = 10000000,
+	    .help = "\nmost series per metric before folding into _other (default 2000)"),
+	OPT("--events.rate", OPT_UINT, FIELD(events_per_sec), .meta = "N", .cmds = C_ANY,
+	    .max = 1000000,
+	    .help = "most events per second per CPU sent to userspace (default 1000)"),
+	OPT("--bpf.stats", OPT_ENUM, FIELD(bpf_stats), .meta = "MODE", .cmds = C_ANY,
+	    .names = NAMES({ "off", BPF_STATS_OFF }, { "sampled", BPF_STATS_SAMPLED },
+			   { "on", BPF_STATS_ON }),
+	    .needs = "a value", .echo = true,
+	    .help = "kernel BPF run-time statistics behind\n"
+		    "osiscope_bpf_program_run_seconds_total: off, sampled (default:\n"
+		    "on 1 s in every 30 s) or on (always; costs every BPF program on\n"
+		    "the host two clock reads per run)"),
+	OPT("--bpf.attach", OPT_ENUM, FIELD(attach), .meta = "MODE", .cmds = C_ANY,
+	    .names = NAMES({ "auto", ATTACH_TP_BTF }, { "tp_btf", ATTACH_TP_BTF },
+			   { "raw_tp", ATTACH_RAW_TP }, { "tracepoint", ATTACH_TRACEPOINT }),
+	    .needs = "a value", .echo = true,
+	    .help = "cheapest hook flavour to use: auto (= tp_btf), raw_tp or\n"
+		    "tracepoint; a flavour the kernel lacks falls back to the next"),
+	OPT("--dns.timeout", OPT_SECONDS, FIELD(dns_timeout), .meta = "S",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE, .secs_min = 0.01, .secs_max = 3600,
+	    .bad = "want seconds from 0.01 to 3600, e.g. 5 or 1.5",
+	    .help = "a DNS query unanswered for S seconds is a timeout (default 5)"),
+	OPT("--link.tc", OPT_FUNC, .handle = parse_link_tc, .meta = "MODE",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE, .bad = "want on, off or classic",
+	    .help = "tc programs on every device for the protocol mix and\n"
+		    "broadcast/multicast counts: on (default: tcx links where the\n"
+		    "kernel has them, 6.6+, else clsact filters), classic (clsact\n"
+		    "filters only) or off; they sit beside any other tc program,\n"
+		    "never replacing one"),
+	OPT("--link.xdp", OPT_STRING, FIELD(link_xdp), .meta = "DEV,...",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE, .check = check_devices,
+	    .bad = "want device names, e.g. eth0,eth1",
+	    .help = "also count in XDP on these devices (opt-in; a device that\n"
+		    "already has an XDP program is left alone)"),
+	OPT("--tls.data-path", OPT_BOOL, FIELD(tls_data_path), .meta = "off|on",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE,
+	    .help = "\nprobe SSL_read/SSL_write for bytes per TLS connection (default\n"
+		    "off: each call then costs microseconds; payload never read)"),
+	OPT("--layer", OPT_MASK, FIELD(trace_layers), .shrt = "-l", .meta = "LAYER",
+	    .cmds = C_TRACE, .mask_of = collector_mask_from_name, .needs = "a layer",
+	    .bad = "unknown layer (a collector name or l1 to l7)", .echo = true,
+	    .help = "trace: only this collector (tcp, dns...) or OSI layer (l1...l7);\n"
+		    "repeatable"),
+	OPT("--output", OPT_FUNC, .handle = parse_output, .shrt = "-o", .meta = "FORMAT",
+	    .cmds = C_TRACE | C_DIAGNOSE | C_PROBE, .needs = "a format",
+	    .help = "trace: columns (default) or json; diagnose, probe: text or json"),
+	OPT("--pid", OPT_UINT, FIELD(pid), .shrt = "-p", .meta = "PID", .cmds = C_TRACE, .min = 1,
+	    .max = 4194304 /* PID_MAX_LIMIT */, .bad = "want a process id",
+	    .help = "trace: only events of this process"),
+	OPT("--netns", OPT_UINT, FIELD(netns), .meta = "INODE", .cmds = C_TRACE, .min = 1,
+	    .max = UINT32_MAX, .bad = "want a namespace inode number (readlink /proc/PID/ns/net)",
+	    .help = "trace: only this network namespace (readlink /proc/PID/ns/net)"),
+	OPT("--duration", OPT_SECONDS, FIELD(duration), .meta = "S", .cmds = C_TRACE | C_DIAGNOSE,
+	    .secs_max = 86400 * 365, .bad = "want seconds, e.g. 30 or 2.5",
+	    .help = "trace, diagnose: stop after S seconds (diagnose default 10)"),
+	OPT("--help", OPT_STOP, FIELD(cmd), .shrt = "-h", .cmds = C_ANY, .val = CMD_HELP,
+	    .help = "this text"),
+	OPT("--version", OPT_STOP, FIELD(cmd), .cmds = C_ANY, .val = CMD_VERSION,
+	    .help = "version and build"),
+};
+
 static void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -207,237 +457,211 @@ static void config_defaults(struct config *cfg)
 	cfg->output = OUT_DEFAULT;
 }
 
+/* Whether argv[*i] is option o. Sets *v to its value (NULL when missing) and moves *i past
+ * a value given as the next argument. */
+static bool opt_match(const struct opt *o, int argc, char **argv, int *i, const char **v)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(o->lng);
+
+	*v = NULL;
+	switch (o->kind) {
+	case OPT_FLAG:
+	case OPT_STOP:
+		return !strcmp(a, o->lng) || (o->shrt && !strcmp(a, o->shrt));
+	case OPT_COLLECTOR:
+		if (!strncmp(a, o->lng, n))
+			*v = a + n;
+		else if (!strncmp(a, "--no-", 5) && !strncmp(a + 5, o->lng + 2, n - 2))
+			*v = a + 5 + n - 2;
+		return *v != NULL;
+	default:
+		return take_opt(argc, argv, i, o->lng, o->shrt, v) != 0;
+	}
+}
+
+/* Enums, ints, bools and unsigned fields of either width: each written at its own width. */
+static void set_uint(struct config *cfg, const struct opt *o, uint64_t v)
+{
+	char *p = (char *)cfg + o->off;
+	uint32_t v32 = (uint32_t)v;
+	uint8_t v8 = (uint8_t)v;
+
+	if (o->size == sizeof(v8))
+		memcpy(p, &v8, sizeof(v8));
+	else if (o->size == sizeof(v32))
+		memcpy(p, &v32, sizeof(v32));
+	else if (o->size == sizeof(v))
+		memcpy(p, &v, sizeof(v));
+}
+
+/* Applies o, given as the argument a with the value v: 0 to go on, 1 when nothing after is
+ * to be parsed, -1 with the reason in err. */
+static int opt_apply(const struct opt *o, const char *a, const char *v, struct config *cfg,
+		     char *err, size_t errlen)
+{
+	/* a collector option is named as typed, there being one per collector */
+	const char *name = o->kind == OPT_COLLECTOR ? a : opt_name(o);
+	void *field = (char *)cfg + o->off;
+	unsigned long long u;
+	unsigned int m;
+	double d;
+	int c;
+
+	/* an empty address or device list is as good as none */
+	if (o->kind == OPT_STRING && v && !*v)
+		v = NULL;
+	if (!v && o->needs)
+		return fail(err, errlen, "%s needs %s", name, o->needs);
+	if (!(o->cmds & 1u << cfg->cmd))
+		return wrong_command(name, o->cmds, err, errlen);
+
+	switch (o->kind) {
+	case OPT_FLAG:
+		set_uint(cfg, o, (uint64_t)o->val);
+		return 0;
+	case OPT_STOP:
+		set_uint(cfg, o, (uint64_t)o->val);
+		return 1;
+	case OPT_UINT:
+		if (parse_uint(v, o->max, &u) || u < o->min)
+			return bad_value(o, v, err, errlen);
+		set_uint(cfg, o, u);
+		return 0;
+	case OPT_SECONDS:
+		if (parse_seconds(v, &d) || d < o->secs_min || d > o->secs_max)
+			return bad_value(o, v, err, errlen);
+		*(double *)field = d;
+		return 0;
+	case OPT_ENUM:
+		for (const struct opt_name *e = o->names; v && e->name; e++) {
+			if (!strcmp(v, e->name)) {
+				set_uint(cfg, o, (uint64_t)e->val);
+				return 0;
+			}
+		}
+		return bad_value(o, v, err, errlen);
+	case OPT_BOOL:
+		if (!v || (strcmp(v, "off") && strcmp(v, "on")))
+			return bad_value(o, v, err, errlen);
+		*(bool *)field = !strcmp(v, "on");
+		return 0;
+	case OPT_STRING:
+		if (!v || strlen(v) >= o->size)
+			return bad_value(o, v, err, errlen);
+		if (o->check && o->check(o, v, err, errlen))
+			return -1;
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case OPT_MASK:
+		m = v ? o->mask_of(v) : 0;
+		if (!m)
+			return bad_value(o, v, err, errlen);
+		*(unsigned int *)field |= m;
+		return 0;
+	case OPT_COLLECTOR:
+		c = collector_from_name(v);
+		if (c < 0)
+			return fail(err, errlen, "%s: unknown collector '%s'", a, v);
+		if (!strncmp(a, o->lng, strlen(o->lng)))
+			*(unsigned int *)field |= 1u << c;
+		else
+			*(unsigned int *)field &= ~(1u << c);
+		return 0;
+	case OPT_FUNC:
+		return o->handle(o, v, cfg, err, errlen);
+	}
+	return fail(err, errlen, "%s: no parser", name);
+}
+
 int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
-	unsigned long long u;
-	const char *v;
 	int i = 1, r;
 
 	config_defaults(cfg);
 	if (i < argc && argv[i][0] != '-') {
-		if (!strcmp(argv[i], "run"))
-			cfg->cmd = CMD_RUN;
-		else if (!strcmp(argv[i], "trace"))
-			cfg->cmd = CMD_TRACE;
-		else if (!strcmp(argv[i], "diagnose"))
-			cfg->cmd = CMD_DIAGNOSE;
-		else if (!strcmp(argv[i], "probe"))
-			cfg->cmd = CMD_PROBE;
-		else
+		for (r = 0; r < (int)ARRAY_SIZE(commands) && strcmp(argv[i], commands[r].name); r++)
+			;
+		if (r == (int)ARRAY_SIZE(commands))
 			return fail(err, errlen, "unknown command '%s'", argv[i]);
+		cfg->cmd = (enum command)r;
 		i++;
 	}
 	if (cfg->cmd == CMD_DIAGNOSE)
 		cfg->duration = 10;
 
 	for (; i < argc; i++) {
-		const char *a = argv[i];
-		bool run = cfg->cmd == CMD_RUN, trace = cfg->cmd == CMD_TRACE;
-		bool diag = cfg->cmd == CMD_DIAGNOSE, probe = cfg->cmd == CMD_PROBE;
+		const char *a = argv[i], *v = NULL;
+		size_t k = 0;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			cfg->cmd = CMD_HELP;
+		while (k < ARRAY_SIZE(opts) && !opt_match(&opts[k], argc, argv, &i, &v))
+			k++;
+		if (k == ARRAY_SIZE(opts))
+			return fail(err, errlen, "unknown option '%s'", a);
+		r = opt_apply(&opts[k], a, v, cfg, err, errlen);
+		if (r < 0)
+			return -1;
+		if (r > 0)
 			return 0;
-		}
-		if (!strcmp(a, "--version")) {
-			cfg->cmd = CMD_VERSION;
-			return 0;
-		}
-		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			cfg->verbose = 1;
-			continue;
-		}
-		if (!strncmp(a, "--collector.", 12) || !strncmp(a, "--no-collector.", 15)) {
-			bool on = a[2] != 'n';
-			const char *name = a + (on ? 12 : 15);
-			int c = collector_from_name(name);
-
-			if (!run && !diag)
-				return fail(err, errlen, "%s: only for run and diagnose", a);
-			if (c < 0)
-				return fail(err, errlen, "%s: unknown collector '%s'", a, name);
-			if (on)
-				cfg->collectors |= 1u << c;
-			else
-				cfg->collectors &= ~(1u << c);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--web.listen-address", NULL, &v))) {
-			if (r < 0 || !*v)
-				return fail(err, errlen, "--web.listen-address needs [HOST]:PORT");
-			if (!run)
-				return fail(err, errlen, "--web.listen-address: only for run");
-			if (strlen(v) >= sizeof(cfg->listen) || !strrchr(v, ':'))
-				return fail(err, errlen, "--web.listen-address=%s: want [HOST]:PORT",
-					    v);
-			snprintf(cfg->listen, sizeof(cfg->listen), "%s", v);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--log.level", NULL, &v))) {
-			static const char *const lv[] = { "debug", "info", "warn", "error" };
-			int k;
-
-			if (r < 0)
-				return fail(err, errlen, "--log.level needs a value");
-			for (k = 0; k < 4 && strcmp(v, lv[k]); k++)
-				;
-			if (k == 4)
-				return fail(err, errlen,
-					    "--log.level=%s: want debug, info, warn or error", v);
-			cfg->log_level = (enum log_level)k;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--log.format", NULL, &v))) {
-			if (r < 0)
-				return fail(err, errlen, "--log.format needs a value");
-			if (!strcmp(v, "logfmt"))
-				cfg->log_format = LOG_LOGFMT;
-			else if (!strcmp(v, "json"))
-				cfg->log_format = LOG_JSON;
-			else
-				return fail(err, errlen, "--log.format=%s: want logfmt or json", v);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--metrics.series-budget", NULL, &v))) {
-			if (r < 0 || parse_uint(v, 10000000, &u) || u < 2)
-				return fail(err, errlen,
-					    "--metrics.series-budget: want a whole number from 2 to 10000000");
-			cfg->series_budget = (unsigned int)u;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--events.rate", NULL, &v))) {
-			if (r < 0 || parse_uint(v, 1000000, &u))
-				return fail(err, errlen,
-					    "--events.rate: want a whole number from 0 to 1000000");
-			cfg->events_per_sec = (unsigned int)u;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--bpf.stats", NULL, &v))) {
-			if (r < 0)
-				return fail(err, errlen, "--bpf.stats needs a value");
-			if (!strcmp(v, "off"))
-				cfg->bpf_stats = BPF_STATS_OFF;
-			else if (!strcmp(v, "sampled"))
-				cfg->bpf_stats = BPF_STATS_SAMPLED;
-			else if (!strcmp(v, "on"))
-				cfg->bpf_stats = BPF_STATS_ON;
-			else
-				return fail(err, errlen, "--bpf.stats=%s: want off, sampled or on", v);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--bpf.attach", NULL, &v))) {
-			if (r < 0)
-				return fail(err, errlen, "--bpf.attach needs a value");
-			if (!strcmp(v, "auto") || !strcmp(v, "tp_btf"))
-				cfg->attach = ATTACH_TP_BTF;
-			else if (!strcmp(v, "raw_tp"))
-				cfg->attach = ATTACH_RAW_TP;
-			else if (!strcmp(v, "tracepoint"))
-				cfg->attach = ATTACH_TRACEPOINT;
-			else
-				return fail(err, errlen,
-					    "--bpf.attach=%s: want auto, tp_btf, raw_tp or tracepoint", v);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--dns.timeout", NULL, &v))) {
-			if (probe)
-				return fail(err, errlen, "--dns.timeout: not an option of probe");
-			if (r < 0 || parse_seconds(v, &cfg->dns_timeout) || cfg->dns_timeout < 0.01 ||
-			    cfg->dns_timeout > 3600)
-				return fail(err, errlen,
-					    "--dns.timeout: want seconds from 0.01 to 3600, e.g. 5 or 1.5");
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--link.tc", NULL, &v))) {
-			if (probe)
-				return fail(err, errlen, "--link.tc: not an option of probe");
-			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "classic")))
-				return fail(err, errlen, "--link.tc: want on, off or classic");
-			cfg->link_tc = strcmp(v, "off") != 0;
-			cfg->link_tc_classic = !strcmp(v, "classic");
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--link.xdp", NULL, &v))) {
-			if (probe)
-				return fail(err, errlen, "--link.xdp: not an option of probe");
-			if (r < 0 || !*v || strlen(v) >= sizeof(cfg->link_xdp))
-				return fail(err, errlen, "--link.xdp: want device names, e.g. eth0,eth1");
-			for (const char *d = v; *d;) {
-				size_t n = strcspn(d, ",");
-
-				if (n == 0 || n >= 16)
-					return fail(err, errlen,
-						    "--link.xdp=%s: a device name is 1 to 15 characters", v);
-				d += n + (d[n] == ',');
-			}
-			snprintf(cfg->link_xdp, sizeof(cfg->link_xdp), "%s", v);
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--tls.data-path", NULL, &v))) {
-			if (probe)
-				return fail(err, errlen, "--tls.data-path: not an option of probe");
-			if (r < 0 || (strcmp(v, "on") && strcmp(v, "off")))
-				return fail(err, errlen, "--tls.data-path: want off or on");
-			cfg->tls_data_path = !strcmp(v, "on");
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--output", "-o", &v))) {
-			if (r < 0)
-				return fail(err, errlen, "-o needs a format");
-			if (trace && !strcmp(v, "columns"))
-				cfg->output = OUT_COLUMNS;
-			else if ((diag || probe) && !strcmp(v, "text"))
-				cfg->output = OUT_TEXT;
-			else if ((trace || diag || probe) && !strcmp(v, "json"))
-				cfg->output = OUT_JSON;
-			else if (run)
-				return fail(err, errlen, "-o: not an option of run");
-			else
-				return fail(err, errlen, "-o %s: want %s", v,
-					    trace ? "columns or json" : "text or json");
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--layer", "-l", &v))) {
-			unsigned int m;
-
-			if (r < 0)
-				return fail(err, errlen, "-l needs a layer");
-			if (!trace)
-				return fail(err, errlen, "-l: only for trace");
-			m = collector_mask_from_name(v);
-			if (!m)
-				return fail(err, errlen,
-					    "-l %s: unknown layer (a collector name or l1 to l7)", v);
-			cfg->trace_layers |= m;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--pid", "-p", &v))) {
-			if (!trace)
-				return fail(err, errlen, "-p: only for trace");
-			if (r < 0 || parse_uint(v, 4194304, &u) || u == 0)
-				return fail(err, errlen, "-p: want a process id");
-			cfg->pid = (uint32_t)u;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--netns", NULL, &v))) {
-			if (!trace)
-				return fail(err, errlen, "--netns: only for trace");
-			if (r < 0 || parse_uint(v, UINT32_MAX, &u) || u == 0)
-				return fail(err, errlen,
-					    "--netns: want a namespace inode number (readlink /proc/PID/ns/net)");
-			cfg->netns = u;
-			continue;
-		}
-		if ((r = take_opt(argc, argv, &i, "--duration", NULL, &v))) {
-			if (!trace && !diag)
-				return fail(err, errlen, "--duration: only for trace and diagnose");
-			if (r < 0 || parse_seconds(v, &cfg->duration) || cfg->duration > 86400 * 365)
-				return fail(err, errlen, "--duration: want seconds, e.g. 30 or 2.5");
-			continue;
-		}
-		return fail(err, errlen, "unknown option '%s'", a);
 	}
 	if (cfg->output == OUT_DEFAULT)
 		cfg->output = cfg->cmd == CMD_TRACE ? OUT_COLUMNS : OUT_TEXT;
 	return 0;
+}
+
+static void opt_flags(const struct opt *o, char *buf, size_t len)
+{
+	if (o->kind == OPT_COLLECTOR)
+		snprintf(buf, len, "%s%s, --no-%s%s", o->lng, o->meta, o->lng + 2, o->meta);
+	else
+		snprintf(buf, len, "%s%s%s%s%s", o->shrt ? o->shrt : "", o->shrt ? ", " : "",
+			 o->lng, o->meta ? "=" : "", o->meta ? o->meta : "");
+}
+
+static void put_help(FILE *f, const char *s, int width)
+{
+	for (; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n')
+			fprintf(f, "%*s", width, "");
+	}
+}
+
+/* "  name    help", the help starting in column width: two spaces after a name too wide for
+ * that, or on the next line when the help starts with a line break. */
+static void help_item(FILE *f, const char *name, const char *help, const char *more, int width)
+{
+	int n = fprintf(f, "  %s", name);
+
+	if (*help != '\n')
+		fprintf(f, "%*s", n + 2 <= width ? width - n : 2, "");
+	put_help(f, help, width);
+	put_help(f, more, width);
+	fputc('\n', f);
+}
+
+void config_usage(FILE *f)
+{
+	char flags[64], more[256];
+
+	fputs(synopsis, f);
+	fputs("\nCommands:\n", f);
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
+		help_item(f, commands[c].name, commands[c].help, "", 12);
+	fputs("\nOptions:\n", f);
+	for (size_t k = 0; k < ARRAY_SIZE(opts); k++) {
+		more[0] = '\0';
+		if (opts[k].help_more)
+			opts[k].help_more(more, sizeof(more));
+		opt_flags(&opts[k], flags, sizeof(flags));
+		help_item(f, flags, opts[k].help, more, 24);
+	}
+}
+
+const char *config_option_flags(size_t i, char *buf, size_t len)
+{
+	if (i >= ARRAY_SIZE(opts))
+		return NULL;
+	opt_flags(&opts[i], buf, len);
+	return buf;
 }

@@ -55,5 +55,8 @@ unsigned int collector_mask_from_name(const char *name);
  * prints it with the usage and exits 2). */
 int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 void config_usage(FILE *f);
+/* The i-th option's flags as --help shows them ("-o, --output=FORMAT") into buf, which it
+ * returns; NULL past the last option. */
+const char *config_option_flags(size_t i, char *buf, size_t len);
 
 #endif
