@@ -184,12 +184,12 @@ TEST(config_help_lists_built_collectors)
 
 	if (!ASSERT_OK_PTR(help, "usage text"))
 		return;
-	for (int c = 0; c < COLL_COUNT; c++) {
-		char *list = layer_ctor(c) ? built : planned;
+	for (size_t c = 0; c < collectors_count(); c++) {
+		char *list = collector_at(c)->open ? built : planned;
 		size_t n = strlen(list);
 
 		snprintf(list + n, sizeof(built) - n, "%s%s", n && list[n - 1] != ' ' ? " " : "",
-			 collector_names[c]);
+			 collector_at(c)->name);
 	}
 	ASSERT_CONTAINS(help, built, "built collectors");
 	if (planned[0]) {
@@ -306,5 +306,5 @@ TEST(config_value_forms)
 	ASSERT_EQ(c.attach, ATTACH_TP_BTF, "auto is tp_btf");
 	ASSERT_OK(parse(&c, err, "trace", "-l", "tcp"), "one layer");
 	ASSERT_OK(parse(&c, err, "trace", "-ltcp", "--layer=dns"), "two layers");
-	ASSERT_EQ(c.trace_layers, 1u << COLL_TCP | 1u << COLL_DNS, "layers add up");
+	ASSERT_EQ(c.trace_layers, bit("tcp") | bit("dns"), "layers add up");
 }
