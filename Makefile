@@ -16,7 +16,7 @@ VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each, found by their files (each
-# user/NAME.c registers itself: see COLLECTOR_REGISTER in user/layer.h). `make
+# user/NAME.c registers itself: see COLLECTOR_REGISTER in user/collector.h). `make
 # LAYERS="tcp dns"` builds only those (the others report "not built"); BIN and OUTPUT
 # let several trees of the same checkout build side by side.
 BIN         ?= osiscope

@@ -50,7 +50,7 @@ int agent_init(struct agent *a, const struct config *cfg)
 	a->epfd = a->sigfd = a->tfd = a->stats_fd = -1;
 	atomic_store(&a->ready, false);
 	strbuf_init(&a->out);
-	a->nlayers = layers_init(a->layers, COLLECTORS_MAX);
+	a->ncollectors = collectors_init(a->collectors, COLLECTORS_MAX);
 	a->wall_offset_ns = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC));
 
 	/* Block the signals in every thread (the HTTP server's inherits this mask) and
@@ -85,16 +85,16 @@ int agent_init(struct agent *a, const struct config *cfg)
 	return 0;
 }
 
-int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
+int agent_open_collectors(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
 		      void *sink_ctx)
 {
-	struct layer_opts opts = { .cfg = a->cfg, .reg = a->reg, .events = events };
+	struct collector_opts opts = { .cfg = a->cfg, .reg = a->reg, .events = events };
 	int up = 0;
 
 	/* a scrape waits until every collector is open and the baselines are taken */
 	registry_lock(a->reg);
-	for (size_t i = 0; i < a->nlayers; i++) {
-		struct layer *l = &a->layers[i];
+	for (size_t i = 0; i < a->ncollectors; i++) {
+		struct collector *l = &a->collectors[i];
 		int err;
 
 		if (!(a->cfg->collectors & (1u << i)) || (only && !(only & (1u << i))))
@@ -135,15 +135,15 @@ int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sin
 }
 
 /* Lets every collector, the device table and the registry forget a namespace; renew:
- * the inode names a new one now (see renew_netns in layer.h). */
+ * the inode names a new one now (see renew_netns in collector.h). */
 static void forget_netns(void *ctx, uint32_t inode, bool renew)
 {
 	struct agent *a = ctx;
 	const char *why = renew ? "was replaced by a new namespace" : "is gone";
 	char ns[16];
 
-	for (size_t l = 0; l < a->nlayers; l++) {
-		struct layer *ly = &a->layers[l];
+	for (size_t l = 0; l < a->ncollectors; l++) {
+		struct collector *ly = &a->collectors[l];
 
 		if (!ly->up)
 			continue;
@@ -170,7 +170,7 @@ struct visit {
 	bool ifaces, maintain;
 };
 
-static int visit_layers(void *ctx)
+static int visit_collectors(void *ctx)
 {
 	struct visit *v = ctx;
 
@@ -181,8 +181,8 @@ static int visit_layers(void *ctx)
 		if (err)
 			pr_debug("netns %u: link dump: %s", v->ns->inode, strerror(-err));
 	}
-	for (size_t i = 0; i < v->a->nlayers; i++) {
-		struct layer *l = &v->a->layers[i];
+	for (size_t i = 0; i < v->a->ncollectors; i++) {
+		struct collector *l = &v->a->collectors[i];
 
 		if (!l->up)
 			continue;
@@ -194,12 +194,12 @@ static int visit_layers(void *ctx)
 	return 0;
 }
 
-/* Enters every namespace of the last scan in turn and runs the layers' visits there. */
+/* Enters every namespace of the last scan in turn and runs the collectors' visits there. */
 static void visit_all(struct agent *a, const struct collect_ctx *cx, bool ifaces, bool maintain)
 {
 	for (size_t n = 0; n < a->netns.n; n++) {
 		struct visit v = { a, &a->netns.v[n], cx, ifaces, maintain };
-		int err = netns_run(&a->netns.v[n], visit_layers, &v);
+		int err = netns_run(&a->netns.v[n], visit_collectors, &v);
 
 		/* a namespace may vanish between the scan and the visit: not an error; any
 		 * other failure (out of descriptors...) hides a namespace: say so, now and
@@ -234,8 +234,8 @@ void agent_collect(struct agent *a)
 	if (!scanned)
 		a->netns.n = 0;
 	registry_first_collection(a->reg, cx.first);
-	for (size_t i = 0; i < a->nlayers; i++) {
-		struct layer *l = &a->layers[i];
+	for (size_t i = 0; i < a->ncollectors; i++) {
+		struct collector *l = &a->collectors[i];
 
 		if (!l->up)
 			continue;
@@ -246,8 +246,8 @@ void agent_collect(struct agent *a)
 	}
 	if (visits || ifaces)
 		visit_all(a, &cx, ifaces, false);
-	for (size_t i = 0; i < a->nlayers; i++) {
-		struct layer *l = &a->layers[i];
+	for (size_t i = 0; i < a->ncollectors; i++) {
+		struct collector *l = &a->collectors[i];
 
 		if (l->up && l->desc->collect)
 			l->desc->collect(l, a->reg, &cx);
@@ -255,7 +255,7 @@ void agent_collect(struct agent *a)
 	registry_first_collection(a->reg, false);
 	if (scanned)
 		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
-	selfstats_collect(a->self, a->layers, a->nlayers, on, a->stats_fd >= 0);
+	selfstats_collect(a->self, a->collectors, a->ncollectors, on, a->stats_fd >= 0);
 }
 
 void agent_maintain(struct agent *a)
@@ -265,8 +265,8 @@ void agent_maintain(struct agent *a)
 	};
 	bool any = false, per_ns = false, ifaces = false;
 
-	for (size_t i = 0; i < a->nlayers; i++) {
-		struct layer *l = &a->layers[i];
+	for (size_t i = 0; i < a->ncollectors; i++) {
+		struct collector *l = &a->collectors[i];
 		/* events that name their device by index want the names fresh */
 		bool names = l->sink && l->desc->events.names_devices;
 
@@ -282,9 +282,9 @@ void agent_maintain(struct agent *a)
 		a->netns.n = 0;
 	else /* namespaces that come and go between two scrapes too */
 		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
-	for (size_t i = 0; i < a->nlayers; i++)
-		if (a->layers[i].up && a->layers[i].desc->maintain)
-			a->layers[i].desc->maintain(&a->layers[i], &cx);
+	for (size_t i = 0; i < a->ncollectors; i++)
+		if (a->collectors[i].up && a->collectors[i].desc->maintain)
+			a->collectors[i].desc->maintain(&a->collectors[i], &cx);
 	if (per_ns)
 		visit_all(a, &cx, ifaces, true);
 }
@@ -372,10 +372,10 @@ int agent_loop(struct agent *a, double duration)
 				}
 			} else if (tag == TAG_TIMER) {
 				on_tick(a);
-			} else if (tag < a->nlayers && a->layers[tag].rb) {
+			} else if (tag < a->ncollectors && a->collectors[tag].rb) {
 				/* event callbacks may touch what collections read */
 				registry_lock(a->reg);
-				ring_buffer__consume(a->layers[tag].rb);
+				ring_buffer__consume(a->collectors[tag].rb);
 				registry_unlock(a->reg);
 			}
 		}
@@ -390,10 +390,10 @@ int agent_loop(struct agent *a, double duration)
 void agent_fini(struct agent *a)
 {
 	stats_set(a, false);
-	for (size_t i = 0; i < a->nlayers; i++) {
-		if (a->layers[i].up && a->layers[i].desc->close)
-			a->layers[i].desc->close(&a->layers[i]);
-		a->layers[i].up = false;
+	for (size_t i = 0; i < a->ncollectors; i++) {
+		if (a->collectors[i].up && a->collectors[i].desc->close)
+			a->collectors[i].desc->close(&a->collectors[i]);
+		a->collectors[i].up = false;
 	}
 	selfstats_free(a->self);
 	registry_free(a->reg);

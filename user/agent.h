@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "netns.h"
-#include "layer.h"
+#include "collector.h"
 #include "registry.h"
 #include "selfstats.h"
 #include "strbuf.h"
@@ -17,8 +17,8 @@ struct agent {
 	const struct config *cfg;
 	struct registry *reg;
 	struct selfstats *self;
-	struct layer layers[COLLECTORS_MAX];
-	size_t nlayers;
+	struct collector collectors[COLLECTORS_MAX];
+	size_t ncollectors;
 	atomic_bool ready;
 	int epfd, sigfd, tfd;
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
@@ -30,7 +30,7 @@ struct agent {
 	uint64_t ticks;
 	/* namespaces seen, for telling when one is gone */
 	struct netns_list netns;
-	struct iface_cache ifaces; /* devices per namespace, for the layers that want them */
+	struct iface_cache ifaces; /* devices per namespace, for the collectors that want them */
 	struct netns_tracker tracker; /* which are gone, or replaced */
 	uint64_t gen;
 	/* trace output */
@@ -42,13 +42,13 @@ struct agent {
 int agent_init(struct agent *a, const struct config *cfg);
 /* Opens every enabled collector (or, with only, those in that mask); a collector that
  * fails is logged and left down. Returns how many are up. */
-int agent_open_layers(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
+int agent_open_collectors(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
 		      void *sink_ctx);
 /* Runs the event loop until a signal, or for duration seconds when > 0. */
 int agent_loop(struct agent *a, double duration);
-/* Collects every layer into the registry; the caller holds the registry lock. */
+/* Collects every collector into the registry; the caller holds the registry lock. */
 void agent_collect(struct agent *a);
-/* Runs the layers' maintain hooks (following new devices, processes); registry locked. */
+/* Runs the collectors' maintain hooks (following new devices, processes); registry locked. */
 void agent_maintain(struct agent *a);
 void agent_fini(struct agent *a);
 

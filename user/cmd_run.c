@@ -15,7 +15,7 @@ static int scrape(void *ctx, struct strbuf *out)
 
 	registry_lock(a->reg);
 	/* the first collection takes the baselines of every collector: it is
-	 * agent_open_layers()'s, and a scrape before it only shows what there is */
+	 * agent_open_collectors()'s, and a scrape before it only shows what there is */
 	if (atomic_load(&a->ready))
 		agent_collect(a);
 	prom_render(a->reg, out);
@@ -79,12 +79,12 @@ int cmd_run(const struct config *cfg)
 	pr_info("serving /metrics on %s", cfg->listen);
 	/* events are only decoded for the debug log: with nobody reading, the kernel side
 	 * does not even reserve ring-buffer space */
-	up = agent_open_layers(&a, 0, log_get_level() == LOG_DEBUG, log_event, &a);
+	up = agent_open_collectors(&a, 0, log_get_level() == LOG_DEBUG, log_event, &a);
 	atomic_store(&a.ready, true);
 	pr_info("ready: %d collector%s up", up, up == 1 ? "" : "s");
 	ret = agent_loop(&a, 0) ? 1 : 0;
 out:
-	prom_server_stop(srv); /* before the layers go: no scrape during teardown */
+	prom_server_stop(srv); /* before the collectors go: no scrape during teardown */
 	agent_fini(&a);
 	return ret;
 }

@@ -31,7 +31,7 @@ int cmd_trace(const struct config *cfg)
 		return 1;
 	if (agent_init(&a, cfg))
 		goto out;
-	up = agent_open_layers(&a, cfg->trace_layers, true, trace_event, &a);
+	up = agent_open_collectors(&a, cfg->trace_layers, true, trace_event, &a);
 	if (!up) {
 		pr_err("trace: no collector could be loaded");
 		goto out;
@@ -45,20 +45,20 @@ int cmd_trace(const struct config *cfg)
 	}
 	ret = agent_loop(&a, cfg->duration) ? 1 : 0;
 	/* what is still queued in the ring buffers belongs to the trace too */
-	for (size_t i = 0; i < a.nlayers; i++)
-		if (a.layers[i].rb)
-			ring_buffer__consume(a.layers[i].rb);
+	for (size_t i = 0; i < a.ncollectors; i++)
+		if (a.collectors[i].rb)
+			ring_buffer__consume(a.collectors[i].rb);
 	if (a.out.len)
 		fwrite(a.out.buf, 1, a.out.len, stdout);
 	fflush(stdout);
-	for (size_t i = 0; i < a.nlayers; i++) {
+	for (size_t i = 0; i < a.ncollectors; i++) {
 		uint64_t lost[LOST_REASONS];
 
-		if (a.layers[i].up && layer_read_lost(&a.layers[i], "events_lost", lost) == 0 &&
+		if (a.collectors[i].up && collector_read_lost(&a.collectors[i], "events_lost", lost) == 0 &&
 		    (lost[LOST_RATELIMIT] || lost[LOST_RINGBUF]))
 			pr_warn("%s: %llu events lost over the rate limit (--events.rate), %llu with "
 				"the ring buffer full",
-				a.layers[i].name, (unsigned long long)lost[LOST_RATELIMIT],
+				a.collectors[i].name, (unsigned long long)lost[LOST_RATELIMIT],
 				(unsigned long long)lost[LOST_RINGBUF]);
 	}
 out:

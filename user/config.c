@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "config.h"
-#include "layer.h"
+#include "collector.h"
 
 #include <errno.h>
 #include <math.h>

@@ -42,7 +42,7 @@ struct config {
 	double duration; /* seconds, 0 = until interrupted */
 };
 
-/* Collectors by their index in collector_at() (layer.h). Whether this build has the
+/* Collectors by their index in collector_at() (collector.h). Whether this build has the
  * collector (the others are planned, see README). */
 bool collector_implemented(int c);
 /* "tcp" -> its index in collector_at(), -1 if unknown. */

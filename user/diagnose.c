@@ -73,7 +73,7 @@ static int add_series(void *ctx, const struct series_view *s)
 	return 0;
 }
 
-static void add_layer(struct report_node *layers, struct registry *reg, const struct layer *l,
+static void add_layer(struct report_node *layers, struct registry *reg, const struct collector *l,
 		      int *issues)
 {
 	struct report_node *lo = report_obj(layers, NULL);
@@ -113,7 +113,7 @@ int cmd_diagnose(const struct config *cfg)
 		goto done;
 	if (agent_need_bpf())
 		goto done;
-	agent_open_layers(&a, 0, false, NULL, NULL);
+	agent_open_collectors(&a, 0, false, NULL, NULL);
 	atomic_store(&a.ready, true);
 	if (cfg->output != OUT_JSON)
 		fprintf(stderr, "watching for %g s...\n", cfg->duration);
@@ -125,9 +125,9 @@ int cmd_diagnose(const struct config *cfg)
 	report_set_head(&rep.root, "osiscope diagnose: {duration_seconds} s");
 	report_num(&rep.root, "duration_seconds", cfg->duration, -1);
 	layers = report_list(&rep.root, "layers");
-	for (size_t i = 0; i < a.nlayers; i++) {
+	for (size_t i = 0; i < a.ncollectors; i++) {
 		if (cfg->collectors & (1u << i))
-			add_layer(layers, a.reg, &a.layers[i], &issues);
+			add_layer(layers, a.reg, &a.collectors[i], &issues);
 	}
 	registry_unlock(a.reg);
 	report_set_foot(&rep.root, "{issues}");

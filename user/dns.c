@@ -16,7 +16,7 @@
 
 #include "dns.h"
 #include "dns.skel.h"
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 
 /* --- names of the protocol's constants --- */
@@ -253,7 +253,7 @@ static const char *const dns_event_types[] = {
 	[DNS_EV_TIMEOUT] = "dns_timeout",
 };
 
-static bool dns_decode(struct layer *l, const void *event, struct event_record *r)
+static bool dns_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	const struct dns_event *e = event;
 	/* the longest name, every byte escaped as \DDD */
@@ -359,7 +359,7 @@ static bool helper_ok(enum bpf_func_id id)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, id, NULL) == 1;
 }
 
-static int dns_open(struct layer *l, const struct layer_opts *opts)
+static int dns_open(struct collector *l, const struct collector_opts *opts)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, run);
 	double timeout = opts->cfg->dns_timeout, sweep;
@@ -384,9 +384,9 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 
 	s = p->skel = dns_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 	s->rodata->timeout_ns = (uint64_t)(timeout * 1e9);
 	/* a timeout is seen at most a quarter of it late, and the sweep stays rare */
 	sweep = timeout / 4;
@@ -415,7 +415,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 
 	err = dns_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
+		return collector_failed(l, err, "load BPF object");
 	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
 	if (err || run.retval) {
 		err = err ? -errno : (int)run.retval;
@@ -424,7 +424,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 		return err;
 	}
 
-	/* layer_attach_hooks() cannot serve here: cgroup programs attach to a cgroup fd,
+	/* collector_attach_hooks() cannot serve here: cgroup programs attach to a cgroup fd,
 	 * which bpf_program__attach() has no way to be given */
 	cgfd = open(p->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
@@ -450,7 +450,7 @@ static int dns_open(struct layer *l, const struct layer_opts *opts)
 		 "%g s",
 		 p->cgroup_root, timeout, sweep);
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.dns_events);
+		err = collector_events_open(l, s->maps.dns_events);
 		if (err)
 			return err;
 	}
@@ -537,7 +537,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 		emit_counters(p, pv, sum);
 }
 
-static void dns_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void dns_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct dns_priv *p = l->priv;
 
@@ -560,11 +560,11 @@ static void dns_collect(struct layer *l, struct registry *reg, const struct coll
 }
 
 /* Everything dns keeps is counted by the kernel under the inode: the baselines stay. */
-static void dns_renew_netns(struct layer *l, uint32_t netns)
+static void dns_renew_netns(struct collector *l, uint32_t netns)
 {
 }
 
-static void dns_forget_netns(struct layer *l, uint32_t netns)
+static void dns_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct dns_priv *p = l->priv;
 	struct dns_prev *pv = nstab_get(&p->prev, netns, false);
@@ -583,13 +583,13 @@ static void dns_forget_netns(struct layer *l, uint32_t netns)
 	nstab_del(&p->prev, netns);
 }
 
-static void dns_close(struct layer *l)
+static void dns_close(struct collector *l)
 {
 	struct dns_priv *p = l->priv;
 
 	if (!p)
 		return;
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	/* freeing the maps cancels the sweep timer */
 	dns_bpf__destroy(p->skel);
 	for (size_t i = 0; i < p->prev.n; i++)
@@ -616,7 +616,7 @@ static const struct finding dns_findings[] = {
 	  "more queries in flight than the table holds: timeouts and latency undercount" },
 };
 
-static void dns_describe(struct layer *l, char *buf, size_t len)
+static void dns_describe(struct collector *l, char *buf, size_t len)
 {
 	struct dns_priv *p = l->priv;
 

@@ -11,7 +11,7 @@
 #include "drop.skel.h"
 #include "ksyms.h"
 #include "drop_names.h"
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 
 #define DROPS_METRIC "osiscope_skb_drops_total"
@@ -347,7 +347,7 @@ static void collect_entry(void *ctx, const void *k, const void *v)
 	emit(p, a->reg, pv, *(const uint64_t *)v);
 }
 
-static void drop_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void drop_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct drop_priv *p = l->priv;
 	struct collect_arg a = { p, reg, cx };
@@ -360,7 +360,7 @@ static void drop_collect(struct layer *l, struct registry *reg, const struct col
 	collect_uncounted(p);
 }
 
-static void drop_forget_netns(struct layer *l, uint32_t netns)
+static void drop_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct drop_priv *p = l->priv;
 	int fd = bpf_map__fd(p->skel->maps.drops);
@@ -404,7 +404,7 @@ static const char *l4_name(unsigned int proto, char *buf, size_t len)
 
 static const char *const drop_event_types[] = { "drop" };
 
-static bool drop_decode(struct layer *l, const void *event, struct event_record *r)
+static bool drop_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	struct drop_priv *p = l->priv;
 	const struct drop_event *e = event;
@@ -442,7 +442,7 @@ static bool drop_decode(struct layer *l, const void *event, struct event_record 
 
 /* --- lifecycle --- */
 
-static int drop_open(struct layer *l, const struct layer_opts *opts)
+static int drop_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct drop_priv *p;
 	struct drop_bpf *s;
@@ -463,9 +463,9 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 
 	s = p->skel = drop_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 
 	/*
 	 * One program per prototype of the tracepoint (see drop.bpf.c), chosen from the
@@ -506,7 +506,7 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 
 	err = drop_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
+		return collector_failed(l, err, "load BPF object");
 	drop_names_init(&p->names, probe_kernel_btf(), NULL);
 	if (!p->reasons || !p->names.has_reasons) {
 		p->names.has_reasons = false;
@@ -516,24 +516,24 @@ static int drop_open(struct layer *l, const struct layer_opts *opts)
 		pr_debug("drop: %u core drop reasons in BTF, subsystem mask 0x%x", p->names.ncore,
 			 p->names.mask);
 	}
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.drop_events);
+		err = collector_events_open(l, s->maps.drop_events);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static void drop_close(struct layer *l)
+static void drop_close(struct collector *l)
 {
 	struct drop_priv *p = l->priv;
 
 	if (!p)
 		return;
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	drop_bpf__destroy(p->skel);
 	drop_names_free(&p->names);
 	ksyms_free(&p->ksyms);
@@ -563,7 +563,7 @@ static const struct finding drop_findings[] = {
 	  "the drop map was full: too many (namespace, reason, device) combinations" },
 };
 
-static void drop_describe(struct layer *l, char *buf, size_t len)
+static void drop_describe(struct collector *l, char *buf, size_t len)
 {
 	drop_names_summary(probe_kernel_btf(), buf, len);
 }

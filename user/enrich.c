@@ -10,12 +10,12 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 
 /* A record shorter than the struct this agent was built with: agent and BPF object
  * differ. Said once per collector. */
-static bool fits(struct layer *l, size_t size, size_t want)
+static bool fits(struct collector *l, size_t size, size_t want)
 {
 	if (size >= want)
 		return true;
@@ -26,7 +26,7 @@ static bool fits(struct layer *l, size_t size, size_t want)
 	return false;
 }
 
-static void enrich(struct layer *l, struct event_record *r)
+static void enrich(struct collector *l, struct event_record *r)
 {
 	if (!r->device[0] && r->ifindex) {
 		if (l->ifaces)
@@ -38,7 +38,7 @@ static void enrich(struct layer *l, struct event_record *r)
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	struct layer *l = ctx;
+	struct collector *l = ctx;
 	const struct event_desc *ed = &l->desc->events;
 	const struct event_hdr *h = data;
 	struct event_record r;
@@ -66,15 +66,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int layer_events_open(struct layer *l, struct bpf_map *map)
+int collector_events_open(struct collector *l, struct bpf_map *map)
 {
 	l->rb = ring_buffer__new(bpf_map__fd(map), on_record, l, NULL);
-	return l->rb ? 0 : layer_failed(l, -errno, "ring buffer");
+	return l->rb ? 0 : collector_failed(l, -errno, "ring buffer");
 }
 
-int layer_events_add(struct layer *l, struct bpf_map *map)
+int collector_events_add(struct collector *l, struct bpf_map *map)
 {
 	int err = ring_buffer__add(l->rb, bpf_map__fd(map), on_record, l);
 
-	return err ? layer_failed(l, err, "ring buffer") : 0;
+	return err ? collector_failed(l, err, "ring buffer") : 0;
 }

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "link.h"
 #include "link.skel.h"
 #include "link_tc.h"
@@ -489,7 +489,7 @@ static void ns_pass(struct link_priv *p, const struct netns_entry *ns, const str
 
 /* --- layer hooks --- */
 
-static void link_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void link_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct link_priv *p = l->priv;
 
@@ -503,13 +503,13 @@ static void link_begin(struct layer *l, struct registry *reg, const struct colle
 		read_txto(p);
 }
 
-static void link_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+static void link_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
 			     const struct collect_ctx *cx)
 {
 	ns_pass(l->priv, ns, cx, true);
 }
 
-static void link_maintain_netns(struct layer *l, const struct netns_entry *ns,
+static void link_maintain_netns(struct collector *l, const struct netns_entry *ns,
 				const struct collect_ctx *cx)
 {
 	struct link_priv *p = l->priv;
@@ -547,7 +547,7 @@ static void sweep_map(struct link_priv *p, int fd)
 	map_delete_matching(fd, sizeof(struct link_key), key_unowned, p);
 }
 
-static void link_maintain(struct layer *l, const struct collect_ctx *cx)
+static void link_maintain(struct collector *l, const struct collect_ctx *cx)
 {
 	struct link_priv *p = l->priv;
 
@@ -583,7 +583,7 @@ static void ns_free(struct link_priv *p, struct link_ns *ln)
 	ln->fd = -1;
 }
 
-static void link_forget_netns(struct layer *l, uint32_t netns)
+static void link_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct link_priv *p = l->priv;
 	struct link_ns *ln = ns_get(p, netns, false);
@@ -596,7 +596,7 @@ static void link_forget_netns(struct layer *l, uint32_t netns)
 
 static const char *const link_event_types[] = { [LINK_EV_TX_TIMEOUT] = "tx_timeout" };
 
-static bool link_decode(struct layer *l, const void *event, struct event_record *r)
+static bool link_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	const struct link_event *e = event;
 
@@ -617,7 +617,7 @@ static bool kernel_has_func(const char *name)
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) >= 0;
 }
 
-static int load(struct layer *l, const struct layer_opts *opts, bool cast)
+static int load(struct collector *l, const struct collector_opts *opts, bool cast)
 {
 	struct link_priv *p = l->priv;
 	const struct config *cfg = opts->cfg;
@@ -626,9 +626,9 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 
 	s = p->skel = link_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 	p->cast = cast;
 	p->att.tc = cfg->link_tc;
 	p->att.xdp = cfg->link_xdp[0] != '\0';
@@ -661,11 +661,11 @@ static int load(struct layer *l, const struct layer_opts *opts, bool cast)
 		bpf_map__set_max_entries(s->maps.link_events, 4096); /* never written */
 	err = link_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
+		return collector_failed(l, err, "load BPF object");
 	return 0;
 }
 
-static void unload(struct layer *l)
+static void unload(struct collector *l)
 {
 	struct link_priv *p = l->priv;
 
@@ -685,7 +685,7 @@ static int prog_id(struct bpf_program *prog)
 	return (int)info.id;
 }
 
-static int link_open(struct layer *l, const struct layer_opts *opts)
+static int link_open(struct collector *l, const struct collector_opts *opts)
 {
 	const char *mode = getenv("OSISCOPE_LINK_TC_MODE");
 	struct link_priv *p;
@@ -722,7 +722,7 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 	}
 	if (err)
 		return err;
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	p->txto_hooked = p->hooks[0].chosen != NULL;
@@ -772,7 +772,7 @@ static int link_open(struct layer *l, const struct layer_opts *opts)
 				LINK_TC_HANDLE_BASE + LINK_TC_SLOTS);
 	}
 	if (opts->events) {
-		err = layer_events_open(l, p->skel->maps.link_events);
+		err = collector_events_open(l, p->skel->maps.link_events);
 		if (err)
 			return err;
 	}
@@ -791,7 +791,7 @@ static int ns_cleanup(void *ctx)
 	return 0;
 }
 
-static void link_close(struct layer *l)
+static void link_close(struct collector *l)
 {
 	struct link_priv *p = l->priv;
 	struct netns_list scan = { 0 };
@@ -852,7 +852,7 @@ static const struct finding link_findings[] = {
 	  "firmware and driver" },
 };
 
-static void link_describe(struct layer *l, char *buf, size_t len)
+static void link_describe(struct collector *l, char *buf, size_t len)
 {
 	struct link_priv *p = l->priv;
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 #include "neigh.h"
 #include "neigh.skel.h"
@@ -247,7 +247,7 @@ static void emit_ndp(struct neigh_priv *p, uint32_t netns, struct neigh_dev *d,
 	memcpy(d->ndp, now, sizeof(d->ndp));
 }
 
-static void neigh_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void neigh_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
 
@@ -256,7 +256,7 @@ static void neigh_begin(struct layer *l, struct registry *reg, const struct coll
 		register_metrics(p, reg);
 }
 
-static void neigh_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *nse,
+static void neigh_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *nse,
 			      const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
@@ -328,7 +328,7 @@ static void collect_entry(void *ctx, const void *key, const void *sum)
 	collect_one(a->p, a->cx, key, sum);
 }
 
-static void neigh_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void neigh_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
 	struct collect_arg a = { p, cx };
@@ -381,7 +381,7 @@ static void neigh_collect(struct layer *l, struct registry *reg, const struct co
 	}
 }
 
-static void neigh_forget_netns(struct layer *l, uint32_t netns)
+static void neigh_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct neigh_priv *p = l->priv;
 	struct neigh_ns *ns = ns_get(p, netns, false);
@@ -401,7 +401,7 @@ static const char *const neigh_event_types[] = {
 	[NEIGH_EV_LLADDR_CHANGED] = "lladdr_changed",
 };
 
-static bool neigh_decode(struct layer *l, const void *event, struct event_record *r)
+static bool neigh_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	const struct neigh_event *e = event;
 	size_t len;
@@ -461,7 +461,7 @@ static void find_drop_fns(struct neigh_bpf *s)
 	}
 }
 
-static int neigh_open(struct layer *l, const struct layer_opts *opts)
+static int neigh_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct neigh_priv *p;
 	struct neigh_bpf *s;
@@ -475,9 +475,9 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 	p->reg = opts->reg;
 	s = p->skel = neigh_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 	find_drop_fns(s);
 
 	/* No classic tracepoint flavour for the neigh ones: their records carry the
@@ -520,25 +520,25 @@ static int neigh_open(struct layer *l, const struct layer_opts *opts)
 
 	err = neigh_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+		return collector_failed(l, err, "load BPF object");
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.neigh_events);
+		err = collector_events_open(l, s->maps.neigh_events);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static void neigh_close(struct layer *l)
+static void neigh_close(struct collector *l)
 {
 	struct neigh_priv *p = l->priv;
 
 	if (!p)
 		return;
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	neigh_bpf__destroy(p->skel);
 	for (size_t i = 0; i < p->ns.n; i++)
 		free(((struct neigh_ns *)nstab_at(&p->ns, i))->v);

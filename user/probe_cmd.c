@@ -90,9 +90,9 @@ int cmd_probe(const struct config *cfg)
 	lc.collectors = ~0u; /* every collector there is */
 	log_setup(LOG_ERROR, cfg->log_format); /* the table says it all */
 	if (bpf.ok && agent_init(&a, &lc) == 0) {
-		agent_open_layers(&a, 0, false, NULL, NULL);
-		for (size_t i = 0; i < a.nlayers; i++) {
-			struct layer *l = &a.layers[i];
+		agent_open_collectors(&a, 0, false, NULL, NULL);
+		for (size_t i = 0; i < a.ncollectors; i++) {
+			struct collector *l = &a.collectors[i];
 			struct strbuf why;
 
 			strbuf_init(&why);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 #include "netns.h"
 #include "route.h"
@@ -89,7 +89,7 @@ static const char *const route_event_types[] = {
 	[ROUTE_EV_FRAG_NEEDED] = "icmp_frag_needed_sent",
 };
 
-static bool route_decode(struct layer *l, const void *event, struct event_record *r)
+static bool route_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	const struct route_event *e = event;
 
@@ -122,7 +122,7 @@ static bool route_decode(struct layer *l, const void *event, struct event_record
 	return true;
 }
 
-static int route_open(struct layer *l, const struct layer_opts *opts)
+static int route_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct route_priv *p;
 	struct route_bpf *s;
@@ -137,9 +137,9 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->prev, sizeof(struct route_prev));
 	s = p->skel = route_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 
 	/* none is required: the MIB half (no_route, ICMP by type) works without them */
 	struct hook hooks[H_COUNT] = {
@@ -170,8 +170,8 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 
 	err = route_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+		return collector_failed(l, err, "load BPF object");
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	p->icmp_hooked = p->hooks[H_ICMP].chosen != NULL;
@@ -179,7 +179,7 @@ static int route_open(struct layer *l, const struct layer_opts *opts)
 		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
 			"without their code");
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.route_events);
+		err = collector_events_open(l, s->maps.route_events);
 		if (err)
 			return err;
 	}
@@ -272,7 +272,7 @@ static void emit_mib(struct route_priv *p, uint32_t netns, const struct route_mi
 	}
 }
 
-static void route_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void route_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
 
@@ -280,7 +280,7 @@ static void route_begin(struct layer *l, struct registry *reg, const struct coll
 		register_metrics(p, reg);
 }
 
-static void route_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+static void route_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
 			      const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
@@ -304,7 +304,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 		emit_map(p, pv, sum);
 }
 
-static void route_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void route_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
 
@@ -325,11 +325,11 @@ static void route_collect(struct layer *l, struct registry *reg, const struct co
 
 /* The registry renews the counters' baselines (the map's stay, the MIB's go to zero):
  * unlike forget_netns, the map's entry must stay. */
-static void route_renew_netns(struct layer *l, uint32_t netns)
+static void route_renew_netns(struct collector *l, uint32_t netns)
 {
 }
 
-static void route_forget_netns(struct layer *l, uint32_t netns)
+static void route_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct route_priv *p = l->priv;
 
@@ -337,13 +337,13 @@ static void route_forget_netns(struct layer *l, uint32_t netns)
 	nstab_del(&p->prev, netns);
 }
 
-static void route_close(struct layer *l)
+static void route_close(struct collector *l)
 {
 	struct route_priv *p = l->priv;
 
 	if (!p)
 		return;
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	route_bpf__destroy(p->skel);
 	nstab_free(&p->prev);
 	free(p);

@@ -244,7 +244,7 @@ static void collect_process(struct selfstats *s)
 	}
 }
 
-void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
+void selfstats_collect(struct selfstats *s, struct collector *layers, int ncollectors,
 		       double stats_seconds, bool stats_on)
 {
 	struct utsname u;
@@ -257,8 +257,8 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 			 1);
 	metric_gauge_reset(s->up);
 	metric_gauge_reset(s->map_mem);
-	for (int i = 0; i < nlayers; i++) {
-		struct layer *l = &layers[i];
+	for (int i = 0; i < ncollectors; i++) {
+		struct collector *l = &layers[i];
 		struct bpf_program *prog;
 		struct bpf_map *map;
 		uint64_t lost[LOST_REASONS];
@@ -304,12 +304,12 @@ void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
 		metric_gauge_set(s->map_mem, (const char *[]){ l->name }, s->map_bytes[l->idx]);
 		uint64_t ins;
 
-		if (layer_read_percpu_array(l, "insert_failed", &ins, 1) == 0) {
+		if (collector_read_percpu_array(l, "insert_failed", &ins, 1) == 0) {
 			counter_delta(s->insert_failed, (const char *[]){ l->name }, ins,
 				      s->insert_prev[l->idx]);
 			s->insert_prev[l->idx] = ins;
 		}
-		if (layer_read_lost(l, "events_lost", lost) == 0) {
+		if (collector_read_lost(l, "events_lost", lost) == 0) {
 			static const char *const reasons[LOST_REASONS] = { "ratelimit", "ringbuf" };
 
 			for (int r = 0; r < LOST_REASONS; r++) {

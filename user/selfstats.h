@@ -3,7 +3,7 @@
 #define OSISCOPE_SELFSTATS_H
 
 #include "config.h"
-#include "layer.h"
+#include "collector.h"
 #include "registry.h"
 
 /* The agent's own metrics: build_info, layer_up, BPF program cost, lost events,
@@ -14,7 +14,7 @@ struct selfstats *selfstats_new(struct registry *reg, const struct config *cfg);
 void selfstats_free(struct selfstats *s);
 /* Called with the registry locked. stats_seconds: how long BPF run-time statistics
  * have been on in total. */
-void selfstats_collect(struct selfstats *s, struct layer *layers, int nlayers,
+void selfstats_collect(struct selfstats *s, struct collector *layers, int ncollectors,
 		       double stats_seconds, bool stats_on);
 
 #endif

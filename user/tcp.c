@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "btf_names.h"
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 #include "netns.h"
 #include "tcp.h"
@@ -118,7 +118,7 @@ static const char *const tcp_event_types[] = {
 	[TCP_EV_RETRANSMIT] = "retransmit",
 };
 
-static bool tcp_decode(struct layer *l, const void *event, struct event_record *r)
+static bool tcp_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	const struct tcp_event *e = event;
 	char name[64];
@@ -146,7 +146,7 @@ static bool tcp_decode(struct layer *l, const void *event, struct event_record *
 	return true;
 }
 
-static int tcp_open(struct layer *l, const struct layer_opts *opts)
+static int tcp_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct tcp_priv *p;
 	struct tcp_bpf *s;
@@ -159,9 +159,9 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 	nstab_init(&p->prev, sizeof(struct tcp_prev));
 	s = p->skel = tcp_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 
 	struct hook hooks[] = {
 		{ "sock", "inet_sock_set_state", 3, true, s->progs.tcp_state_btf, NULL,
@@ -192,12 +192,12 @@ static int tcp_open(struct layer *l, const struct layer_opts *opts)
 
 	err = tcp_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+		return collector_failed(l, err, "load BPF object");
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	if (opts->events) {
-		err = layer_events_open(l, s->maps.tcp_events);
+		err = collector_events_open(l, s->maps.tcp_events);
 		if (err)
 			return err;
 	}
@@ -249,7 +249,7 @@ static void emit_zeros(struct tcp_priv *p, uint32_t netns)
 	metric_hist_add(p->lifetime, lab, none, 0);
 }
 
-static void tcp_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void tcp_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
 
@@ -258,7 +258,7 @@ static void tcp_begin(struct layer *l, struct registry *reg, const struct collec
 	metric_gauge_reset(p->sockets);
 }
 
-static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+static void tcp_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
 			   const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
@@ -317,14 +317,14 @@ static void tcp_visit_netns(struct layer *l, struct registry *reg, const struct 
 	}
 }
 
-static void tcp_forget_netns(struct layer *l, uint32_t netns)
+static void tcp_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
 	nstab_del(&p->prev, netns);
 }
 
-static void tcp_renew_netns(struct layer *l, uint32_t netns)
+static void tcp_renew_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
 	struct tcp_prev *pv = prev_get(p, netns, false);
@@ -347,7 +347,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	}
 }
 
-static void tcp_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void tcp_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
 
@@ -369,13 +369,13 @@ static void tcp_collect(struct layer *l, struct registry *reg, const struct coll
 	}
 }
 
-static void tcp_close(struct layer *l)
+static void tcp_close(struct collector *l)
 {
 	struct tcp_priv *p = l->priv;
 
 	if (!p)
 		return;
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	tcp_bpf__destroy(p->skel);
 	nstab_free(&p->prev);
 	free(p);

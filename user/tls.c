@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 #include "tls.h"
 #include "tls.skel.h"
@@ -386,7 +386,7 @@ static void collect_libraries(struct tls_priv *p)
 	}
 }
 
-static void tls_begin(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void tls_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tls_priv *p = l->priv;
 
@@ -395,7 +395,7 @@ static void tls_begin(struct layer *l, struct registry *reg, const struct collec
 	metric_gauge_reset(p->libraries);
 }
 
-static void tls_collect(struct layer *l, struct registry *reg, const struct collect_ctx *cx)
+static void tls_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tls_priv *p = l->priv;
 
@@ -464,7 +464,7 @@ static void cgroup_gone(void *ctx, uint64_t id, const char *path)
 	pr_debug("tls: cgroup %s is gone: dropped %zu series", path, dropped);
 }
 
-static void tls_maintain(struct layer *l, const struct collect_ctx *cx)
+static void tls_maintain(struct collector *l, const struct collect_ctx *cx)
 {
 	struct tls_priv *p = l->priv;
 	__u32 zero = 0;
@@ -491,7 +491,7 @@ static void tls_maintain(struct layer *l, const struct collect_ctx *cx)
 
 static int on_disc(void *ctx, void *data, size_t size)
 {
-	struct layer *l = ctx;
+	struct collector *l = ctx;
 	struct tls_priv *p = l->priv;
 
 	if (size < sizeof(struct tls_disc_event)) {
@@ -514,7 +514,7 @@ static const char *const tls_event_types[] = {
 	[TLS_EV_HANDSHAKE_INCOMPLETE] = "handshake_incomplete",
 };
 
-static bool tls_decode(struct layer *l, const void *event, struct event_record *r)
+static bool tls_decode(struct collector *l, const void *event, struct event_record *r)
 {
 	struct tls_priv *p = l->priv;
 	const struct tls_event *e = event;
@@ -541,7 +541,7 @@ static bool have_uprobes(void)
 	       access("/sys/kernel/debug/tracing/uprobe_events", F_OK) == 0;
 }
 
-static int tls_open(struct layer *l, const struct layer_opts *opts)
+static int tls_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct tls_priv *p;
 	struct tls_bpf *s;
@@ -570,9 +570,9 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 
 	s = p->skel = tls_bpf__open();
 	if (!s)
-		return layer_failed(l, -errno, "open BPF object");
+		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
-	LAYER_SET_EVENTS(s, opts);
+	COLLECTOR_SET_EVENTS(s, opts);
 	s->rodata->err_lib_ssl = tls_err_lib_ssl();
 
 	/* the attach cookie tells the return probe where SSL_version reads (5.15+) */
@@ -603,16 +603,16 @@ static int tls_open(struct layer *l, const struct layer_opts *opts)
 
 	err = tls_bpf__load(s);
 	if (err)
-		return layer_failed(l, err, "load BPF object");
+		return collector_failed(l, err, "load BPF object");
 	/* without the exec hook, new namespaces and programs wait for the periodic scan */
-	err = layer_attach_hooks(l, p->links, &p->nlinks);
+	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
 	/* always: exec records feed discovery; failed handshakes only when asked for */
 	l->rb = ring_buffer__new(bpf_map__fd(s->maps.tls_disc), on_disc, l, NULL);
 	if (!l->rb)
-		return layer_failed(l, -errno, "ring buffer");
-	if (opts->events && (err = layer_events_add(l, s->maps.tls_events)))
+		return collector_failed(l, -errno, "ring buffer");
+	if (opts->events && (err = collector_events_add(l, s->maps.tls_events)))
 		return err;
 	tls_disc_scan(&p->disc, 0);
 	size_t probed = 0, probes = 0;
@@ -631,14 +631,14 @@ static void free_node(void *n)
 	free(n);
 }
 
-static void tls_close(struct layer *l)
+static void tls_close(struct collector *l)
 {
 	struct tls_priv *p = l->priv;
 
 	if (!p)
 		return;
 	tls_disc_free(&p->disc); /* every uprobe */
-	layer_release(l, p->links, p->nlinks);
+	collector_release(l, p->links, p->nlinks);
 	tls_bpf__destroy(p->skel);
 	tls_cgroups_free(&p->cg);
 	tdestroy(p->prev_stats, free_node);

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "../../user/config.h"
-#include "layer.h"
+#include "collector.h"
 #include "test.h"
 
 /* The collector's bit in config.collectors */

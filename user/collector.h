@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-#ifndef OSISCOPE_LAYER_H
-#define OSISCOPE_LAYER_H
+#ifndef OSISCOPE_COLLECTOR_H
+#define OSISCOPE_COLLECTOR_H
 
 #include <bpf/libbpf.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 
-struct layer;
+struct collector;
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
@@ -27,7 +27,7 @@ struct collect_ctx {
 	bool first; /* the collection right after the collectors attached */
 };
 
-struct layer_opts {
+struct collector_opts {
 	const struct config *cfg;
 	struct registry *reg;
 	bool events; /* send events to userspace at all */
@@ -36,7 +36,7 @@ struct layer_opts {
 	const struct iface_cache *ifaces; /* names the devices of events (enrich.c) */
 };
 
-/* One line of the diagnose report: a counter of the layer's that should stay at zero,
+/* One line of the diagnose report: a counter of the collector's that should stay at zero,
  * and what to check first when it does not. */
 struct finding {
 	const char *metric;
@@ -67,12 +67,12 @@ struct event_desc {
 	const char *const *types; /* name by event_hdr.type; NULL: not shown */
 	size_t ntypes;
 	/* Fills r (header fields and type already set) from the event; false drops it. */
-	bool (*decode)(struct layer *l, const void *event, struct event_record *r);
+	bool (*decode)(struct collector *l, const void *event, struct event_record *r);
 };
 
 /*
  * What a collector is: one constant description in user/<name>.c, registered with
- * COLLECTOR_REGISTER(). Its run-time state is struct layer.
+ * COLLECTOR_REGISTER(). Its run-time state is struct collector.
  */
 struct collector_desc {
 	const char *name; /* "tcp": --collector.tcp, the layer label of self metrics */
@@ -83,43 +83,43 @@ struct collector_desc {
 	const struct finding *findings; /* for diagnose */
 	size_t nfindings;
 	struct event_desc events;
-	/* Loads and attaches; on failure leaves a reason in l->why (layer_failed()). */
-	int (*open)(struct layer *l, const struct layer_opts *opts);
+	/* Loads and attaches; on failure leaves a reason in l->why (collector_failed()). */
+	int (*open)(struct collector *l, const struct collector_opts *opts);
 	/*
 	 * One collection (at every scrape, and before diagnose reports), all with the
 	 * registry locked, in this order: begin (optional: reset gauges), visit_netns
 	 * inside every namespace, collect (reads the kernel maps into reg). Devices in
 	 * cx->ifaces are fresh by collect.
 	 */
-	void (*begin)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
+	void (*begin)(struct collector *l, struct registry *reg, const struct collect_ctx *cx);
 	/* Optional: called inside each namespace of cx->netns in turn (the thread has
 	 * entered it), for what the kernel keeps per namespace without a hook. */
-	void (*visit_netns)(struct layer *l, struct registry *reg, const struct netns_entry *ns,
+	void (*visit_netns)(struct collector *l, struct registry *reg, const struct netns_entry *ns,
 			    const struct collect_ctx *cx);
-	void (*collect)(struct layer *l, struct registry *reg, const struct collect_ctx *cx);
+	void (*collect)(struct collector *l, struct registry *reg, const struct collect_ctx *cx);
 	/*
 	 * Optional, for following what appears while the agent runs (devices, processes):
 	 * maintain every MAINTAIN_PERIOD_S seconds from the event loop, then
 	 * maintain_netns inside each namespace (the thread has entered it). The registry is
 	 * locked, cx->netns freshly scanned and cx->ifaces fresh when wants_ifaces.
 	 */
-	void (*maintain)(struct layer *l, const struct collect_ctx *cx);
-	void (*maintain_netns)(struct layer *l, const struct netns_entry *ns,
+	void (*maintain)(struct collector *l, const struct collect_ctx *cx);
+	void (*maintain_netns)(struct collector *l, const struct netns_entry *ns,
 			       const struct collect_ctx *cx);
 	/* Optional: the namespace is gone; drop what is kept for it. The agent then drops
 	 * every series labelled with it. */
-	void (*forget_netns)(struct layer *l, uint32_t netns);
+	void (*forget_netns)(struct collector *l, uint32_t netns);
 	/* Optional: the inode now names a new namespace (the kernel reuses them at once).
 	 * Keep the baselines of what the kernel maps count under the inode, so that their
 	 * deltas from now on are the new namespace's; reset readings of the namespace
 	 * itself (MIB counters start again at zero). Without it, forget_netns is called
 	 * and what the new namespace did before the agent noticed is lost. The agent then
 	 * drops every series labelled with it. */
-	void (*renew_netns)(struct layer *l, uint32_t netns);
-	/* Optional: what `probe` adds about the layer once it is up (modes chosen, names
+	void (*renew_netns)(struct collector *l, uint32_t netns);
+	/* Optional: what `probe` adds about the collector once it is up (modes chosen, names
 	 * found), one line into buf. */
-	void (*describe)(struct layer *l, char *buf, size_t len);
-	void (*close)(struct layer *l);
+	void (*describe)(struct collector *l, char *buf, size_t len);
+	void (*close)(struct collector *l);
 };
 
 /* Puts a collector's description in the list every command walks: no central list to
@@ -135,7 +135,7 @@ size_t collectors_count(void);
 const struct collector_desc *collector_at(size_t i);
 
 /* A collector's run-time state beside its description. */
-struct layer {
+struct collector {
 	const struct collector_desc *desc;
 	const char *name; /* desc->name */
 	unsigned int idx; /* its bit in config.collectors */
@@ -154,13 +154,13 @@ struct layer {
 };
 
 /* All collectors in rank order, state zeroed; returns how many. */
-size_t layers_init(struct layer *layers, size_t max);
+size_t collectors_init(struct collector *c, size_t max);
 
 /* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
-int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
-/* Reads the n u64 counters of a per-CPU array map of the layer's object, summed over
+int collector_read_lost(struct collector *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
+/* Reads the n u64 counters of a per-CPU array map of the collector's object, summed over
  * CPUs; -ENOENT when the object has no such map. */
-int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *v, uint32_t n);
+int collector_read_percpu_array(struct collector *l, const char *map_name, uint64_t *v, uint32_t n);
 
 /* A collector that finds a namespace in its kernel map notes it, so that one that came and
  * went between two scans is forgotten too (its series dropped). */
@@ -170,32 +170,32 @@ static inline void collect_note_netns(const struct collect_ctx *cx, uint32_t net
 		netns_tracker_note(cx->tracker, netns);
 }
 
-/* Every MAINTAIN_PERIOD_S seconds the agent calls the layers' maintain hooks. */
+/* Every MAINTAIN_PERIOD_S seconds the agent calls the collectors' maintain hooks. */
 #define MAINTAIN_PERIOD_S 2
 
-/* --- helpers for the collectors' userspace halves (user/layers.c) --- */
+/* --- helpers for the collectors' userspace halves (user/collector.c) --- */
 
 /* Attaches the chosen program of each of l->hooks; a hook that fails is logged and
- * dropped (its chosen set to NULL) unless it is required, which fails the layer with
+ * dropped (its chosen set to NULL) unless it is required, which fails the collector with
  * l->why set. links has room for l->nhooks. Returns 0 or -errno. */
-int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks);
+int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nlinks);
 
 /* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
  * collector's open() says why it failed. */
-int layer_failed(struct layer *l, int err, const char *what);
+int collector_failed(struct collector *l, int err, const char *what);
 /* The event switches osiscope.bpf.h gives every BPF object, set before load. */
-#define LAYER_SET_EVENTS(skel, opts)                                                        \
+#define COLLECTOR_SET_EVENTS(skel, opts)                                                        \
 	do {                                                                                \
 		(skel)->rodata->events_enabled = (opts)->events;                            \
 		(skel)->rodata->events_per_sec = (opts)->cfg->events_per_sec;               \
 	} while (0)
-/* Opens l->rb on the ring-buffer map of the layer's events (struct event_desc): records
- * are decoded and enriched (enrich.c) and go to the sink of layer_opts. */
-int layer_events_open(struct layer *l, struct bpf_map *map);
+/* Opens l->rb on the ring-buffer map of the collector's events (struct event_desc): records
+ * are decoded and enriched (enrich.c) and go to the sink the agent gave it. */
+int collector_events_open(struct collector *l, struct bpf_map *map);
 /* Adds the events map to a ring buffer l already has (opened on another map). */
-int layer_events_add(struct layer *l, struct bpf_map *map);
+int collector_events_add(struct collector *l, struct bpf_map *map);
 /* The common part of close(): the ring buffer and the links (n of them). */
-void layer_release(struct layer *l, struct bpf_link **links, int n);
+void collector_release(struct collector *l, struct bpf_link **links, int n);
 
 /* Finds or adds n metrics: *out[i] for descs[i]. -EINVAL if one cannot be added. */
 int metrics_register(struct registry *reg, const struct metric_desc *descs, size_t n,

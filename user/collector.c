@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layer.h"
+#include "collector.h"
 #include "log.h"
 
 /* The descriptions COLLECTOR_REGISTER() put in the section; the linker defines these
@@ -89,22 +89,22 @@ const struct collector_desc *collector_at(size_t i)
 	return i < all.n ? all.v[i] : NULL;
 }
 
-size_t layers_init(struct layer *layers, size_t max)
+size_t collectors_init(struct collector *c, size_t max)
 {
 	size_t n = collectors_count();
 
 	if (n > max)
 		n = max;
-	memset(layers, 0, sizeof(*layers) * max);
+	memset(c, 0, sizeof(*c) * max);
 	for (size_t i = 0; i < n; i++) {
-		layers[i].desc = collector_at(i);
-		layers[i].name = layers[i].desc->name;
-		layers[i].idx = (unsigned int)i;
+		c[i].desc = collector_at(i);
+		c[i].name = c[i].desc->name;
+		c[i].idx = (unsigned int)i;
 	}
 	return n;
 }
 
-int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *out, uint32_t n)
+int collector_read_percpu_array(struct collector *l, const char *map_name, uint64_t *out, uint32_t n)
 {
 	struct bpf_map *map = l->obj ? bpf_object__find_map_by_name(l->obj, map_name) : NULL;
 	int ncpus = libbpf_num_possible_cpus();
@@ -130,12 +130,12 @@ int layer_read_percpu_array(struct layer *l, const char *map_name, uint64_t *out
 	return 0;
 }
 
-int layer_read_lost(struct layer *l, const char *map_name, uint64_t *lost)
+int collector_read_lost(struct collector *l, const char *map_name, uint64_t *lost)
 {
-	return layer_read_percpu_array(l, map_name, lost, LOST_REASONS);
+	return collector_read_percpu_array(l, map_name, lost, LOST_REASONS);
 }
 
-int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks)
+int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nlinks)
 {
 	for (size_t i = 0; i < l->nhooks; i++) {
 		struct hook *h = &l->hooks[i];
@@ -166,13 +166,13 @@ int layer_attach_hooks(struct layer *l, struct bpf_link **links, int *nlinks)
 	return 0;
 }
 
-int layer_failed(struct layer *l, int err, const char *what)
+int collector_failed(struct collector *l, int err, const char *what)
 {
 	snprintf(l->why, sizeof(l->why), "%s: %s", what, probe_strerror(err));
 	return err;
 }
 
-void layer_release(struct layer *l, struct bpf_link **links, int n)
+void collector_release(struct collector *l, struct bpf_link **links, int n)
 {
 	ring_buffer__free(l->rb);
 	l->rb = NULL;
