@@ -132,19 +132,10 @@ cut:
 
 /* --- collector --- */
 
-/* Last value handed to the registry for one (namespace, qtype). */
-struct qtype_last {
-	uint16_t qtype;
-	uint64_t value;
-};
-
-/* What was last handed to the registry for one namespace: counters go in as deltas. */
+/* What is kept per namespace: the registry keeps the counters' baselines. */
 struct dns_prev {
 	uint32_t netns; /* first: the nstab key */
 	uint64_t emitted_gen; /* collection that last handed its counters over */
-	struct dns_netns_stats s;
-	struct qtype_last *qt; /* sorted by qtype */
-	size_t nqt, capqt;
 };
 
 struct dns_priv {
@@ -161,35 +152,6 @@ struct dns_priv {
 		*untracked, *truncated;
 	double lat_bounds[HIST_SLOTS - 1];
 };
-
-static struct qtype_last *qtype_last(struct dns_prev *pv, uint16_t qtype)
-{
-	size_t lo = 0, hi = pv->nqt;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pv->qt[mid].qtype == qtype)
-			return &pv->qt[mid];
-		if (pv->qt[mid].qtype < qtype)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (pv->nqt == pv->capqt) {
-		size_t cap = pv->capqt ? pv->capqt * 2 : 8;
-		struct qtype_last *v = realloc(pv->qt, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		pv->qt = v;
-		pv->capqt = cap;
-	}
-	memmove(&pv->qt[lo + 1], &pv->qt[lo], (pv->nqt - lo) * sizeof(pv->qt[0]));
-	pv->qt[lo] = (struct qtype_last){ qtype, 0 };
-	pv->nqt++;
-	return &pv->qt[lo];
-}
 
 static int register_metrics(struct dns_priv *p, struct registry *reg)
 {
@@ -465,47 +427,46 @@ static bool rcode_always_shown(int r)
 
 static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct dns_netns_stats *n)
 {
-	const struct dns_netns_stats *o = &pv->s;
+	const enum counter_origin o = ORIGIN_MAP;
 	static const char *const dirs[DNS_DIRS] = { "transmit", "receive" };
 	static const uint16_t qtypes_shown[] = { 1, 28 }; /* A, AAAA */
 	char ns[16], rc[8], qt[8];
 	const char *lab[] = { ns, NULL };
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	counter_delta(p->timeouts, lab, n->timeouts, o->timeouts);
-	counter_delta(p->unmatched, lab, n->unmatched, o->unmatched);
-	counter_delta(p->truncated, lab, n->truncated, o->truncated);
+	metric_counter_observe(p->timeouts, lab, n->timeouts, o);
+	metric_counter_observe(p->unmatched, lab, n->unmatched, o);
+	metric_counter_observe(p->truncated, lab, n->truncated, o);
 	for (int d = 0; d < DNS_DIRS; d++) {
 		const char *dl[] = { ns, dirs[d] };
 
-		counter_delta(p->malformed, dl, n->malformed[d], o->malformed[d]);
+		metric_counter_observe(p->malformed, dl, n->malformed[d], o);
 	}
 	{
 		const char *full[] = { ns, "table_full" }, *again[] = { ns, "in_flight" };
 
-		counter_delta(p->untracked, full, n->untracked_full, o->untracked_full);
-		counter_delta(p->untracked, again, n->untracked_in_flight, o->untracked_in_flight);
+		metric_counter_observe(p->untracked, full, n->untracked_full, o);
+		metric_counter_observe(p->untracked, again, n->untracked_in_flight, o);
 	}
 	for (int r = 0; r < DNS_RCODES; r++) {
 		const char *rl[] = { ns, dns_rcode_name(r, rc, sizeof(rc)) };
 
 		if (n->responses[r] || rcode_always_shown(r))
-			counter_delta(p->responses, rl, n->responses[r], o->responses[r]);
+			metric_counter_observe(p->responses, rl, n->responses[r], o);
 	}
 	if (n->queries_unlabelled) {
 		const char *ql[] = { ns, METRIC_OTHER };
 
-		counter_delta(p->queries, ql, n->queries_unlabelled, o->queries_unlabelled);
+		metric_counter_observe(p->queries, ql, n->queries_unlabelled, o);
 	}
 	for (size_t i = 0; i < sizeof(qtypes_shown) / sizeof(qtypes_shown[0]); i++) {
 		const char *ql[] = { ns, dns_qtype_name(qtypes_shown[i], qt, sizeof(qt)) };
 
 		metric_counter_add(p->queries, ql, 0);
 	}
-	hist_delta(p->duration, lab, (const uint64_t *)n->latency_hist,
-		   (const uint64_t *)o->latency_hist, n->latency_sum_ns, o->latency_sum_ns, 1e-9);
+	metric_hist_observe(p->duration, lab, (const uint64_t *)n->latency_hist, n->latency_sum_ns,
+			    1e-9, o);
 	pv->emitted_gen = p->gen;
-	pv->s = *n;
 }
 
 static void collect_qtype(void *ctx, const void *k, const void *v)
@@ -513,17 +474,12 @@ static void collect_qtype(void *ctx, const void *k, const void *v)
 	struct dns_priv *p = ctx;
 	const struct dns_qtype_key *key = k;
 	uint64_t sum = *(const uint64_t *)v;
-	struct dns_prev *pv = nstab_get(&p->prev, key->netns, true);
-	struct qtype_last *e = pv ? qtype_last(pv, key->qtype) : NULL;
 	char ns[16], qt[8];
 	const char *lab[] = { ns, NULL };
 
-	if (!e)
-		return;
 	snprintf(ns, sizeof(ns), "%u", key->netns);
 	lab[1] = dns_qtype_name(key->qtype, qt, sizeof(qt));
-	counter_delta(p->queries, lab, sum, e->value);
-	e->value = sum;
+	metric_counter_observe(p->queries, lab, sum, ORIGIN_MAP);
 }
 
 static void collect_netns(void *ctx, const void *key, const void *sum)
@@ -554,12 +510,16 @@ static void dns_collect(struct collector *l, struct registry *reg, const struct 
 	for (size_t i = 0; i < cx->netns->n; i++) {
 		struct dns_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
 
-		if (pv && pv->emitted_gen != p->gen)
-			emit_counters(p, pv, &pv->s);
+		if (pv && pv->emitted_gen != p->gen) {
+			static const struct dns_netns_stats none;
+
+			emit_counters(p, pv, &none);
+		}
 	}
 }
 
-/* Everything dns keeps is counted by the kernel under the inode: the baselines stay. */
+/* Everything dns keeps is counted by the kernel under the inode: the registry keeps the
+ * baselines, and forget_netns would delete the entries. */
 static void dns_renew_netns(struct collector *l, uint32_t netns)
 {
 }
@@ -567,7 +527,6 @@ static void dns_renew_netns(struct collector *l, uint32_t netns)
 static void dns_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct dns_priv *p = l->priv;
-	struct dns_prev *pv = nstab_get(&p->prev, netns, false);
 	struct dns_bpf *s = p->skel;
 
 	/* queries still in flight would time out later and bring the namespace back */
@@ -578,8 +537,6 @@ static void dns_forget_netns(struct collector *l, uint32_t netns)
 	map_delete_netns(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
 			  offsetof(struct dns_qtype_key, netns), netns);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);
-	if (pv)
-		free(pv->qt);
 	nstab_del(&p->prev, netns);
 }
 
@@ -592,8 +549,6 @@ static void dns_close(struct collector *l)
 	collector_release(l, p->links, p->nlinks);
 	/* freeing the maps cancels the sweep timer */
 	dns_bpf__destroy(p->skel);
-	for (size_t i = 0; i < p->prev.n; i++)
-		free(((struct dns_prev *)nstab_at(&p->prev, i))->qt);
 	nstab_free(&p->prev);
 	free(p);
 	l->priv = NULL;

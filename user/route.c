@@ -186,20 +186,9 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	return 0;
 }
 
-/* A map reading, or with n NULL the namespace's series at zero (it has no entry yet). */
-static void map_counter(struct metric *m, const char *const *lab, const struct route_netns_stats *n,
-			uint64_t v)
-{
-	if (n)
-		metric_counter_observe(m, lab, v, ORIGIN_MAP);
-	else
-		metric_counter_add(m, lab, 0);
-}
-
 static void emit_map(struct route_priv *p, struct route_prev *pv, const struct route_netns_stats *n)
 {
-	static const struct route_netns_stats none;
-	const struct route_netns_stats *v = n ? n : &none;
+	const enum counter_origin o = ORIGIN_MAP;
 	char ns[16];
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
@@ -207,12 +196,12 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 		for (int k = 0; k < ROUTE_KINDS; k++) {
 			const char *lab[] = { ns, families[f], kinds[k] };
 
-			map_counter(p->lookups, lab, n, v->lookup_failures[f][k]);
+			metric_counter_observe(p->lookups, lab, n->lookup_failures[f][k], o);
 		}
 		for (int e = 0; e < ROUTE_SEND_ERRORS; e++) {
 			const char *lab[] = { ns, families[f], send_errors[e] };
 
-			map_counter(p->sends, lab, n, v->send_failures[f][e]);
+			metric_counter_observe(p->sends, lab, n->send_failures[f][e], o);
 		}
 	}
 	if (p->icmp_hooked) {
@@ -224,8 +213,8 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 				const char *lab[] = { ns, "ipv4", num_label(row_type[r]),
 						      c <= ICMP_CODE_MAX ? num[c] : "other" };
 
-				if (v->icmp_sent[r][c] || always)
-					map_counter(p->sent, lab, n, v->icmp_sent[r][c]);
+				if (n->icmp_sent[r][c] || always)
+					metric_counter_observe(p->sent, lab, n->icmp_sent[r][c], o);
 			}
 		}
 	}
@@ -280,8 +269,8 @@ static void route_begin(struct collector *l, struct registry *reg, const struct 
 		register_metrics(p, reg);
 }
 
-static void route_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
-			      const struct collect_ctx *cx)
+static void route_visit_netns(struct collector *l, struct registry *reg,
+			      const struct netns_entry *ns, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
 	struct route_mib m;
@@ -318,8 +307,11 @@ static void route_collect(struct collector *l, struct registry *reg, const struc
 	for (size_t i = 0; i < cx->netns->n; i++) {
 		struct route_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
 
-		if (pv && pv->emitted_gen != p->gen)
-			emit_map(p, pv, NULL);
+		if (pv && pv->emitted_gen != p->gen) {
+			static const struct route_netns_stats none;
+
+			emit_map(p, pv, &none);
+		}
 	}
 }
 

@@ -230,25 +230,6 @@ static void emit_counters(struct tcp_priv *p, uint32_t netns, const struct tcp_n
 			    n->lifetime_sum_ns, 1e-9, o);
 }
 
-/* A namespace the kernel map has nothing of yet: its series at zero, so that rate()
- * sees the first increment. */
-static void emit_zeros(struct tcp_priv *p, uint32_t netns)
-{
-	static const uint64_t none[HIST_SLOTS];
-	struct metric *counters[] = { p->retrans, p->syn_retrans, p->rst_sent, p->rst_recv,
-				      p->active,  p->passive,	  p->sent,     p->received };
-	char ns[16];
-	const char *lab[] = { ns, NULL };
-
-	snprintf(ns, sizeof(ns), "%u", netns);
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		metric_counter_add(counters[i], lab, 0);
-	for (int r = 0; r < TCP_CONNECT_RESULTS; r++)
-		metric_counter_add(p->connects, (const char *[]){ ns, connect_results[r] }, 0);
-	metric_hist_add(p->connect_dur, lab, none, 0);
-	metric_hist_add(p->lifetime, lab, none, 0);
-}
-
 static void tcp_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct tcp_priv *p = l->priv;
@@ -363,7 +344,9 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 		struct tcp_prev *pv = prev_get(p, cx->netns->v[i].inode, true);
 
 		if (pv && pv->emitted_gen != p->gen) {
-			emit_zeros(p, pv->netns);
+			static const struct tcp_netns_stats none;
+
+			emit_counters(p, pv->netns, &none);
 			pv->emitted_gen = p->gen;
 		}
 	}
