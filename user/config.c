@@ -347,15 +347,29 @@ static int parse_output(const struct opt *o, const char *v, struct config *cfg, 
 	return 0;
 }
 
-/* Which collectors are built is known only at run time (make LAYERS=...). */
+/* The collectors are known only at run time (they register themselves; make LAYERS=...
+ * leaves some out): every name, wrapped at HELP_TEXT_WIDTH, then which are built. */
+#define HELP_TEXT_WIDTH 60
 static void collectors_built(char *buf, size_t len)
 {
+	static const char head[] = "enable or disable a collector:";
 	char built[96], planned[96];
+	size_t o = 0, col = sizeof(head) - 1;
 
+	buf[0] = '\0';
+	for (size_t c = 0; c < collectors_count() && o < len; c++) {
+		const char *name = collector_at(c)->name;
+		bool wrap = col + 1 + strlen(name) > HELP_TEXT_WIDTH;
+
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", wrap ? "\n" : " ", name);
+		col = wrap ? strlen(name) : col + 1 + strlen(name);
+	}
 	built_list(built, sizeof(built), true);
 	built_list(planned, sizeof(planned), false);
-	snprintf(buf, len, "%s%s%s", built,
-		 planned[0] ? ".\nPlanned (osiscope_layer_up 0 when asked for): " : "", planned);
+	if (o < len)
+		snprintf(buf + o, len - o, ". Built in this version: %s%s%s", built,
+			 planned[0] ? ".\nPlanned (osiscope_layer_up 0 when asked for): " : "",
+			 planned);
 }
 
 /* In --help order. */
@@ -365,8 +379,7 @@ static const struct opt opts[] = {
 	    .help = "where to serve HTTP (default :10700)"),
 	OPT("--collector.", OPT_COLLECTOR, FIELD(collectors), .meta = "NAME",
 	    .cmds = C_RUN | C_DIAGNOSE, .help_more = collectors_built,
-	    .help = "\nenable or disable a collector: link neigh route drop tcp udp\n"
-		    "tls dns. Built in this version: "),
+	    .help = "\nenable or disable a collector:"),
 	OPT("--log.level", OPT_ENUM, FIELD(log_level), .meta = "LEVEL", .cmds = C_ANY,
 	    .names = NAMES({ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "warn", LOG_WARN },
 			   { "error", LOG_ERROR }),
