@@ -104,7 +104,8 @@ size_t collectors_init(struct collector *c, size_t max)
 	return n;
 }
 
-int collector_read_percpu_array(struct collector *l, const char *map_name, uint64_t *out, uint32_t n)
+int collector_read_percpu_array(struct collector *l, const char *map_name, uint64_t *out,
+				uint32_t n)
 {
 	struct bpf_map *map = l->obj ? bpf_object__find_map_by_name(l->obj, map_name) : NULL;
 	int ncpus = libbpf_num_possible_cpus();

@@ -18,6 +18,7 @@
 typedef void (*event_sink_fn)(void *ctx, const struct event_record *ev);
 
 struct collector;
+
 /* What one collection cycle knows, shared by every collector. */
 struct collect_ctx {
 	const struct netns_list *netns; /* every namespace found this cycle */
@@ -30,10 +31,7 @@ struct collect_ctx {
 struct collector_opts {
 	const struct config *cfg;
 	struct registry *reg;
-	bool events; /* send events to userspace at all */
-	event_sink_fn sink;
-	void *sink_ctx;
-	const struct iface_cache *ifaces; /* names the devices of events (enrich.c) */
+	bool events; /* send events to userspace at all (enrich.c hands them on) */
 };
 
 /* One line of the diagnose report: a counter of the collector's that should stay at zero,
@@ -157,7 +155,8 @@ struct collector {
 size_t collectors_init(struct collector *c, size_t max);
 
 /* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
-int collector_read_lost(struct collector *l, const char *map_name, uint64_t *lost /* [LOST_REASONS] */);
+int collector_read_lost(struct collector *l, const char *map_name,
+			uint64_t *lost /* [LOST_REASONS] */);
 /* Reads the n u64 counters of a per-CPU array map of the collector's object, summed over
  * CPUs; -ENOENT when the object has no such map. */
 int collector_read_percpu_array(struct collector *l, const char *map_name, uint64_t *v, uint32_t n);

@@ -487,7 +487,7 @@ static void ns_pass(struct link_priv *p, const struct netns_entry *ns, const str
 	}
 }
 
-/* --- layer hooks --- */
+/* --- collector hooks --- */
 
 static void link_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
@@ -503,8 +503,8 @@ static void link_begin(struct collector *l, struct registry *reg, const struct c
 		read_txto(p);
 }
 
-static void link_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
-			     const struct collect_ctx *cx)
+static void link_visit_netns(struct collector *l, struct registry *reg,
+			     const struct netns_entry *ns, const struct collect_ctx *cx)
 {
 	ns_pass(l->priv, ns, cx, true);
 }

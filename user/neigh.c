@@ -256,8 +256,8 @@ static void neigh_begin(struct collector *l, struct registry *reg, const struct 
 		register_metrics(p, reg);
 }
 
-static void neigh_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *nse,
-			      const struct collect_ctx *cx)
+static void neigh_visit_netns(struct collector *l, struct registry *reg,
+			      const struct netns_entry *nse, const struct collect_ctx *cx)
 {
 	struct neigh_priv *p = l->priv;
 	const struct iface_ns *ins = ifaces_ns(cx->ifaces, nse->inode);
