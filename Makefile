@@ -93,6 +93,14 @@ $(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h $(FLOOR_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(FLOOR_OBJS) $(LDLIBS) -o $@
 
+# collector.o names the tree's collectors this build leaves out (OSISCOPE_UNBUILT): built
+# again whenever that list changes, not only when a source does.
+$(OUTPUT)/unbuilt.stamp: FORCE | $(OUTPUT)
+	$(Q)echo '$(UNBUILT)' | cmp -s - $@ 2>/dev/null || echo '$(UNBUILT)' > $@
+$(OUTPUT)/user/collector.o: $(OUTPUT)/unbuilt.stamp
+.PHONY: FORCE
+FORCE:
+
 # Every userspace object may include any skeleton: generate them first.
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)

@@ -139,7 +139,7 @@ const char *events_detail(const struct event_record *ev, char *buf, size_t len)
 			break;
 		if ((size_t)n >= len - o) {
 			/* cut: the last field (a DNS name, say) is what a long detail loses */
-			if (len >= 4)
+			if (ev->mark_cut && len >= 4)
 				memcpy(buf + len - 4, "...", 4);
 			break;
 		}

@@ -57,6 +57,7 @@ struct event_record {
 	char device[16]; /* interface name, where the event has one */
 	struct record_field fields[RECORD_MAX_FIELDS]; /* the detail, in order */
 	unsigned int nfields;
+	bool mark_cut; /* a detail too long to show ends in "..." (else it is cut plainly) */
 	char text[RECORD_TEXT];
 	size_t textlen;
 };
@@ -64,7 +65,7 @@ struct event_record {
 void record_addr_set(struct record_addr *a, unsigned int family, const void *addr, bool has_port,
 		     unsigned int port);
 /* Each adds one field to the detail; a field past RECORD_MAX_FIELDS, or text past
- * RECORD_TEXT, is cut (the renderer marks a cut text with "..."). */
+ * RECORD_TEXT, is cut without a mark. */
 void record_str(struct event_record *r, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void record_quoted(struct event_record *r, const char *key, const char *text);

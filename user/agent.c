@@ -274,7 +274,7 @@ void agent_maintain(struct agent *a)
 			continue;
 		any = true;
 		per_ns |= l->desc->maintain_netns != NULL || names;
-		ifaces |= l->desc->wants_ifaces;
+		ifaces |= l->desc->wants_ifaces || names;
 	}
 	if (!any)
 		return;

@@ -19,6 +19,7 @@ struct baseline {
 	enum counter_origin origin;
 	uint32_t netns; /* the value of the metric's netns label, 0 if it has none */
 	unsigned int n; /* values: 1 for a counter, nbounds + 2 for a histogram (sum last) */
+	size_t keylen;
 	char *key; /* label values, each ending in \x1f */
 	uint64_t v[];
 };
@@ -119,8 +120,8 @@ static struct baseline *lookup(struct registry *reg, const struct metric *m,
 	h = fnv(fnv(14695981039346656037ULL, &m, sizeof(m)), key, len);
 	if (b->nbuckets) {
 		for (e = b->table[h % b->nbuckets]; e; e = e->next)
-			if (e->hash == h && e->m == m && !memcmp(e->key, key, len) &&
-			    e->key[len] == '\0')
+			if (e->hash == h && e->m == m && e->keylen == len &&
+			    !memcmp(e->key, key, len))
 				return e;
 	}
 	if (b->n >= b->nbuckets && grow(b))
@@ -132,6 +133,7 @@ static struct baseline *lookup(struct registry *reg, const struct metric *m,
 	}
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
+	e->keylen = len;
 	e->hash = h;
 	e->m = m;
 	e->origin = o;
@@ -161,8 +163,12 @@ static bool first_is_baseline(struct registry *reg, enum counter_origin o)
 int metric_counter_observe(struct metric *m, const char *const *values, uint64_t now,
 			   enum counter_origin o)
 {
+	struct baseline *e;
 	bool made;
-	struct baseline *e = lookup(m->reg, m, values, 1, o, &made);
+
+	if (o == ORIGIN_ABSENT)
+		return metric_counter_add(m, values, 0);
+	e = lookup(m->reg, m, values, 1, o, &made);
 
 	if (!e)
 		return -ENOMEM;
@@ -177,9 +183,13 @@ int metric_hist_observe(struct metric *m, const char *const *values, const uint6
 			uint64_t sum, double sum_scale, enum counter_origin o)
 {
 	unsigned int nb = m->desc.nbounds + 1;
-	uint64_t d[METRIC_MAX_BOUNDS + 1];
+	uint64_t d[METRIC_MAX_BOUNDS + 1] = { 0 };
+	struct baseline *e;
 	bool made;
-	struct baseline *e = lookup(m->reg, m, values, nb + 1, o, &made);
+
+	if (o == ORIGIN_ABSENT)
+		return metric_hist_add(m, values, d, 0);
+	e = lookup(m->reg, m, values, nb + 1, o, &made);
 
 	if (!e)
 		return -ENOMEM;

@@ -227,7 +227,7 @@ void hist_delta(struct metric *m, const char *const *labels, const uint64_t *now
 		const uint64_t *before, uint64_t sum_now, uint64_t sum_before, double sum_scale);
 
 /*
- * Per-namespace records of a collector (what it last handed to the registry): fixed
+ * Per-namespace records of a collector (what it keeps of a namespace): fixed
  * size entries whose first member is the uint32_t netns inode. Pointers are valid until
  * the next nstab_get(create) or nstab_del.
  */

@@ -47,7 +47,7 @@ struct config {
 bool collector_implemented(int c);
 /* "tcp" -> its index in collector_at(), -1 if unknown. */
 int collector_from_name(const char *name);
-/* For trace -l: a collector name, or an OSI layer ("l2" -> link, neigh and drop), as a
+/* For trace -l: a collector name, or an OSI layer ("l2" -> link and neigh), as a
  * mask of collectors; 0 if unknown. */
 unsigned int collector_mask_from_name(const char *name);
 

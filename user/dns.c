@@ -243,8 +243,9 @@ static bool dns_decode(struct collector *l, const void *event, struct event_reco
 	} else {
 		record_seconds(r, "after", (double)e->latency_ns / 1e9, 3);
 	}
-	/* the name last: a long one is what gets cut */
+	/* the name last: a long one is what gets cut, and shows it was */
 	record_str(r, "name", "%s", name);
+	r->mark_cut = true;
 	return true;
 }
 
@@ -425,9 +426,10 @@ static bool rcode_always_shown(int r)
 	return r == 0 || r == 2 || r == 3 || r == 5;
 }
 
-static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct dns_netns_stats *n)
+/* The namespace's map entry, or with o ORIGIN_ABSENT its series at zero. */
+static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct dns_netns_stats *n,
+			  enum counter_origin o)
 {
-	const enum counter_origin o = ORIGIN_MAP;
 	static const char *const dirs[DNS_DIRS] = { "transmit", "receive" };
 	static const uint16_t qtypes_shown[] = { 1, 28 }; /* A, AAAA */
 	char ns[16], rc[8], qt[8];
@@ -490,7 +492,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv)
-		emit_counters(p, pv, sum);
+		emit_counters(p, pv, sum, ORIGIN_MAP);
 }
 
 static void dns_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
@@ -513,7 +515,7 @@ static void dns_collect(struct collector *l, struct registry *reg, const struct 
 		if (pv && pv->emitted_gen != p->gen) {
 			static const struct dns_netns_stats none;
 
-			emit_counters(p, pv, &none);
+			emit_counters(p, pv, &none, ORIGIN_ABSENT);
 		}
 	}
 }

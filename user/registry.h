@@ -126,8 +126,15 @@ enum counter_origin {
 	 * collection is not counted, a namespace born later counts whole, and a new
 	 * namespace under a reused inode starts again from zero */
 	ORIGIN_NETNS,
+	/* no reading this time (the map has no entry for the namespace yet, or could not be
+	 * read): the series is made at zero so that rate() sees its first increment, and
+	 * the baseline is left as it is */
+	ORIGIN_ABSENT,
 };
-/* A reading below its baseline counts afresh from zero (the counter was made anew). */
+/* A reading below its baseline counts afresh from zero (the counter was made anew). A
+ * collector that observes ORIGIN_MAP readings has a renew_netns (collector.h): without
+ * one the agent forgets the namespace's map entries when its inode is reused, while the
+ * registry keeps their baselines. */
 int metric_counter_observe(struct metric *m, const char *const *values, uint64_t now,
 			   enum counter_origin o);
 /* The same for a histogram: nbounds + 1 bucket counts and their sum, which is

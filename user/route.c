@@ -186,9 +186,10 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	return 0;
 }
 
-static void emit_map(struct route_priv *p, struct route_prev *pv, const struct route_netns_stats *n)
+/* The namespace's map entry, or with o ORIGIN_ABSENT its series at zero. */
+static void emit_map(struct route_priv *p, struct route_prev *pv, const struct route_netns_stats *n,
+		     enum counter_origin o)
 {
-	const enum counter_origin o = ORIGIN_MAP;
 	char ns[16];
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
@@ -290,7 +291,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv)
-		emit_map(p, pv, sum);
+		emit_map(p, pv, sum, ORIGIN_MAP);
 }
 
 static void route_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
@@ -310,7 +311,7 @@ static void route_collect(struct collector *l, struct registry *reg, const struc
 		if (pv && pv->emitted_gen != p->gen) {
 			static const struct route_netns_stats none;
 
-			emit_map(p, pv, &none);
+			emit_map(p, pv, &none, ORIGIN_ABSENT);
 		}
 	}
 }

@@ -204,11 +204,12 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 	return 0;
 }
 
-static void emit_counters(struct tcp_priv *p, uint32_t netns, const struct tcp_netns_stats *n)
+/* The namespace's map entry, or with o ORIGIN_ABSENT its series at zero. */
+static void emit_counters(struct tcp_priv *p, uint32_t netns, const struct tcp_netns_stats *n,
+			  enum counter_origin o)
 {
 	char ns[16];
 	const char *lab[] = { ns, NULL };
-	const enum counter_origin o = ORIGIN_MAP;
 
 	snprintf(ns, sizeof(ns), "%u", netns);
 	metric_counter_observe(p->retrans, lab, n->retrans_segs + n->synack_retrans, o);
@@ -323,7 +324,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv) {
-		emit_counters(p, pv->netns, sum);
+		emit_counters(p, pv->netns, sum, ORIGIN_MAP);
 		pv->emitted_gen = p->gen;
 	}
 }
@@ -346,7 +347,7 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 		if (pv && pv->emitted_gen != p->gen) {
 			static const struct tcp_netns_stats none;
 
-			emit_counters(p, pv->netns, &none);
+			emit_counters(p, pv->netns, &none, ORIGIN_ABSENT);
 			pv->emitted_gen = p->gen;
 		}
 	}

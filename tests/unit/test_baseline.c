@@ -99,3 +99,23 @@ TEST(baseline_histogram)
 out:
 	registry_free(reg);
 }
+
+TEST(baseline_absent_reading_keeps_the_baseline)
+{
+	struct registry *reg = registry_new(100);
+	struct metric *m = reg ? counter(reg) : NULL;
+	const char *ns[] = { "5" }, *fresh[] = { "6" };
+
+	if (!ASSERT_OK_PTR(m, "metric"))
+		goto out;
+	metric_counter_observe(m, ns, 10, ORIGIN_MAP);
+	/* the map could not be read this time: nothing is counted again afterwards */
+	metric_counter_observe(m, ns, 0, ORIGIN_ABSENT);
+	ASSERT_EQ(value_of(m, "5"), 10, "an absent reading adds nothing");
+	metric_counter_observe(m, ns, 11, ORIGIN_MAP);
+	ASSERT_EQ(value_of(m, "5"), 11, "and leaves the baseline: only the gain of 1 counts");
+	metric_counter_observe(m, fresh, 0, ORIGIN_ABSENT);
+	ASSERT_EQ(value_of(m, "6"), 0, "a namespace with no entry yet has its series at zero");
+out:
+	registry_free(reg);
+}
