@@ -50,9 +50,9 @@ echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Only refresh the package lists when they are absent or older than a day.
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-	apt-get update -qq >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The prometheus package starts a server on :9090; we only want promtool.
 if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
 	systemctl disable --now prometheus >/dev/null 2>&1 || true

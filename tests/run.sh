@@ -7,6 +7,9 @@ set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
 passed=0 failed=0 skipped=0
+# scenario logs: $OSI_LOG_DIR/osiscope-NAME.log (default /tmp); set it apart per work tree
+logdir=${OSI_LOG_DIR:-/tmp}
+mkdir -p "$logdir"
 
 if [ -z "$pattern" ]; then
 	echo "== unit tests"
@@ -29,7 +32,9 @@ for t in tests/scenario/[0-9]*.sh; do
 		continue
 	fi
 	start=$(date +%s)
-	timeout 300 bash "$t" >"/tmp/osiscope-$name.log" 2>&1
+	# One scenario at a time on this machine, whichever tree runs it: scenarios share
+	# the host's CPUs, tracepoints and ports, and are written to run alone.
+	flock /tmp/osiscope-scenario.lock timeout 300 bash "$t" >"$logdir/osiscope-$name.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
@@ -38,12 +43,12 @@ for t in tests/scenario/[0-9]*.sh; do
 		passed=$((passed + 1))
 		;;
 	77)
-		echo "SKIP $name: $(grep -m1 'SKIP:' "/tmp/osiscope-$name.log" | sed 's/.*SKIP: //')"
+		echo "SKIP $name: $(grep -m1 'SKIP:' "$logdir/osiscope-$name.log" | sed 's/.*SKIP: //')"
 		skipped=$((skipped + 1))
 		;;
 	*)
 		echo "FAIL $name (exit $rc, ${secs}s)"
-		sed 's/^/    /' "/tmp/osiscope-$name.log"
+		sed 's/^/    /' "$logdir/osiscope-$name.log"
 		failed=$((failed + 1))
 		;;
 	esac
