@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * UDP traffic for the udp scenarios, with an exact count of what it did:
+ *   udpload sink ADDR PORT RCVBUF     binds, sets SO_RCVBUF (0: leave it), prints
+ *                                     "ready", reads nothing until SIGUSR1, then reads
+ *                                     what is queued, prints read=N and exits
+ *   udpload send ADDR PORT N SIZE [SNDBUF]
+ *                                     N datagrams of SIZE bytes from one socket; with
+ *                                     SNDBUF (bytes, SO_SNDBUF) the sends do not wait
+ *                                     (MSG_DONTWAIT) and a full send buffer counts as
+ *                                     eagain. prints: sent=X eagain=Y errors=Z
+ * ADDR is numeric IPv4 or IPv6.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static unsigned long number(const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max) {
+		fprintf(stderr, "udpload: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static socklen_t make_addr(const char *host, unsigned long port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)port);
+		return sizeof(*a4);
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)port);
+		return sizeof(*a6);
+	}
+	fprintf(stderr, "udpload: bad address %s\n", host);
+	exit(2);
+}
+
+static volatile sig_atomic_t drain;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	drain = 1;
+}
+
+static int sink(const char *host, unsigned long port, unsigned long rcvbuf)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	unsigned long got = 0;
+	char buf[65536];
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0), v = (int)rcvbuf;
+	sigset_t none;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (fd < 0 || (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v))) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		perror("udpload: sink");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	sigemptyset(&none);
+	while (!drain)
+		sigsuspend(&none);
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		got++;
+	printf("read=%lu\n", got);
+	close(fd);
+	return 0;
+}
+
+static int send_n(const char *host, unsigned long port, unsigned long n, unsigned long size,
+		  unsigned long sndbuf)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+	unsigned long sent = 0, eagain = 0, errors = 0;
+	static char buf[65507];
+	int fd = socket(ss.ss_family, SOCK_DGRAM, 0), v = (int)sndbuf;
+
+	if (fd < 0 || (sndbuf && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)))) {
+		perror("udpload: send");
+		return 1;
+	}
+	memset(buf, 'x', size);
+	for (unsigned long i = 0; i < n; i++) {
+		if (sendto(fd, buf, size, sndbuf ? MSG_DONTWAIT : 0, (struct sockaddr *)&ss,
+			   len) == (ssize_t)size)
+			sent++;
+		else if (errno == EAGAIN)
+			eagain++;
+		else
+			errors++;
+	}
+	close(fd);
+	printf("sent=%lu eagain=%lu errors=%lu\n", sent, eagain, errors);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "sink"))
+		return sink(argv[2], number(argv[3], 65535), number(argv[4], 1 << 30));
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "send"))
+		return send_n(argv[2], number(argv[3], 65535), number(argv[4], 100000000),
+			      number(argv[5], 65507), argc == 7 ? number(argv[6], 1 << 30) : 0);
+	fprintf(stderr, "usage: udpload sink ADDR PORT RCVBUF | send ADDR PORT N SIZE [SNDBUF]\n");
+	return 2;
+}
