@@ -107,7 +107,13 @@ static bool udp_decode(struct collector *l, const void *event, struct event_reco
 
 	record_addr_set(&r->src, e->family, e->saddr, e->sport != 0, e->sport);
 	record_addr_set(&r->dst, e->family, e->daddr, true, e->dport);
-	record_errno(r, "err", -e->err);
+	/* what __udp_enqueue_schedule_skb() returned */
+	if (e->err == -ENOMEM)
+		record_str(r, "reason", "receive_buffer");
+	else if (e->err == -ENOBUFS)
+		record_str(r, "reason", "memory"); /* net.ipv4.udp_mem */
+	else
+		record_str(r, "reason", "error_%d", -e->err);
 	record_uint(r, "rcvbuf", e->rcvbuf);
 	record_uint(r, "queued", e->rmem);
 	if (e->len)
