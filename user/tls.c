@@ -19,13 +19,14 @@
 #include "tls_elf.h"
 #include "tls_util.h"
 
-#define MAX_FILE_PROBES 16
+#define MAX_FILE_PROBES 20
 #define SCAN_BUDGET 1000 /* new processes looked at per maintain */
 #define CGROUP_SWEEP_EVERY 15 /* maintains: 30 s */
 
 struct tls_att {
 	struct bpf_link *links[MAX_FILE_PROBES];
 	unsigned int n;
+	bool statem; /* the handshake state machine is probed, not SSL_do_handshake */
 };
 
 struct prev_stats {
@@ -107,15 +108,36 @@ static void attach_file(void *ctx, struct tls_file *f, const char *path,
 					   syms[TLS_SYM_VERSION].ncode);
 		bool ok;
 
-		/* the return probe first: a call that the entry probe sees must come back */
-		if (p->cookies)
-			ok = attach_one(p, a, s->progs.tls_hs_exit, path, f, syms,
-					TLS_SYM_DO_HANDSHAKE, true, vf >= 0 ? (__u64)vf + 1 : 0);
-		else
-			ok = attach_one(p, a, s->progs.tls_hs_exit_nocookie, path, f, syms,
-					TLS_SYM_DO_HANDSHAKE, true, 0);
-		if (!ok || !attach_one(p, a, s->progs.tls_hs_enter, path, f, syms,
-				       TLS_SYM_DO_HANDSHAKE, false, 0)) {
+		struct bpf_program *exit_prog =
+			p->cookies ? s->progs.tls_hs_exit : s->progs.tls_hs_exit_nocookie;
+		__u64 cookie = p->cookies && vf >= 0 ? (__u64)vf + 1 : 0;
+
+		/* the state machine, where every handshake runs (also inside SSL_read and
+		 * SSL_write); else SSL_do_handshake, which misses those. The return probe
+		 * first: a call that the entry probe sees must come back. */
+		ok = syms[TLS_SYM_STATEM_ACCEPT].found && syms[TLS_SYM_STATEM_CONNECT].found &&
+		     attach_one(p, a, exit_prog, path, f, syms, TLS_SYM_STATEM_ACCEPT, true,
+				cookie) &&
+		     attach_one(p, a, s->progs.tls_statem_accept, path, f, syms,
+				TLS_SYM_STATEM_ACCEPT, false, 0) &&
+		     attach_one(p, a, exit_prog, path, f, syms, TLS_SYM_STATEM_CONNECT, true,
+				cookie) &&
+		     attach_one(p, a, s->progs.tls_statem_connect, path, f, syms,
+				TLS_SYM_STATEM_CONNECT, false, 0);
+		if (ok) {
+			a->statem = true;
+		} else {
+			release(a);
+			pr_info("tls: %s: handshake state machine not found, probing "
+				"SSL_do_handshake: handshakes inside SSL_read/SSL_write show as "
+				"unobserved",
+				f->path);
+			ok = attach_one(p, a, exit_prog, path, f, syms, TLS_SYM_DO_HANDSHAKE, true,
+					cookie) &&
+			     attach_one(p, a, s->progs.tls_hs_enter, path, f, syms,
+					TLS_SYM_DO_HANDSHAKE, false, 0);
+		}
+		if (!ok) {
 			release(a);
 		} else {
 			if (vf < 0)
@@ -222,14 +244,16 @@ static int register_metrics(struct tls_priv *p, struct registry *reg)
 {
 	const struct metric_desc descs[] = {
 		{ "osiscope_tls_handshakes_total",
-		  "TLS handshakes through OpenSSL (SSL_do_handshake, SSL_connect, SSL_accept) by "
-		  "role (SSL_set_connect_state / SSL_set_accept_state), result, and for failures "
+		  "TLS handshakes through OpenSSL (SSL_do_handshake, SSL_connect, SSL_accept, or "
+		  "inside SSL_read, SSL_write, SSL_peek: the handshake state machine) by role "
+		  "(SSL_set_connect_state / SSL_set_accept_state), result, and for failures "
 		  "OpenSSL's text of the first error raised in the failing call "
 		  "(ERR_reason_error_string); \"incomplete\": freed before it ended.",
 		  METRIC_COUNTER,
 		  { "role", "result", "reason", "comm", "cgroup", NULL } },
 		{ "osiscope_tls_handshake_duration_seconds",
-		  "Time from the first SSL_do_handshake call on a connection to its success.",
+		  "Time from the first call into the handshake on a connection (SSL_do_handshake, "
+		  "SSL_connect, SSL_accept, SSL_read, SSL_write...) to its success.",
 		  METRIC_HISTOGRAM,
 		  { "role", "comm", "cgroup", NULL },
 		  0,
@@ -240,8 +264,9 @@ static int register_metrics(struct tls_priv *p, struct registry *reg)
 		  METRIC_COUNTER,
 		  { "role", "version", "comm", "cgroup", NULL } },
 		{ "osiscope_tls_handshakes_unobserved_total",
-		  "SSL connections freed without an SSL_do_handshake/SSL_connect/SSL_accept call: "
-		  "their handshake, if any, ran inside SSL_read/SSL_write, which are not probed.",
+		  "SSL connections freed without a handshake seen: none was started (the "
+		  "connection failed first), or, in an OpenSSL whose handshake state machine was "
+		  "not found (SSL_do_handshake probed instead), it ran inside SSL_read/SSL_write.",
 		  METRIC_COUNTER,
 		  { "role", "comm", "cgroup", NULL } },
 		{ "osiscope_tls_probed_libraries",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "tls_elf.h"
+#include "tls_statem.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -18,6 +19,9 @@ const char *const tls_sym_names[TLS_SYM_COUNT] = {
 	[TLS_SYM_WRITE_EX] = "SSL_write_ex",
 	[TLS_SYM_ERR_VSET_ERROR] = "ERR_vset_error",
 	[TLS_SYM_ERR_PUT_ERROR] = "ERR_put_error",
+	[TLS_SYM_TLS_METHOD] = "TLS_method",
+	[TLS_SYM_STATEM_ACCEPT] = "ossl_statem_accept",
+	[TLS_SYM_STATEM_CONNECT] = "ossl_statem_connect",
 };
 
 enum tls_arch tls_arch_host(void)
@@ -114,10 +118,10 @@ int tls_elf_lookup_machine(const void *img, size_t size, unsigned int machine,
 				continue;
 			name = (const char *)base + str->sh_offset + sy[s].st_name;
 			room = str->sh_size - sy[s].st_name;
-			/* every name we want starts with S or E: skip the rest cheaply */
-			if (name[0] != 'S' && name[0] != 'E')
+			/* every name we look up starts with S, E or T: skip the rest cheaply */
+			if (name[0] != 'S' && name[0] != 'E' && name[0] != 'T')
 				continue;
-			for (int k = 0; k < TLS_SYM_COUNT; k++) {
+			for (int k = 0; k <= TLS_SYM_TLS_METHOD; k++) {
 				size_t len = strlen(tls_sym_names[k]);
 
 				if (syms[k].found || len >= room || name[len] ||
@@ -130,6 +134,7 @@ int tls_elf_lookup_machine(const void *img, size_t size, unsigned int machine,
 			}
 		}
 	}
+	tls_statem_resolve(img, size, machine, syms);
 	return found;
 }
 

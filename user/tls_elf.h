@@ -22,6 +22,11 @@ enum tls_sym_id {
 	TLS_SYM_WRITE_EX,
 	TLS_SYM_ERR_VSET_ERROR, /* 3.x */
 	TLS_SYM_ERR_PUT_ERROR, /* 1.1 */
+	TLS_SYM_TLS_METHOD,
+	/* not symbols of their own (stripped libraries do not name them): found from
+	 * TLS_method by tls_statem_resolve() */
+	TLS_SYM_STATEM_ACCEPT,
+	TLS_SYM_STATEM_CONNECT,
 	TLS_SYM_COUNT,
 };
 
