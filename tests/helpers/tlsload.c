@@ -16,6 +16,7 @@
  *       after OpenSSL is loaded: a process whose libssl was mapped before it works.
  *   tlsload bench WHAT N --cert FILE --key FILE [--lib PATH]
  *       WHAT: handshake (N in-memory handshakes, SSL_do_handshake on both sides),
+ *       handshake_io (the same, run by the first SSL_write and SSL_read),
  *       connect_state (N SSL_set_connect_state calls), free (N SSL_new + SSL_free),
  *       error (N errors raised: ERR_new + ERR_set_error), done (N SSL_do_handshake on
  *       a finished connection: entry + return probe), rw (N 1-byte SSL_write +
@@ -255,6 +256,31 @@ static int pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
 	return -1;
 }
 
+/* The same, the handshake left to the first SSL_write (client) and SSL_read (server),
+ * as a BIO-based server or s_client does. */
+static int pair_io(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
+{
+	BIO *b1, *b2;
+	bool wrote = false;
+	char b;
+
+	*c = p_SSL_new(cctx);
+	*s = p_SSL_new(sctx);
+	if (!*c || !*s || !p_BIO_new_bio_pair(&b1, 0, &b2, 0))
+		return -1;
+	p_SSL_set_bio(*c, b1, b1);
+	p_SSL_set_bio(*s, b2, b2);
+	p_SSL_set_connect_state(*c);
+	p_SSL_set_accept_state(*s);
+	for (int i = 0; i < 100; i++) {
+		if (!wrote && p_SSL_write(*c, "x", 1) == 1)
+			wrote = true;
+		if (p_SSL_read(*s, &b, 1) == 1)
+			return wrote ? 0 : -1;
+	}
+	return -1;
+}
+
 static int bench(const char *what, unsigned long n, const char *cert, const char *key)
 {
 	SSL_CTX *cctx = p_SSL_CTX_new(p_TLS_method()), *sctx = p_SSL_CTX_new(p_TLS_method());
@@ -278,6 +304,13 @@ static int bench(const char *what, unsigned long n, const char *cert, const char
 			SSL *a, *b;
 
 			if (pair(cctx, sctx, &a, &b))
+				return 1;
+			p_SSL_free(a);
+			p_SSL_free(b);
+		} else if (!strcmp(what, "handshake_io")) {
+			SSL *a, *b;
+
+			if (pair_io(cctx, sctx, &a, &b))
 				return 1;
 			p_SSL_free(a);
 			p_SSL_free(b);
