@@ -277,7 +277,8 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 
 static __always_inline void on_response(struct dns_netns_stats *s, const struct dns_flow_key *k,
 					const __u8 *q, int nlen, __u16 qtype, __u8 flags,
-					__u8 rcode, struct dns_pending *got, struct dns_query_key *qk)
+					__u8 rcode, struct dns_pending *got,
+					struct dns_query_key *qk)
 {
 	struct dns_pending *p;
 	struct dns_event *e;
@@ -411,9 +412,9 @@ static __always_inline void dns_packet(struct __sk_buff *skb, struct dns_flow_ke
 		if (k->proto == IPPROTO_TCP)
 			INC(s->tcp_queries);
 		on_query(skb, s, k, q, nlen, qtype, &pend, &qk);
-	}
-	else
+	} else {
 		on_response(s, k, q, nlen, qtype, hdr[2], hdr[3] & 0x0f, &pend, &qk);
+	}
 	return;
 malformed:
 	INC(s->malformed[egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE]);

@@ -54,8 +54,10 @@ static __always_inline void drop_event(const struct sock *sk, const struct sk_bu
 		nh = READ(btf, skb, network_header);
 		th = READ(btf, skb, transport_header);
 		if (family == AF_INET) {
-			bpf_probe_read_kernel(e->saddr, 4, head + nh + offsetof(struct iphdr, saddr));
-			bpf_probe_read_kernel(e->daddr, 4, head + nh + offsetof(struct iphdr, daddr));
+			bpf_probe_read_kernel(e->saddr, 4,
+					      head + nh + offsetof(struct iphdr, saddr));
+			bpf_probe_read_kernel(e->daddr, 4,
+					      head + nh + offsetof(struct iphdr, daddr));
 		} else {
 			bpf_probe_read_kernel(e->saddr, 16,
 					      head + nh + offsetof(struct ipv6hdr, saddr));

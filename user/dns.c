@@ -161,8 +161,8 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 	}
 	const struct metric_desc descs[] = {
 		{ "osiscope_dns_queries_total",
-		  "DNS queries sent to port 53 by UDP and TCP sockets of the namespace, by question "
-		  "type (no kernel counter; over UDP each is one of the namespace's "
+		  "DNS queries sent to port 53 by UDP and TCP sockets of the namespace, by "
+		  "question type (no kernel counter; over UDP each is one of the namespace's "
 		  "UdpOutDatagrams).",
 		  METRIC_COUNTER,
 		  { "netns", "qtype", NULL } },
@@ -200,8 +200,8 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 		  "retries over TCP.",
 		  METRIC_COUNTER, NS },
 		{ "osiscope_dns_tcp_queries_total",
-		  "DNS queries sent over TCP (also in osiscope_dns_queries_total).",
-		  METRIC_COUNTER, NS },
+		  "DNS queries sent over TCP (also in osiscope_dns_queries_total).", METRIC_COUNTER,
+		  NS },
 		{ "osiscope_dns_tcp_unparsed_total",
 		  "TCP segments to or from port 53 where a DNS message starts that could not be "
 		  "read: its length prefix, header or question split over segments, out of step "
@@ -212,9 +212,8 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 	};
 #undef NS
 	struct metric **const out[] = {
-		&p->queries,   &p->responses, &p->duration,  &p->timeouts,
-		&p->malformed, &p->unmatched, &p->untracked, &p->truncated,
-		&p->tcp_queries, &p->tcp_unparsed,
+		&p->queries,   &p->responses, &p->duration,  &p->timeouts,    &p->malformed,
+		&p->unmatched, &p->untracked, &p->truncated, &p->tcp_queries, &p->tcp_unparsed,
 	};
 
 	metric_log2_bounds(p->lat_bounds, HIST_SLOTS - 1, 1e-6);
@@ -554,7 +553,7 @@ static void dns_forget_netns(struct collector *l, uint32_t netns)
 	map_delete_netns(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_query_key),
 			 offsetof(struct dns_query_key, netns), netns);
 	map_delete_netns(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
-			  offsetof(struct dns_qtype_key, netns), netns);
+			 offsetof(struct dns_qtype_key, netns), netns);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);
 	nstab_del(&p->prev, netns);
 }
@@ -597,7 +596,8 @@ static void dns_describe(struct collector *l, char *buf, size_t len)
 {
 	struct dns_priv *p = l->priv;
 
-	snprintf(buf, len, "cgroup_skb on the cgroup v2 root %s (every namespace's UDP and TCP sockets)",
+	snprintf(buf, len,
+		 "cgroup_skb on the cgroup v2 root %s (every namespace's UDP and TCP sockets)",
 		 p->cgroup_root);
 }
 

@@ -28,7 +28,14 @@
 #define UDP_VISIT_PORTS 256
 
 enum udp_mib_idx {
-	MIB_IN, MIB_OUT, MIB_NOPORTS, MIB_INERRORS, MIB_RCVBUF, MIB_SNDBUF, MIB_CSUM, MIB_COUNT
+	MIB_IN,
+	MIB_OUT,
+	MIB_NOPORTS,
+	MIB_INERRORS,
+	MIB_RCVBUF,
+	MIB_SNDBUF,
+	MIB_CSUM,
+	MIB_COUNT
 };
 
 /* What is kept per namespace: the registry keeps the counters' baselines. */
@@ -177,7 +184,7 @@ static int udp_open(struct collector *l, const struct collector_opts *opts)
 /* --- the MIB --- */
 
 static const char *const mib4[MIB_COUNT] = {
-	[MIB_IN] = "InDatagrams",   [MIB_OUT] = "OutDatagrams",  [MIB_NOPORTS] = "NoPorts",
+	[MIB_IN] = "InDatagrams",    [MIB_OUT] = "OutDatagrams",    [MIB_NOPORTS] = "NoPorts",
 	[MIB_INERRORS] = "InErrors", [MIB_RCVBUF] = "RcvbufErrors", [MIB_SNDBUF] = "SndbufErrors",
 	[MIB_CSUM] = "InCsumErrors",
 };
@@ -281,9 +288,12 @@ static int queues_dump(struct udp_priv *p, int fd, int family, uint32_t netns)
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_UDP,
+		.nlh = { .nlmsg_len = sizeof(msg),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			 .nlmsg_seq = 1 },
+		.req = { .sdiag_family = family,
+			 .sdiag_protocol = IPPROTO_UDP,
 			 .idiag_states = ~0u },
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -380,8 +390,8 @@ static void udp_begin(struct collector *l, struct registry *reg, const struct co
 	p->ntop = 0;
 }
 
-static void udp_visit_netns(struct collector *l, struct registry *reg,
-			    const struct netns_entry *ns, const struct collect_ctx *cx)
+static void udp_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
+			    const struct collect_ctx *cx)
 {
 	struct udp_priv *p = l->priv;
 	uint64_t v[MIB_COUNT] = { 0 };

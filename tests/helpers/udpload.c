@@ -106,8 +106,8 @@ static int send_n(const char *host, unsigned long port, unsigned long n, unsigne
 	}
 	memset(buf, 'x', size);
 	for (unsigned long i = 0; i < n; i++) {
-		if (sendto(fd, buf, size, sndbuf ? MSG_DONTWAIT : 0, (struct sockaddr *)&ss,
-			   len) == (ssize_t)size)
+		if (sendto(fd, buf, size, sndbuf ? MSG_DONTWAIT : 0, (struct sockaddr *)&ss, len) ==
+		    (ssize_t)size)
 			sent++;
 		else if (errno == EAGAIN)
 			eagain++;
