@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 N=200 N6=150 M=7 M6=5 SIZE=200
-UDPLOAD=$HELPERS/udpload
+DROPLOAD=$HELPERS/dropload
 
 agent_start
 ns_create cli srv
@@ -32,20 +32,20 @@ out0=$(mib cli UdpOutDatagrams)
 out60=$(mib cli Udp6OutDatagrams)
 
 # not through nsx, a function: $! is then the sink itself (ip netns exec execs it)
-ip netns exec "$T-srv" "$UDPLOAD" sink 192.0.2.2 5000 4096 >"$TMP/sink4" &
+ip netns exec "$T-srv" "$DROPLOAD" sink 192.0.2.2 5000 4096 >"$TMP/sink4" &
 SINK4=$!
-ip netns exec "$T-srv" "$UDPLOAD" sink 2001:db8::2 5001 4096 >"$TMP/sink6" &
+ip netns exec "$T-srv" "$DROPLOAD" sink 2001:db8::2 5001 4096 >"$TMP/sink6" &
 SINK6=$!
 wait_udp srv 192.0.2.2:5000
 wait_udp srv "[2001:db8::2]:5001"
 
-out=$(nsx cli "$UDPLOAD" send 192.0.2.2 5000 $N $SIZE)
+out=$(nsx cli "$DROPLOAD" udp 192.0.2.2 5000 $N $SIZE)
 assert_eq "$(field sent "$out")" $N "IPv4 datagrams sent"
-out=$(nsx cli "$UDPLOAD" send 2001:db8::2 5001 $N6 $SIZE)
+out=$(nsx cli "$DROPLOAD" udp 2001:db8::2 5001 $N6 $SIZE)
 assert_eq "$(field sent "$out")" $N6 "IPv6 datagrams sent"
-out=$(nsx cli "$UDPLOAD" send 192.0.2.2 9999 $M $SIZE)
+out=$(nsx cli "$DROPLOAD" udp 192.0.2.2 9999 $M $SIZE)
 assert_eq "$(field sent "$out")" $M "IPv4 datagrams to a closed port sent"
-out=$(nsx cli "$UDPLOAD" send 2001:db8::2 9999 $M6 $SIZE)
+out=$(nsx cli "$DROPLOAD" udp 2001:db8::2 9999 $M6 $SIZE)
 assert_eq "$(field sent "$out")" $M6 "IPv6 datagrams to a closed port sent"
 for i in $(seq 50); do
 	read -r in rcv nop <<<"$(mibs srv Udp InDatagrams RcvbufErrors NoPorts)"

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 N=60 SIZE=1000 R=40
-UDPLOAD=$HELPERS/udpload
+DROPLOAD=$HELPERS/dropload
 
 ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
@@ -26,9 +26,9 @@ agent_start
 scrape
 sb0=$(mib cli UdpSndbufErrors) sb60=$(mib cli Udp6SndbufErrors)
 out0=$(mib cli UdpOutDatagrams) out60=$(mib cli Udp6OutDatagrams)
-out=$(nsx cli "$UDPLOAD" send 192.0.2.2 9 $N $SIZE 4096)
+out=$(nsx cli "$DROPLOAD" udp 192.0.2.2 9 $N $SIZE 4096)
 sent=$(field sent "$out") eagain=$(field eagain "$out")
-out=$(nsx cli "$UDPLOAD" send 2001:db8::2 9 $N $SIZE 4096)
+out=$(nsx cli "$DROPLOAD" udp 2001:db8::2 9 $N $SIZE 4096)
 sent6=$(field sent "$out") eagain6=$(field eagain "$out")
 assert_gt "$eagain" 0 "IPv4 sends refused for a full send buffer (EAGAIN)"
 assert_gt "$eagain6" 0 "IPv6 sends refused for a full send buffer (EAGAIN)"
@@ -50,11 +50,11 @@ agent_stop
 nsx cli tc qdisc del dev eth0 root
 
 rcv0=$(mib srv UdpRcvbufErrors)
-ip netns exec "$T-srv" "$UDPLOAD" sink 192.0.2.2 5002 4096 >"$TMP/sink" &
+ip netns exec "$T-srv" "$DROPLOAD" sink 192.0.2.2 5002 4096 >"$TMP/sink" &
 SINK=$!
 wait_udp srv 192.0.2.2:5002
 trace_start "$TMP/json" -o json -l udp --netns "$srv"
-out=$(nsx cli "$UDPLOAD" send 192.0.2.2 5002 $R 200)
+out=$(nsx cli "$DROPLOAD" udp 192.0.2.2 5002 $R 200)
 assert_eq "$(field sent "$out")" $R "datagrams sent to the slow reader"
 for i in $(seq 50); do
 	[ "$(grep -c '"type":"udp_socket_drop"' "$TMP/json")" -ge $(($(mib srv UdpRcvbufErrors) - rcv0)) ] && break
