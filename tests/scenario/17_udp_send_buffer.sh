@@ -5,7 +5,7 @@
 # sends refused with EAGAIN equal UdpSndbufErrors (Udp6SndbufErrors for IPv6) and
 # kind="send_buffer", those sent equal UdpOutDatagrams. Then `osiscope trace -l udp`
 # shows one udp_socket_drop event per datagram a slow reader's buffer could not take
-# (UdpRcvbufErrors), with its addresses, ports and reason.
+# (UdpRcvbufErrors), with its addresses, ports and reason; diagnose names the drops.
 . "$(dirname "$0")/../lib.sh"
 require_root
 N=60 SIZE=1000 R=40
@@ -70,4 +70,28 @@ assert_eq "$(grep -c '"type":"udp_socket_drop"' "$TMP/json")" $drops "udp_socket
 assert_eq "$(grep '"type":"udp_socket_drop"' "$TMP/json" | grep '"dst":"192.0.2.2:5002"' |
 	grep '"src":"192.0.2.1:[1-9]' | grep -c 'reason=receive_buffer rcvbuf=')" $drops "events with addresses, ports and reason"
 assert_eq "$(field read "$(cat "$TMP/sink")")" $((R - drops)) "datagrams read: sent less dropped"
+
+# diagnose: a slow reader drops while it watches
+ip netns exec "$T-srv" "$DROPLOAD" sink 192.0.2.2 5003 4096 >"$TMP/sink3" &
+SINK=$!
+wait_udp srv 192.0.2.2:5003
+"$OSI_BIN" diagnose --duration 5 --no-collector.tcp --no-collector.tls >"$TMP/diag" 2>"$TMP/diag.err" &
+DIAG=$!
+for i in $(seq 100); do
+	grep -q "watching" "$TMP/diag.err" && break
+	sleep 0.1
+done
+rcv0=$(mib srv UdpRcvbufErrors)
+nsx cli "$DROPLOAD" udp 192.0.2.2 5003 $R 200 >/dev/null
+wait $DIAG
+assert_eq "$?" 0 "diagnose exit status"
+kill -USR1 $SINK
+wait $SINK
+drops=$(($(mib srv UdpRcvbufErrors) - rcv0))
+log "diagnose: $(grep -i "udp\|datagram" "$TMP/diag" | tr '\n' '|')"
+assert_eq "$(grep "receive buffer was full" "$TMP/diag" | grep "netns $srv " | grep -c "family=ipv4 ")" 1 \
+	"diagnose: receive_buffer errors in the server's namespace"
+assert_eq "$(grep "dropped at a bound socket" "$TMP/diag" | grep "netns $srv " | grep "port=5003 " |
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^port=/) print $(i + 1) }')" $drops \
+	"diagnose: drops at port 5003, as many as UdpRcvbufErrors"
 finish
