@@ -7,7 +7,7 @@
 # responses by rcode, latency observations and timeouts equal what the client saw, all
 # counted as TCP queries. S queries whose 2-byte length goes in a segment of its own are
 # not read (unparsed, transmit) and their responses, read, match no query (unmatched).
-# Nothing is counted in the server's namespace.
+# The NXDOMAIN event says proto=tcp. Nothing is counted in the server's namespace.
 . "$(dirname "$0")/../lib.sh"
 require_root
 DNSQ=$HELPERS/dnsq
@@ -70,6 +70,16 @@ assert_eq "$(metric osiscope_dns_responses_total netns=$cli rcode=NOERROR)" $((o
 assert_eq "$(metric osiscope_dns_unmatched_responses_total netns=$cli)" $S "and unmatched"
 assert_eq "$(metric osiscope_dns_tcp_unparsed_total netns=$cli direction=receive)" 0 \
 	"responses all read"
+trace_start "$TMP/trace" -l dns -o json --netns "$cli"
+r=$(nsx cli "$DNSQ" tcp 192.0.2.2 53 nope.test AAAA 1)
+assert_eq "$(field nxdomain "$r")" 1 "one more NXDOMAIN over TCP, traced"
+for i in $(seq 50); do
+	grep -q '"type":"dns_nxdomain"' "$TMP/trace" && break
+	sleep 0.1
+done
+trace_stop
+assert_eq "$(grep '"type":"dns_nxdomain"' "$TMP/trace" | grep '"dst":"192.0.2.2:53"' |
+	grep -c 'proto=tcp qtype=AAAA .*name=nope.test')" 1 "its event: server, proto=tcp, type and name"
 assert_eq "$(metric osiscope_dns_queries_total netns=$srv)" 0 "queries counted in the server's namespace"
 assert_eq "$(metric osiscope_dns_responses_total netns=$srv)" 0 "responses counted in the server's namespace"
 finish
