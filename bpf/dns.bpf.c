@@ -597,13 +597,16 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	} else {
 		return;
 	}
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return;
+	udp = ip + l3; /* or the TCP header: the ports come first in both */
+	/* the common case on the way in, for both: not from port 53 */
+	if (!egress && (udp + 2 > (__u8 *)end || udp[0] != 0 || udp[1] != DNS_PORT))
+		return;
 	if (proto == IPPROTO_TCP) {
 		handle_tcp(skb, &k, ip, l3, end, v6, egress);
 		return;
 	}
-	if (proto != IPPROTO_UDP)
-		return;
-	udp = ip + l3;
 	if (udp + 8 > (__u8 *)end)
 		return;
 	sport = (__u16)udp[0] << 8 | udp[1];

@@ -10,6 +10,10 @@
 /* offsets in SSL_METHOD (ssl/ssl_local.h): int, unsigned, unsigned long, 3 pointers */
 #define METHOD_SSL_ACCEPT 40
 #define METHOD_SSL_CONNECT 48
+/* Relocation sections (.rela.dyn, .rela.plt) and entries looked at, at most: a hostile
+ * file's headers may all point at one huge table. */
+#define MAX_RELA_SECTIONS 4
+#define MAX_RELA_ENTRIES (1u << 22)
 
 struct image {
 	const uint8_t *base;
@@ -67,12 +71,13 @@ static bool pointer_at(const struct image *im, uint64_t va, uint64_t *ptr)
 {
 	const Elf64_Ehdr *eh = im->eh;
 	const Elf64_Shdr *sh;
-	uint64_t off;
+	uint64_t off, budget = MAX_RELA_ENTRIES;
+	unsigned int tables = 0;
 
 	if (inside(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), im->size) &&
 	    eh->e_shentsize == sizeof(Elf64_Shdr) && !(eh->e_shoff % _Alignof(Elf64_Shdr))) {
 		sh = (const Elf64_Shdr *)(im->base + eh->e_shoff);
-		for (unsigned int i = 0; i < eh->e_shnum; i++) {
+		for (unsigned int i = 0; i < eh->e_shnum && tables < MAX_RELA_SECTIONS; i++) {
 			const Elf64_Rela *r;
 			uint64_t n;
 
@@ -80,8 +85,12 @@ static bool pointer_at(const struct image *im, uint64_t va, uint64_t *ptr)
 			    !inside(sh[i].sh_offset, sh[i].sh_size, im->size) ||
 			    sh[i].sh_offset % _Alignof(Elf64_Rela))
 				continue;
+			tables++;
 			r = (const Elf64_Rela *)(im->base + sh[i].sh_offset);
 			n = sh[i].sh_size / sizeof(Elf64_Rela);
+			if (n > budget)
+				n = budget;
+			budget -= n;
 			for (uint64_t k = 0; k < n; k++) {
 				if (r[k].r_offset != va)
 					continue;

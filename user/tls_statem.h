@@ -26,8 +26,9 @@
  * TLS_ANY_VERSION (the layout guess holds) and both pointers land in executable code.
  * The probe goes past a leading `mov $imm,%esi` / `xor %esi,%esi` to the jump that
  * tail-calls the state machine: the kernel emulates a jump, but single-steps a mov.
- * Bounded: never reads outside [img, img + size). Returns 0, or -ENOENT / -EINVAL /
- * -EOPNOTSUPP (other architectures) and leaves them not found.
+ * Bounded: never reads outside [img, img + size), and looks at no more than 4
+ * relocation sections and 2^22 entries (twice: one per pointer). Returns 0, or -ENOENT,
+ * -EINVAL or -EOPNOTSUPP (other architectures) and leaves them not found.
  */
 int tls_statem_resolve(const void *img, size_t size, unsigned int machine,
 		       struct tls_sym syms[TLS_SYM_COUNT]);
