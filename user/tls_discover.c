@@ -24,7 +24,7 @@
 #define MAX_FILES 1024
 #define MAX_MNTNS 8192
 #define MAX_EXES 8192
-#define MAX_IMAGE (1ULL << 31) /* larger files are not examined */
+
 
 #if defined(__x86_64__)
 #define TRIPLET "x86_64-linux-gnu"
@@ -254,7 +254,7 @@ static struct tls_file *examine(struct tls_disc *d, const char *open_path, const
 		return NULL;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 64 ||
-	    (unsigned long long)st.st_size > MAX_IMAGE)
+	    (unsigned long long)st.st_size > TLS_ELF_MAX_SIZE)
 		goto out;
 	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED) {
