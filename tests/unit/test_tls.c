@@ -458,3 +458,68 @@ TEST(tls_truncated_while_read)
 	munmap(img, size);
 	close(fd);
 }
+
+/*
+ * Issue 12, finding 2: a container's libssl that is a symlink out of it, a directory
+ * symlink, "..", or a FIFO. tls_open_in_root() resolves inside the root, by openat2
+ * and by the component walk of kernels without it; neither follows a symlink.
+ */
+static bool regular_in_root(int rootfd, const char *path, bool walk)
+{
+	struct stat st;
+	int fd = tls_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW, walk);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
+TEST(tls_open_in_root)
+{
+	char root[] = "/tmp/osiscope-unit-root-XXXXXX", p[256];
+	int rootfd;
+
+	if (!ASSERT_OK_PTR(mkdtemp(root), "mkdtemp"))
+		return;
+	snprintf(p, sizeof(p), "%s/usr", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/lib", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/lib/libssl.so.3", root);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	snprintf(p, sizeof(p), "%s/usr/lib/libssl.so.1.1", root);
+	ASSERT_OK(symlink("/etc/hostname", p), "symlink out of the root");
+	snprintf(p, sizeof(p), "%s/usr/lib/libcrypto.so.3", root);
+	ASSERT_OK(mkfifo(p, 0600), "fifo");
+	snprintf(p, sizeof(p), "%s/escape", root);
+	ASSERT_OK(symlink("/", p), "directory symlink to /");
+	snprintf(p, sizeof(p), "%s/lib", root);
+	ASSERT_OK(symlink("usr/lib", p), "relative directory symlink");
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int walk = 0; walk < 2 && ASSERT_TRUE(rootfd >= 0, "root"); walk++) {
+		ASSERT_TRUE(regular_in_root(rootfd, "/usr/lib/libssl.so.3", walk), "plain file");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/lib/libssl.so.1.1", walk),
+			    "trailing symlink");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/lib/libcrypto.so.3", walk), "fifo");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/escape/etc/hostname", walk),
+			    "through a symlink to /");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/lib/libssl.so.3", walk),
+			    "through a relative directory symlink");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/../../../../etc/hostname", walk),
+			    "above the root");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/../../etc/hostname", walk),
+			    "above the root from below");
+		int dfd = tls_open_in_root(rootfd, "/usr/lib", O_RDONLY | O_DIRECTORY, walk);
+
+		ASSERT_TRUE(dfd >= 0, "a directory");
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	ASSERT_OK(system(p), "clean up");
+}
