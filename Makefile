@@ -88,7 +88,8 @@ $(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 # the floor attaches tc the way the link collector does (user/link_tc.c)
-FLOOR_OBJS  := $(addprefix $(OUTPUT)/user/,link_tc.o log.o nlmsg.o probe.o strbuf.o)
+FLOOR_OBJS  := $(addprefix $(OUTPUT)/user/,link_tc.o log.o nlmsg.o probe.o strbuf.o) \
+	$(OUTPUT)/exporters/escape.o
 $(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h $(FLOOR_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(FLOOR_OBJS) $(LDLIBS) -o $@

@@ -17,70 +17,15 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
-/* Length of the valid UTF-8 sequence at p, 0 if there is none (RFC 3629 table 3-7). */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	}
-	return n;
-}
+#include "escape.h"
 
 void prom_escape_label(struct strbuf *out, const char *v)
 {
-	const unsigned char *p = (const unsigned char *)v, *run = p;
-	size_t n;
-
-	/*
-	 * Label values come from the kernel (comm, device names) and may hold any byte. One
-	 * invalid UTF-8 sequence makes Prometheus reject the whole scrape, so each one is
-	 * replaced by U+FFFD.
-	 */
-	while (*p) {
-		const char *esc = NULL;
-
-		if (*p == '\\')
-			esc = "\\\\";
-		else if (*p == '"')
-			esc = "\\\"";
-		else if (*p == '\n')
-			esc = "\\n";
-		else if (!(n = utf8_seq(p)))
-			esc = "\xef\xbf\xbd";
-		if (!esc) {
-			p += n;
-			continue;
-		}
-		strbuf_append(out, (const char *)run, (size_t)(p - run));
-		strbuf_puts(out, esc);
-		run = ++p;
-	}
-	strbuf_append(out, (const char *)run, (size_t)(p - run));
+	/* Label values come from the kernel and from containers (comm, device names, paths)
+	 * and may hold any byte: one invalid UTF-8 sequence would make Prometheus reject the
+	 * whole scrape, and replacing it by U+FFFD made "curl\xff" and "curl\xfe" one
+	 * series. The display form keeps them apart (exporters/escape.h). */
+	esc_prom_label(out, v);
 }
 
 const char *prom_format_value(double v, char *buf)

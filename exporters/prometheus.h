@@ -13,7 +13,8 @@
 /* Renders every metric of reg in the Prometheus text format 0.0.4. The caller holds
  * the registry lock. Histograms are rendered cumulative with _bucket/_sum/_count. */
 void prom_render(const struct registry *reg, struct strbuf *out);
-/* Escapes a label value (backslash, double quote, newline) into out. */
+/* Escapes a label value into out: its display form (exporters/escape.h: invalid UTF-8
+ * bytes as \xNN, backslashes doubled), then backslash, double quote and newline. */
 void prom_escape_label(struct strbuf *out, const char *v);
 /* Formats a sample value the way Prometheus parses it (+Inf, -Inf, NaN, integers
  * without exponent). buf must hold 32 bytes. */
