@@ -539,9 +539,19 @@ struct prom_server *prom_server_start(const char *addr, const struct prom_server
 		free(srv);
 		return NULL;
 	}
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET,
-				       fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				       MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_END);
+	/*
+	 * Clients that send their request slowly, or many at once, must not keep a scrape
+	 * out: an idle connection is closed after PROM_CONN_TIMEOUT_S, one address holds
+	 * at most PROM_CONN_PER_IP (more are closed at accept), and PROM_THREADS threads
+	 * each serve their share, so one scrape that waits for the registry lock holds up
+	 * no other connection.
+	 */
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)PROM_CONN_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)PROM_CONN_MAX,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PROM_CONN_PER_IP,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)PROM_THREADS, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close_if_listening(fd, port);
 		snprintf(err, errlen, "listen on %s: cannot start the HTTP server", addr);
