@@ -193,7 +193,7 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h
 
 format:
-	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	$(call msg,CLEAN)

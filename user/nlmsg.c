@@ -54,10 +54,9 @@ int nl_dump(int fd, const void *req, size_t reqlen, nl_msg_fn fn, void *ctx)
 		return -errno;
 	for (;;) {
 		struct iovec iov = { .iov_base = buf.b, .iov_len = sizeof(buf.b) };
-		struct msghdr mh = { .msg_name = &sa,
-				     .msg_namelen = sizeof(sa),
-				     .msg_iov = &iov,
-				     .msg_iovlen = 1 };
+		struct msghdr mh = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1
+		};
 		ssize_t n = recvmsg(fd, &mh, 0);
 		int err;
 

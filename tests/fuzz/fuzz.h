@@ -18,12 +18,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond, what)                                                          \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, what);       \
-			abort();                                                        \
-		}                                                                       \
+#define FUZZ_CHECK(cond, what)                                                    \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, what); \
+			abort();                                                  \
+		}                                                                 \
 	} while (0)
 
 /* A NUL-terminated heap copy of the input (freed by the caller). */

@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct tls_maps_entry e;
 
 		if (!tls_maps_parse(line, &e)) {
-			FUZZ_CHECK(e.path >= text && e.path <= text + size, "path outside the line");
+			FUZZ_CHECK(e.path >= text && e.path <= text + size,
+				   "path outside the line");
 			tls_lib_kind(e.path);
 		}
 	}

@@ -30,8 +30,9 @@ static bool valid_utf8(const char *s)
 TEST(escape_labels_stay_distinct)
 {
 	/* three process names that all rendered as "curl\uFFFD": one series */
-	const char *raw[] = { "curl\xff", "curl\xfe", "curl\xef\xbf\xbd", "curl\\xff",
-			      "curl\\\\xff", "curl\\", "curl" };
+	const char *raw[] = { "curl\xff",  "curl\xfe",	  "curl\xef\xbf\xbd",
+			      "curl\\xff", "curl\\\\xff", "curl\\",
+			      "curl" };
 	const size_t n = sizeof(raw) / sizeof(raw[0]);
 	char *seen[sizeof(raw) / sizeof(raw[0])];
 	struct strbuf sb;
@@ -43,7 +44,8 @@ TEST(escape_labels_stay_distinct)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
-			if (!ASSERT_TRUE(strcmp(seen[i], seen[j]), "distinct raw values stay apart"))
+			if (!ASSERT_TRUE(strcmp(seen[i], seen[j]),
+					 "distinct raw values stay apart"))
 				fprintf(stderr, "  %zu and %zu: %s\n", i, j, seen[i]);
 	ASSERT_STREQ(seen[0], "curl\\\\xff", "0xff byte");
 	ASSERT_STREQ(seen[2], "curl\xef\xbf\xbd", "a real U+FFFD is kept");
@@ -72,7 +74,9 @@ TEST(escape_columns)
 {
 	char buf[64];
 
-	ASSERT_STREQ(esc_column(buf, sizeof(buf), "\x1b]0;owned\x07x\xc2\x9b" "2J\xff"),
+	ASSERT_STREQ(esc_column(buf, sizeof(buf),
+				"\x1b]0;owned\x07x\xc2\x9b"
+				"2J\xff"),
 		     "\\x1b]0;owned\\x07x\\xc2\\x9b2J\\xff", "no terminal escape passes");
 	ASSERT_STREQ(esc_column(buf, sizeof(buf), "caf\xc3\xa9"), "caf\xc3\xa9", "UTF-8 kept");
 	ASSERT_STREQ(esc_column(buf, 5, "caf\xc3\xa9"), "caf", "cut before a whole sequence");
