@@ -150,6 +150,20 @@ static void put_column(struct strbuf *out, const unsigned char *c, size_t n)
 	strbuf_append(out, (const char *)c, n);
 }
 
+/* Text output keeps its layout: line feeds and tabs pass, other controls do not. */
+static void put_text(struct strbuf *out, const unsigned char *c, size_t n)
+{
+	if (n == 1 && (c[0] == '\n' || c[0] == '\t'))
+		strbuf_putc(out, (char)c[0]);
+	else
+		put_column(out, c, n);
+}
+
+void esc_text(struct strbuf *out, const char *s)
+{
+	display(out, s, put_text, false);
+}
+
 const char *esc_column(char *buf, size_t len, const char *s)
 {
 	struct strbuf sb;

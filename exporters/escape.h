@@ -30,7 +30,10 @@ void esc_display(struct strbuf *out, const char *s);
 void esc_prom_label(struct strbuf *out, const char *s);
 /* A JSON string, quotes included. */
 void esc_json_str(struct strbuf *out, const char *s);
-/* For a terminal: invalid bytes and every control character as \xNN. Into buf
+/* For a terminal (text reports): invalid bytes and control characters as \xNN but line
+ * feed and tab, appended to out. */
+void esc_text(struct strbuf *out, const char *s);
+/* For a terminal, one line (trace columns): every control character as \xNN, into buf
  * (cut at len - 1 on a character boundary); returns buf. */
 const char *esc_column(char *buf, size_t len, const char *s);
 

@@ -51,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < x.len; i++)
 		FUZZ_CHECK((unsigned char)x.buf[i] >= 0x20 && x.buf[i] != 0x7f,
 			   "raw control character in JSON");
+	strbuf_reset(&x);
+	esc_text(&x, a);
+	for (size_t i = 0; i < x.len; i++)
+		FUZZ_CHECK((unsigned char)x.buf[i] >= 0x20 ? x.buf[i] != 0x7f
+							   : x.buf[i] == '\n' || x.buf[i] == '\t',
+			   "control character in text output");
 	esc_column(col, sizeof(col), a);
 	for (const char *p = col; *p; p++)
 		FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f, "control character in columns");
