@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
+#include "../user/log.h"
 #include "escape.h"
 
 void prom_escape_label(struct strbuf *out, const char *v)
@@ -513,6 +515,20 @@ static void close_if_listening(int fd, uint16_t port)
 		close(fd);
 }
 
+/* libmicrohttpd's messages (a client that went away, one over its address's limit) are
+ * what clients did, not the agent: debug lines, so that no client can fill the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_msg(LOG_DEBUG, "http: %s", msg);
+}
+
 struct prom_server *prom_server_start(const char *addr, const struct prom_server_ops *ops,
 				      char *err, size_t errlen)
 {
@@ -551,7 +567,8 @@ struct prom_server *prom_server_start(const char *addr, const struct prom_server
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)PROM_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)PROM_CONN_MAX,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PROM_CONN_PER_IP,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)PROM_THREADS, MHD_OPTION_END);
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)PROM_THREADS,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close_if_listening(fd, port);
 		snprintf(err, errlen, "listen on %s: cannot start the HTTP server", addr);
