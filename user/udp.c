@@ -18,6 +18,7 @@
 #include "collector.h"
 #include "log.h"
 #include "netns.h"
+#include "nlmsg.h"
 #include "udp.h"
 #include "udp.skel.h"
 
@@ -281,6 +282,22 @@ static void visit_add(struct udp_priv *p, uint32_t netns, uint8_t family, uint16
 		top_offer(p, &q);
 }
 
+struct queues_ctx {
+	struct udp_priv *p;
+	uint32_t netns;
+	uint8_t family;
+};
+
+static int queue_msg(const struct nlmsghdr *h, void *ctx)
+{
+	struct queues_ctx *c = ctx;
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) && m->idiag_rqueue)
+		visit_add(c->p, c->netns, c->family, ntohs(m->id.idiag_sport), m->idiag_rqueue);
+	return 0;
+}
+
 /* One sock_diag dump of the namespace's UDP sockets of a family. */
 static int queues_dump(struct udp_priv *p, int fd, int family, uint32_t netns)
 {
@@ -288,47 +305,16 @@ static int queues_dump(struct udp_priv *p, int fd, int family, uint32_t netns)
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg),
-			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			 .nlmsg_seq = 1 },
-		.req = { .sdiag_family = family,
-			 .sdiag_protocol = IPPROTO_UDP,
+		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_UDP,
 			 .idiag_states = ~0u },
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[32768];
+	struct queues_ctx c = { p, netns, family == AF_INET6 ? UDP_IPV6 : UDP_IPV4 };
+	int err = nl_dump(fd, &msg, sizeof(msg), queue_msg, &c);
 
-	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct inet_diag_msg *m;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error == -ENOENT ? 0 : e->error;
-			}
-			m = NLMSG_DATA(h);
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || !m->idiag_rqueue)
-				continue;
-			visit_add(p, netns, family == AF_INET6 ? UDP_IPV6 : UDP_IPV4,
-				  ntohs(m->id.idiag_sport), m->idiag_rqueue);
-		}
-	}
+	/* no IPv6 in this kernel or namespace: nothing queued */
+	return err == -ENOENT ? 0 : err;
 }
 
 /* sockstat's "UDP: inuse N" (sockstat6: "UDP6: inuse N"): the namespace's sockets of the
