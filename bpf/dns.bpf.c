@@ -461,14 +461,17 @@ malformed:
 /* A subprogram, not inlined: the question buffer is on its stack once, whether a UDP
  * datagram or the messages of a TCP segment come here. dlen: the message's bytes in
  * this packet. */
-static __noinline void dns_message(struct __sk_buff *skb, struct dns_flow_key *k, __u64 off,
-				   __u64 dlen, __u64 flags)
+__noinline int dns_message(struct __sk_buff *skb, struct dns_flow_key *k, __u64 off, __u64 dlen,
+			   __u64 flags)
 {
-	/* 64-bit arguments, bounded here, so that the verifier sees the bounds on the
-	 * registers the helpers get */
-	if (dlen > 0xffff || off > 0xffff)
-		return;
+	/* Global, so verified once on its own rather than at each of its call sites (a
+	 * datagram's, and each message's of a TCP segment), with events on too. Its
+	 * 64-bit arguments are bounded here, so that the verifier sees the bounds on the
+	 * registers the helpers get. */
+	if (!k || dlen > 0xffff || off > 0xffff)
+		return 0;
 	dns_packet(skb, k, off, dlen, flags & MSG_EGRESS, flags & MSG_BOTH53, flags & MSG_CUT);
+	return 0;
 }
 
 /* The client is us, the server the peer. */
