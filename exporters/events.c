@@ -182,6 +182,11 @@ void events_json(struct strbuf *out, const struct event_record *ev, int64_t wall
 		kv(out, "state", ev->state);
 	if (ev->device[0])
 		kv(out, "device", ev->device);
+	if (ev->pod[0] || ev->container[0]) {
+		kv(out, "namespace", ev->namespace);
+		kv(out, "pod", ev->pod);
+		kv(out, "container", ev->container);
+	}
 	if (detail[0])
 		kv(out, "detail", detail);
 	strbuf_puts(out, "}\n");
@@ -196,9 +201,15 @@ void events_columns_header(struct strbuf *out)
 
 void events_columns(struct strbuf *out, const struct event_record *ev, int64_t wall_offset_ns)
 {
-	char when[96], pid[12], src[64], dst[64], detail[160];
+	char when[96], pid[12], src[64], dst[64], detail[160], pod[600];
 	const char *state = ev->state && ev->state[0] ? ev->state : "-";
 
+	/* the pod leads the detail column, so that the columns before stay as they were */
+	pod[0] = '\0';
+	if (ev->pod[0] || ev->container[0])
+		snprintf(pod, sizeof(pod), "pod=%s%s%s%s%s ", ev->namespace,
+			 ev->namespace[0] ? "/" : "", ev->pod[0] ? ev->pod : "-",
+			 ev->container[0] ? " container=" : "", ev->container);
 	format_time(when, sizeof(when), ev->ts_ns, wall_offset_ns, false);
 	format_addr(src, sizeof(src), &ev->src);
 	format_addr(dst, sizeof(dst), &ev->dst);
@@ -207,8 +218,8 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 		snprintf(pid, sizeof(pid), "%u", ev->pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
-	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s\n",
+	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s%s\n",
 		      when, ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
-		      src[0] ? src : "-", dst[0] ? dst : "-", state, ev->device[0] ? "dev=" : "",
+		      src[0] ? src : "-", dst[0] ? dst : "-", state, pod, ev->device[0] ? "dev=" : "",
 		      ev->device, ev->device[0] && detail[0] ? " " : "", detail);
 }

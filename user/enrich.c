@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "k8s.h"
 #include "log.h"
 
 /* A record shorter than the struct this agent was built with: agent and BPF object
@@ -26,8 +27,25 @@ static bool fits(struct collector *l, size_t size, size_t want)
 	return false;
 }
 
+/* The pod and container: by the socket's or task's cgroup first (what a container's
+ * process did), else by the process's own cgroups (a v1 layout, the agent's cgroup
+ * namespace), else by the network namespace (a kernel event with no task, or a process
+ * already gone): then the pod alone. */
+static void enrich_pod(struct k8s *k, struct event_record *r)
+{
+	if (!k8s_lookup_cgroup_id(k, r->cgroup_id, r->namespace, sizeof(r->namespace), r->pod,
+				  sizeof(r->pod), r->container, sizeof(r->container)))
+		return;
+	if (!k8s_lookup_pid(k, r->pid, r->namespace, sizeof(r->namespace), r->pod, sizeof(r->pod),
+			    r->container, sizeof(r->container)))
+		return;
+	k8s_lookup_netns(k, r->netns, r->namespace, sizeof(r->namespace), r->pod, sizeof(r->pod));
+}
+
 static void enrich(struct collector *l, struct event_record *r)
 {
+	if (l->k8s)
+		enrich_pod(l->k8s, r);
 	if (!r->device[0] && r->ifindex) {
 		if (l->ifaces)
 			ifaces_name(l->ifaces, r->netns, r->ifindex, r->device, sizeof(r->device));

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../exporters/prometheus.h"
 #include "k8s.h"
+#include "registry.h"
+#include "strbuf.h"
 #include "test.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -274,4 +277,56 @@ TEST(k8s_tables)
 	k8s_free(k);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	ASSERT_OK(system(p), "cleanup");
+}
+
+/* Labels derived at rendering: namespace and pod beside netns, no series of their own. */
+static void fake_pods(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN])
+{
+	bool pod = !strcmp(value, "42");
+
+	snprintf(out[0], DERIVED_VALUE_LEN, "%s", pod ? "shop" : "");
+	snprintf(out[1], DERIVED_VALUE_LEN, "%s", pod ? "web-0" : "");
+}
+
+static int count_view(void *ctx, const struct series_view *v)
+{
+	int *n = ctx;
+
+	if (v->nlabels == 3 && v->own_labels == 1 && !strcmp(v->label_names[2], "pod"))
+		(*n)++;
+	return 0;
+}
+
+TEST(k8s_derived_labels)
+{
+	static const char *const names[] = { "namespace", "pod" };
+	struct metric_desc d = { .name = "t_total", .help = "h", .type = METRIC_COUNTER,
+				 .labels = { "netns" }, .budget = 3 };
+	struct metric_desc other = { .name = "u_total", .help = "h", .type = METRIC_COUNTER,
+				     .labels = { "device" } };
+	struct registry *reg = registry_new(0);
+	struct strbuf sb;
+	struct metric *m, *u;
+	int views = 0;
+
+	if (!ASSERT_OK_PTR(reg, "registry"))
+		return;
+	ASSERT_OK(registry_derive_labels(reg, "netns", names, 2, fake_pods, NULL), "derive");
+	ASSERT_ERR(registry_derive_labels(reg, "netns", names, 4, fake_pods, NULL), "4 names");
+	m = registry_add(reg, &d);
+	u = registry_add(reg, &other);
+	metric_counter_add(m, (const char *[]){ "42" }, 3);
+	metric_counter_add(m, (const char *[]){ "7" }, 1);
+	metric_counter_add(u, (const char *[]){ "eth0" }, 1);
+	strbuf_init(&sb);
+	prom_render(reg, &sb);
+	ASSERT_CONTAINS(sb.buf, "t_total{netns=\"42\",namespace=\"shop\",pod=\"web-0\"} 3\n",
+			"pod's series");
+	ASSERT_CONTAINS(sb.buf, "t_total{netns=\"7\",namespace=\"\",pod=\"\"} 1\n", "no pod's");
+	ASSERT_CONTAINS(sb.buf, "u_total{device=\"eth0\"} 1\n", "no netns: nothing added");
+	ASSERT_EQ(m->nseries, 2, "derived labels make no series");
+	ASSERT_OK(metric_each_series(m, count_view, &views), "visit");
+	ASSERT_EQ(views, 2, "visitors see the derived labels");
+	strbuf_free(&sb);
+	registry_free(reg);
 }
