@@ -207,7 +207,7 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 	/* the pod leads the detail column, so that the columns before stay as they were */
 	pod[0] = '\0';
 	if (ev->pod[0] || ev->container[0])
-		snprintf(pod, sizeof(pod), "pod=%s%s%s%s%s ", ev->namespace,
+		snprintf(pod, sizeof(pod), "pod=%s%s%s%s%s", ev->namespace,
 			 ev->namespace[0] ? "/" : "", ev->pod[0] ? ev->pod : "-",
 			 ev->container[0] ? " container=" : "", ev->container);
 	format_time(when, sizeof(when), ev->ts_ns, wall_offset_ns, false);
@@ -218,8 +218,9 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 		snprintf(pid, sizeof(pid), "%u", ev->pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
-	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s%s\n",
+	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s%s%s\n",
 		      when, ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
-		      src[0] ? src : "-", dst[0] ? dst : "-", state, pod, ev->device[0] ? "dev=" : "",
+		      src[0] ? src : "-", dst[0] ? dst : "-", state, pod,
+		      pod[0] && (ev->device[0] || detail[0]) ? " " : "", ev->device[0] ? "dev=" : "",
 		      ev->device, ev->device[0] && detail[0] ? " " : "", detail);
 }

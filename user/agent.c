@@ -336,7 +336,8 @@ void agent_maintain(struct agent *a)
 		per_ns |= l->desc->maintain_netns != NULL || names;
 		ifaces |= l->desc->wants_ifaces || names;
 	}
-	if (!any)
+	/* pod names follow pods as they come for events between collections too */
+	if (!any && !a->k8s)
 		return;
 	if (netns_scan(&a->netns)) {
 		a->netns.n = 0;
@@ -345,6 +346,8 @@ void agent_maintain(struct agent *a)
 		if (a->k8s)
 			k8s_refresh(a->k8s, &a->netns);
 	}
+	if (!any)
+		return;
 	for (size_t i = 0; i < a->ncollectors; i++)
 		if (a->collectors[i].up && a->collectors[i].desc->maintain)
 			a->collectors[i].desc->maintain(&a->collectors[i], &cx);

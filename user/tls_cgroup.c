@@ -29,7 +29,7 @@ void tls_cgroups_free(struct tls_cgroups *c)
 	c->n = c->cap = 0;
 }
 
-static bool mount_of_root(const char *root)
+bool cgroup2_mount_of_root(const char *root)
 {
 	if (!strcmp(root, "/"))
 		return true;
@@ -61,7 +61,7 @@ int tls_cgroup2_root(const char *mountinfo, char *out, size_t len)
 			fields[n++] = tok;
 		/* only a mount of the hierarchy's root names every cgroup by its full path; in
 		 * a cgroup namespace that root shows as "/.." once per level above ours */
-		if (n < 5 || !mount_of_root(fields[3]))
+		if (n < 5 || !cgroup2_mount_of_root(fields[3]))
 			continue;
 		snprintf(out, len, "%s", fields[4]);
 		break;
