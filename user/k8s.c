@@ -23,6 +23,7 @@
 #define K8S_PROC_CGROUP_MAX 16384 /* bytes of /proc/PID/cgroup read */
 #define K8S_DOCKER_JSON_MAX (1 << 20)
 #define K8S_SHORT_ID 12
+#define K8S_SWEEP_S 30 /* seconds between walks that forget gone cgroups */
 
 /* ---- parsers (no state: unit-tested in tests/unit/test_k8s.c) ---- */
 
@@ -89,7 +90,7 @@ static bool pod_component(const char *c, size_t n, char uid[K8S_UID_LEN])
  * runtime; a bare "ID" is a cgroupfs-driver container (containerd or Docker alike), taken
  * only where the caller knows it is one (under a pod, or under "docker"). */
 static enum k8s_runtime container_component(const char *c, size_t n, bool bare_ok,
-					     char id[K8S_ID_LEN])
+					    char id[K8S_ID_LEN])
 {
 	static const struct {
 		const char *prefix;
@@ -153,8 +154,8 @@ int k8s_parse_cgroup_path(const char *path, struct k8s_cgroup_ref *ref)
 		} else if (!ref->container_id[0]) {
 			bool under_docker = prev && prevlen == 6 && !memcmp(prev, "docker", 6);
 
-			ref->runtime = container_component(c, n, pod || under_docker,
-							   ref->container_id);
+			ref->runtime =
+				container_component(c, n, pod || under_docker, ref->container_id);
 		}
 		prev = c;
 		prevlen = n;
@@ -282,8 +283,8 @@ int k8s_parse_docker_name(const char *json, size_t len, char *out, size_t outlen
 		v = k + sizeof(key) - 1;
 		if (v < end && *v == '/')
 			v++;
-		for (q = v; q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.' ||
-					*q == '-');
+		for (q = v;
+		     q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.' || *q == '-');
 		     q++)
 			;
 		/* a plain name closed by its quote; "Name" keys of nested objects that do not
@@ -354,6 +355,7 @@ struct k8s {
 	size_t ndockers, capdockers;
 	uint32_t host_netns;
 	struct tls_cgroups cg; /* cgroup ids to paths */
+	time_t last_sweep;
 	size_t rereads;
 };
 
@@ -401,7 +403,9 @@ struct k8s *k8s_new(const struct k8s_opts *o)
 	join_path(k->pods.path, sizeof(k->pods.path), k->root, "/var/log/pods");
 	join_path(k->docker.path, sizeof(k->docker.path), k->root, "/var/lib/docker/containers");
 	tls_cgroups_init(&k->cg);
-	k->cg.min_walk_ms = 1000; /* a miss between collections walks at most once a second */
+	/* a miss (a cgroup made since the last walk) walks at most five times a second: a
+	 * walk of a node's few thousand cgroups costs a few milliseconds */
+	k->cg.min_walk_ms = 200;
 	/* the host's namespace (pid 1's, with hostPID) is shared by host-network pods */
 	snprintf(p, sizeof(p), "%s/1/ns/net", k->proc);
 	k->host_netns = ns_inode_of(p);
@@ -540,9 +544,11 @@ static void read_logs(struct k8s *k, struct pod_ent **pods, size_t *npods, size_
 				if (s1) {
 					*s1 = '\0';
 					s2 = strrchr(target, '/');
-					if (!k8s_parse_pod_dir(s2 ? s2 + 1 : target, ns, pod, e->uid) &&
+					if (!k8s_parse_pod_dir(s2 ? s2 + 1 : target, ns, pod,
+							       e->uid) &&
 					    (strcmp(ns, e->ns) || strcmp(pod, e->pod)))
-						e->uid[0] = '\0'; /* the two disagree: trust neither */
+						e->uid[0] =
+							'\0'; /* the two disagree: trust neither */
 				}
 			}
 		}
@@ -625,7 +631,8 @@ static void read_names(struct k8s *k)
 	/* one entry per UID; should the two sources disagree, the UID names no pod */
 	for (size_t i = 0; i < npods; i++) {
 		if (w && !strcmp(pods[w - 1].uid, pods[i].uid)) {
-			if (strcmp(pods[w - 1].ns, pods[i].ns) || strcmp(pods[w - 1].pod, pods[i].pod))
+			if (strcmp(pods[w - 1].ns, pods[i].ns) ||
+			    strcmp(pods[w - 1].pod, pods[i].pod))
 				pods[w - 1].pod[0] = '\0';
 			continue;
 		}
@@ -784,6 +791,7 @@ void k8s_refresh(struct k8s *k, const struct netns_list *list)
 {
 	struct pid_ent *nv;
 	struct netns_ent *nets;
+	struct timespec now;
 	size_t old = 0, n = 0, nn = 0;
 
 	pthread_mutex_lock(&k->lock);
@@ -836,8 +844,13 @@ void k8s_refresh(struct k8s *k, const struct netns_list *list)
 	free(k->nets);
 	k->nets = nets;
 	k->nnets = nets ? w : 0;
-	/* cgroup ids: the walk forgets the cgroups that are gone */
-	tls_cgroups_sweep(&k->cg, NULL, NULL);
+	/* cgroup ids: a walk now and then forgets the cgroups that are gone (one made since
+	 * is found by the walk a lookup's miss makes) */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!k->last_sweep || now.tv_sec - k->last_sweep >= K8S_SWEEP_S) {
+		tls_cgroups_sweep(&k->cg, NULL, NULL);
+		k->last_sweep = now.tv_sec;
+	}
 	pthread_mutex_unlock(&k->lock);
 }
 
@@ -891,7 +904,10 @@ int k8s_lookup_cgroup_id(struct k8s *k, uint64_t cgroup_id, char *ns, size_t nsl
 	pthread_mutex_lock(&k->lock);
 	p = tls_cgroup_name(&k->cg, cgroup_id, path, sizeof(path));
 	pthread_mutex_unlock(&k->lock);
-	return p ? k8s_lookup_cgroup_path(k, p, ns, nslen, pod, podlen, ctr, ctrlen) : -ENOENT;
+	/* a cgroup made since the last walk, when a walk ran too recently to walk again */
+	if (!p)
+		return -EAGAIN;
+	return k8s_lookup_cgroup_path(k, p, ns, nslen, pod, podlen, ctr, ctrlen);
 }
 
 int k8s_lookup_pid(struct k8s *k, uint32_t pid, char *ns, size_t nslen, char *pod, size_t podlen,

@@ -81,6 +81,8 @@ void k8s_refresh(struct k8s *k, const struct netns_list *list);
  * container's (all outputs ""). Thread safe. */
 int k8s_lookup_netns(struct k8s *k, uint64_t netns_ino, char *ns, size_t nslen, char *pod,
 		     size_t podlen);
+/* -EAGAIN: a cgroup not known yet (made since the last walk, which ran too recently to
+ * walk again): ask by the process instead. */
 int k8s_lookup_cgroup_id(struct k8s *k, uint64_t cgroup_id, char *ns, size_t nslen, char *pod,
 			 size_t podlen, char *ctr, size_t ctrlen);
 int k8s_lookup_cgroup_path(struct k8s *k, const char *path, char *ns, size_t nslen, char *pod,

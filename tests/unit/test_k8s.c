@@ -102,11 +102,10 @@ TEST(k8s_cgroup_paths_malformed)
 TEST(k8s_proc_cgroup)
 {
 	/* a hybrid host: v1 lines name the pod, the v2 line only systemd's scope */
-	static const char text[] =
-		"12:pids:/kubepods/besteffort/pod" UID_A "/" ID_A "\n"
-		"11:memory:/kubepods/besteffort/pod" UID_A "\n"
-		"1:name=systemd:/system.slice/containerd.service\n"
-		"0::/system.slice/containerd.service\n";
+	static const char text[] = "12:pids:/kubepods/besteffort/pod" UID_A "/" ID_A "\n"
+				   "11:memory:/kubepods/besteffort/pod" UID_A "\n"
+				   "1:name=systemd:/system.slice/containerd.service\n"
+				   "0::/system.slice/containerd.service\n";
 	static const char junk[] = "garbage\n::\n1:x\n0::/\n";
 	struct k8s_cgroup_ref r;
 
@@ -129,9 +128,8 @@ TEST(k8s_log_names)
 	static const char json[] = "{\"Config\":{\"Name\":\"not/this\"},\"Name\":\"/web-1\","
 				   "\"Driver\":\"overlay2\"}";
 
-	if (ASSERT_OK(k8s_parse_log_name("coredns-5d78c9869d-abcde_kube-system_coredns-" ID_A
-					 ".log",
-					 &n),
+	if (ASSERT_OK(k8s_parse_log_name(
+			      "coredns-5d78c9869d-abcde_kube-system_coredns-" ID_A ".log", &n),
 		      "coredns")) {
 		ASSERT_STREQ(n.pod, "coredns-5d78c9869d-abcde", "pod");
 		ASSERT_STREQ(n.ns, "kube-system", "ns");
@@ -300,10 +298,14 @@ static int count_view(void *ctx, const struct series_view *v)
 TEST(k8s_derived_labels)
 {
 	static const char *const names[] = { "namespace", "pod" };
-	struct metric_desc d = { .name = "t_total", .help = "h", .type = METRIC_COUNTER,
-				 .labels = { "netns" }, .budget = 3 };
-	struct metric_desc other = { .name = "u_total", .help = "h", .type = METRIC_COUNTER,
-				     .labels = { "device" } };
+	struct metric_desc d = { .name = "t_total",
+				 .help = "h",
+				 .type = METRIC_COUNTER,
+				 .labels = { "netns" },
+				 .budget = 3 };
+	struct metric_desc other = {
+		.name = "u_total", .help = "h", .type = METRIC_COUNTER, .labels = { "device" }
+	};
 	struct registry *reg = registry_new(0);
 	struct strbuf sb;
 	struct metric *m, *u;
