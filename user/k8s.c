@@ -356,6 +356,7 @@ struct k8s {
 	uint32_t host_netns;
 	struct tls_cgroups cg; /* cgroup ids to paths */
 	time_t last_sweep;
+	int cg_mount_fd, cg_handle_type; /* for cgroup_path_by_id() */
 	size_t rereads;
 };
 
@@ -421,6 +422,8 @@ void k8s_free(struct k8s *k)
 	if (global == k)
 		global = NULL;
 	tls_cgroups_free(&k->cg);
+	if (k->cg_mount_fd > 0)
+		close(k->cg_mount_fd);
 	free(k->ctrs);
 	free(k->pods_v);
 	free(k->pids);
@@ -892,6 +895,47 @@ int k8s_lookup_cgroup_path(struct k8s *k, const char *path, char *ns, size_t nsl
 	return ret;
 }
 
+/* The path of a cgroup the walk has not seen yet, below the cgroup2 mount, by its id: a
+ * cgroup2 file handle is the id (what name_to_handle_at gives), so open_by_handle_at()
+ * opens the directory and /proc/self/fd names it. One open, no walk. The caller holds the
+ * lock. */
+static const char *cgroup_path_by_id(struct k8s *k, uint64_t id, char *out, size_t len)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + 64];
+	} h;
+	char link[64], full[K8S_PATH_MAX];
+	size_t rl = strlen(k->cg.root);
+	ssize_t n;
+	int fd, mount_id;
+
+	if (!k->cg.root[0])
+		return NULL;
+	if (k->cg_mount_fd <= 0) {
+		k->cg_mount_fd = open(k->cg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		h.fh.handle_bytes = 64;
+		if (k->cg_mount_fd < 0 ||
+		    name_to_handle_at(AT_FDCWD, k->cg.root, &h.fh, &mount_id, 0))
+			return NULL;
+		k->cg_handle_type = h.fh.handle_type;
+	}
+	h.fh.handle_bytes = sizeof(id);
+	h.fh.handle_type = k->cg_handle_type;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(k->cg_mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n < rl || memcmp(full, k->cg.root, rl))
+		return NULL;
+	full[n] = '\0';
+	snprintf(out, len, "%s", full[rl] ? full + rl : "/");
+	return out;
+}
+
 int k8s_lookup_cgroup_id(struct k8s *k, uint64_t cgroup_id, char *ns, size_t nslen, char *pod,
 			 size_t podlen, char *ctr, size_t ctrlen)
 {
@@ -903,6 +947,8 @@ int k8s_lookup_cgroup_id(struct k8s *k, uint64_t cgroup_id, char *ns, size_t nsl
 		return -ENOENT;
 	pthread_mutex_lock(&k->lock);
 	p = tls_cgroup_name(&k->cg, cgroup_id, path, sizeof(path));
+	if (!p)
+		p = cgroup_path_by_id(k, cgroup_id, path, sizeof(path));
 	pthread_mutex_unlock(&k->lock);
 	/* a cgroup made since the last walk, when a walk ran too recently to walk again */
 	if (!p)
