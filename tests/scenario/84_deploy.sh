@@ -7,6 +7,9 @@
 # The dashboard is valid JSON with rows L1..L7 in order and the instance, namespace and
 # pod variables. make install puts binary, unit and man page under DESTDIR/PREFIX; the
 # installed unit passes systemd-analyze verify; the man page renders without warnings.
+# The runtime image's files (scripts/runtime-libs.sh, as deploy/Dockerfile uses it) run
+# osiscope --version in a chroot of their own. (make image itself needs a docker or
+# podman daemon, which this test does not assume.)
 . "$(dirname "$0")/../lib.sh"
 cd "$OSI_ROOT"
 PY=/usr/bin/python3
@@ -71,6 +74,13 @@ if command -v systemd-analyze >/dev/null; then
 	out=$(systemd-analyze verify --man=no "$TMP/prefix/lib/systemd/system/osiscope.service" 2>&1)
 	assert_eq "$?:$out" "0:" "systemd-analyze verify of the installed unit"
 fi
+# the runtime image's content (deploy/Dockerfile's last stage): the binary and the
+# libraries it links, nothing else, runs on its own
+scripts/runtime-libs.sh "$OSI_BIN" "$TMP/rootfs"
+out=$(chroot "$TMP/rootfs" /usr/sbin/osiscope --version 2>&1)
+assert_eq "$?" 0 "the runtime image's files alone run osiscope --version ($out)"
+assert_eq "$(find "$TMP/rootfs" -type f | wc -l)" "$(($(ldd "$OSI_BIN" | grep -c '/') + 1))" \
+	"runtime files: the binary and its libraries"
 out=$(groff -man -Tutf8 -ww -z doc/osiscope.8 2>&1)
 assert_eq "$?:$out" "0:" "man page renders without warnings"
 finish
