@@ -6,8 +6,9 @@
 # a network namespace per pod held by a sandbox process in the pod's cgroup, the
 # kubelet's log links, a host-network pod, a plain Docker container with its
 # config.v2.json, a pod whose container runs under an unknown runtime, malformed log
-# names. Containers' processes make refused connects and DNS queries: each pod's series
-# carry its namespace and pod with exactly its counts, events carry the container,
+# names. Containers' processes make refused connects (and resets), DNS queries and
+# failed TLS handshakes: each pod's series carry its namespace and pod with exactly its
+# counts, TLS series (per cgroup) and events also the container,
 # trace --pod/--namespace keep only theirs. A pod deleted mid-run loses its names (empty,
 # never another pod's), then its series when its namespace goes. Then again with the
 # agent and trace in a child cgroup of their own cgroup namespace (unshare -C).
@@ -74,6 +75,8 @@ uA=$(uuid) idA=$(hex64) sbA=$(hex64)
 podA=$P2/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uA//-/_}.slice
 podfiles shop web-0 "$uA" app "$idA"
 sandbox "$podA/cri-containerd-$sbA.scope" pa
+idA2=$(hex64) # its second container, a TLS server
+podfiles shop web-0 "$uA" proxy "$idA2"
 # pod B: billing/api-1, cgroupfs driver, bare IDs, cgroup v2
 uB=$(uuid) idB=$(hex64) sbB=$(hex64)
 podB=$P2/kubepods/besteffort/pod$uB
@@ -129,6 +132,16 @@ traffic() { # the containers' work; C only where cgroup v1 is there
 }
 
 agent_start --kubernetes=on --kubernetes.root="$ROOT"
+# the proxy container's TLS server, with a certificate no client trusts
+if command -v openssl >/dev/null && command -v curl >/dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/srv.key" \
+		-out "$TMP/srv.pem" -days 1 -subj "/CN=osiscope-test" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+	mkdir -p "$podA/cri-containerd-$idA2.scope"
+	bash -c 'echo $$ >"$1/cgroup.procs" && exec ip netns exec "$2" openssl s_server -accept 4433 -rev -cert "$3" -key "$4"' \
+		_ "$podA/cri-containerd-$idA2.scope" "$T-pa" "$TMP/srv.pem" "$TMP/srv.key" >/dev/null 2>&1 </dev/null &
+	PIDS+=($!)
+	TLS=1
+fi
 trace_start "$TMP/all.json" -o json -l tcp --kubernetes=on --kubernetes.root="$ROOT"
 trace_start2() { # a second trace beside the first
 	local out=$1
@@ -147,6 +160,7 @@ TRACE_PODA=$TRACE2_PID
 trace_start2 "$TMP/billing.cols" -l tcp --kubernetes.root="$ROOT" --namespace billing
 TRACE_BILLING=$TRACE2_PID
 
+rsts0=$(mib pa TcpOutRsts)
 traffic $NA $NB $NC
 r=$(in_ctr "$P2/docker/$idE" pe "$TCPLOAD" connect 127.0.0.1 9 $NE)
 assert_eq "$(field refused "$r")" $NE "refused connects made in Docker's legacy-db"
@@ -155,6 +169,13 @@ assert_eq "$(field refused "$r")" $NF "refused connects made under the unknown r
 r=$(in_ctr "$podA/cri-containerd-$idA.scope" pa "$DNSQ" query 127.0.0.1 53 web.shop.test A $QA)
 assert_eq "$(field nxdomain "$r")" $QA "DNS queries answered NXDOMAIN in shop/web-0"
 
+NT=2
+if [ -n "${TLS:-}" ]; then
+	for i in $(seq 50); do nsx pa ss -Hltn 'sport = :4433' | grep -q . && break; sleep 0.1; done
+	for i in $(seq $NT); do # untrusted: each fails on both sides
+		in_ctr "$podA/cri-containerd-$idA.scope" pa curl -sS -o /dev/null --max-time 5 https://127.0.0.1:4433/ 2>/dev/null
+	done
+fi
 sleep 0.5
 for p in $TRACE_A $TRACE_PODA $TRACE_BILLING; do kill -INT $p; done
 wait $TRACE_A $TRACE_PODA $TRACE_BILLING 2>/dev/null
@@ -167,8 +188,34 @@ assert_eq "$(m netns=$inB namespace=billing pod=api-1)" $NB "refused connects of
 assert_eq "$(m netns=$inE namespace= pod=)" $NE "refused connects of the Docker container's namespace: no pod"
 assert_eq "$(m netns=$inF namespace=batch pod=batch-0)" $NF "refused connects of batch/batch-0 (unknown runtime)"
 assert_eq "$(metric osiscope_dns_queries_total netns=$inA namespace=shop pod=web-0 qtype=A)" $QA "DNS queries of shop/web-0"
-assert_eq "$(grep -c "pod=\"web-0\"" "$TMP/metrics")" "$(grep -c "netns=\"$inA\"" "$TMP/metrics")" \
-	"every series of shop/web-0's namespace, and no other, names it"
+# refused connects and failed handshakes end in resets: the kernel's own count of them
+rsts=$(($(mib pa TcpOutRsts) - rsts0))
+assert_gt "$rsts" $((NA - 1)) "kernel TcpOutRsts delta in shop/web-0's namespace"
+assert_eq "$(metric osiscope_tcp_resets_sent_total netns=$inA namespace=shop pod=web-0)" $rsts "resets sent in shop/web-0"
+assert_eq "$(metric osiscope_tcp_resets_received_total netns=$inA namespace=shop pod=web-0)" $rsts "resets received in shop/web-0"
+if [ -n "${TLS:-}" ]; then
+	# TLS series are per cgroup: they name the container too (sums over reasons)
+	tls() { # ROLE CONTAINER: failed handshakes, once the collector has read them
+		local i v=0
+		for i in $(seq 25); do
+			v=$(grep '^osiscope_tls_handshakes_total{' "$TMP/metrics" | grep "role=\"$1\"" |
+				grep 'result="failed"' | grep "namespace=\"shop\",pod=\"web-0\",container=\"$2\"" |
+				awk '{ s += $NF } END { print s + 0 }')
+			[ "$v" -ge $NT ] && break
+			sleep 0.2
+			scrape
+		done
+		echo "$v"
+	}
+	assert_eq "$(tls client app)" $NT "failed TLS handshakes of shop/web-0's app container (client)"
+	assert_eq "$(tls server proxy)" $NT "failed TLS handshakes of shop/web-0's proxy container (server)"
+	assert_eq "$(grep '^osiscope_tls_handshakes_total{' "$TMP/metrics" | grep -v 'container="' | wc -l)" 0 \
+		"every TLS series has container"
+fi
+assert_eq "$(grep "pod=\"web-0\"" "$TMP/metrics" | grep -c "netns=\"$inA\"")" "$(grep -c "netns=\"$inA\"" "$TMP/metrics")" \
+	"every series of shop/web-0's namespace names it"
+assert_eq "$(grep "pod=\"web-0\"" "$TMP/metrics" | grep -v "netns=\"$inA\"" | grep -vc 'cgroup="')" 0 \
+	"no other namespace's series names it (the TLS ones by their cgroup)"
 assert_eq "$(grep "netns=\"$host\"" "$TMP/metrics" | grep -vc 'namespace="",pod=""')" 0 \
 	"the host's namespace is no pod's (a host-network pod's sandbox is in it)"
 assert_gt "$(grep -c "netns=\"$host\"" "$TMP/metrics")" 0 "series of the host's namespace"
