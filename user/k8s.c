@@ -281,8 +281,12 @@ int k8s_parse_docker_name(const char *json, size_t len, char *out, size_t outlen
 		if (!k)
 			break;
 		v = k + sizeof(key) - 1;
-		if (v < end && *v == '/')
-			v++;
+		/* the container's own "Name" is "/NAME"; other objects' (volumes) have no '/' */
+		if (v >= end || *v != '/') {
+			p = v;
+			continue;
+		}
+		v++;
 		for (q = v;
 		     q < end && (isalnum((unsigned char)*q) || *q == '_' || *q == '.' || *q == '-');
 		     q++)
@@ -1010,5 +1014,7 @@ int k8s_pod_of_netns(uint64_t netns_ino, char *ns, size_t nslen, char *pod, size
 int k8s_of_cgroup(uint64_t cgroup_id, char *ns, size_t nslen, char *pod, size_t podlen, char *ctr,
 		  size_t ctrlen)
 {
-	return k8s_lookup_cgroup_id(global, cgroup_id, ns, nslen, pod, podlen, ctr, ctrlen);
+	int err = k8s_lookup_cgroup_id(global, cgroup_id, ns, nslen, pod, podlen, ctr, ctrlen);
+
+	return err ? -ENOENT : 0;
 }

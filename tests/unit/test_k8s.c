@@ -163,6 +163,8 @@ TEST(k8s_log_names)
 	ASSERT_STREQ(dn, "web-1", "docker name value");
 	ASSERT_EQ(k8s_parse_docker_name("{\"Name\":\"/unterminated", 22, dn, sizeof(dn)), -ENOENT,
 		  "unterminated");
+	ASSERT_EQ(k8s_parse_docker_name("{\"Name\":\"volume\"}", 17, dn, sizeof(dn)), -ENOENT,
+		  "a volume's name");
 }
 
 /* A node in a directory: log links, pod directories, and /proc files for three pids. */
