@@ -89,8 +89,39 @@ static int agent_k8s_init(struct agent *a)
 	if (registry_derive_labels(a->reg, "netns", pod_labels, 2, derive_netns, a->k8s) ||
 	    registry_derive_labels(a->reg, "cgroup", ctr_labels, 3, derive_cgroup, a->k8s))
 		return -EINVAL;
+	for (size_t i = 0; i < 3; i++) {
+		static const struct metric_desc g[3] = {
+			{ .name = "osiscope_kubernetes_pods", .type = METRIC_GAUGE,
+			  .help = "Pods named by the node's files (/var/log/pods, the log links)." },
+			{ .name = "osiscope_kubernetes_containers", .type = METRIC_GAUGE,
+			  .help = "Containers named by the kubelet's log links (/var/log/containers)." },
+			{ .name = "osiscope_kubernetes_pod_netns", .type = METRIC_GAUGE,
+			  .help = "Network namespaces known to be a pod's (its sandbox is in them)." },
+		};
+
+		a->k8s_gauges[i] = registry_add(a->reg, &g[i]);
+		if (!a->k8s_gauges[i])
+			return -EINVAL;
+	}
 	pr_info("kubernetes: pod names from the node's files under %s", root);
 	return 0;
+}
+
+/* What the pod tables hold: they follow the node's files and processes, never grow with
+ * churn. The registry is locked. */
+static void agent_k8s_collect(struct agent *a)
+{
+	struct k8s_stats st;
+	double v[3];
+
+	k8s_stats(a->k8s, &st);
+	v[0] = (double)st.pods;
+	v[1] = (double)st.containers;
+	v[2] = (double)st.netns;
+	for (size_t i = 0; i < 3; i++) {
+		metric_gauge_reset(a->k8s_gauges[i]);
+		metric_gauge_set(a->k8s_gauges[i], NULL, v[i]);
+	}
 }
 
 int agent_init(struct agent *a, const struct config *cfg)
@@ -291,8 +322,10 @@ void agent_collect(struct agent *a)
 	scanned = netns_scan(&a->netns) == 0;
 	if (!scanned)
 		a->netns.n = 0;
-	else if (a->k8s)
+	else if (a->k8s) {
 		k8s_refresh(a->k8s, &a->netns);
+		agent_k8s_collect(a);
+	}
 	registry_first_collection(a->reg, cx.first);
 	for (size_t i = 0; i < a->ncollectors; i++) {
 		struct collector *l = &a->collectors[i];

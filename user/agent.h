@@ -34,6 +34,7 @@ struct agent {
 	struct iface_cache ifaces; /* devices per namespace, for the collectors that want them */
 	struct netns_tracker tracker; /* which are gone, or replaced */
 	struct k8s *k8s; /* pod names (--kubernetes), NULL when off */
+	struct metric *k8s_gauges[3]; /* what its tables hold: pods, containers, namespaces */
 	uint64_t gen;
 	/* trace output */
 	struct strbuf out;
