@@ -221,6 +221,7 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s%s%s\n",
 		      when, ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
 		      src[0] ? src : "-", dst[0] ? dst : "-", state, pod,
-		      pod[0] && (ev->device[0] || detail[0]) ? " " : "", ev->device[0] ? "dev=" : "",
-		      ev->device, ev->device[0] && detail[0] ? " " : "", detail);
+		      pod[0] && (ev->device[0] || detail[0]) ? " " : "",
+		      ev->device[0] ? "dev=" : "", ev->device,
+		      ev->device[0] && detail[0] ? " " : "", detail);
 }

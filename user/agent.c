@@ -89,17 +89,21 @@ static int agent_k8s_init(struct agent *a)
 	if (registry_derive_labels(a->reg, "netns", pod_labels, 2, derive_netns, a->k8s) ||
 	    registry_derive_labels(a->reg, "cgroup", ctr_labels, 3, derive_cgroup, a->k8s))
 		return -EINVAL;
-	for (size_t i = 0; i < 3; i++) {
-		static const struct metric_desc g[3] = {
-			{ .name = "osiscope_kubernetes_pods", .type = METRIC_GAUGE,
-			  .help = "Pods named by the node's files (/var/log/pods, the log links)." },
-			{ .name = "osiscope_kubernetes_containers", .type = METRIC_GAUGE,
-			  .help = "Containers named by the kubelet's log links (/var/log/containers)." },
-			{ .name = "osiscope_kubernetes_pod_netns", .type = METRIC_GAUGE,
-			  .help = "Network namespaces known to be a pod's (its sandbox is in them)." },
-		};
+	static const char *const gauge[3][2] = {
+		{ "osiscope_kubernetes_pods", "Pods named by the node's files (/var/log/pods, the "
+					      "log links)." },
+		{ "osiscope_kubernetes_containers", "Containers named by the kubelet's log links "
+						    "(/var/log/containers)." },
+		{ "osiscope_kubernetes_pod_netns", "Network namespaces known to be a pod's (its "
+						   "sandbox is in them)." },
+	};
 
-		a->k8s_gauges[i] = registry_add(a->reg, &g[i]);
+	for (size_t i = 0; i < 3; i++) {
+		struct metric_desc d = { .name = gauge[i][0],
+					 .help = gauge[i][1],
+					 .type = METRIC_GAUGE };
+
+		a->k8s_gauges[i] = registry_add(a->reg, &d);
 		if (!a->k8s_gauges[i])
 			return -EINVAL;
 	}

@@ -354,8 +354,9 @@ static int parse_pod(const struct opt *o, const char *v, struct config *cfg, cha
 
 static int check_namespace(const struct opt *o, const char *v, char *err, size_t errlen)
 {
-	return strchr(v, '/') ? fail(err, errlen, "%s %s: a namespace has no '/' (use --pod "
-						  "NAMESPACE/NAME for a pod)",
+	return strchr(v, '/') ? fail(err, errlen,
+				     "%s %s: a namespace has no '/' (use --pod "
+				     "NAMESPACE/NAME for a pod)",
 				     o->lng, v)
 			      : 0;
 }

@@ -75,8 +75,7 @@ struct baselines;
  */
 #define DERIVED_MAX_LABELS 3
 #define DERIVED_VALUE_LEN 256
-typedef void (*label_derive_fn)(void *ctx, const char *value,
-				char (*out)[DERIVED_VALUE_LEN]);
+typedef void (*label_derive_fn)(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN]);
 struct label_derivation {
 	const char *from; /* static */
 	const char *names[DERIVED_MAX_LABELS]; /* static */
