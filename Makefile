@@ -56,7 +56,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps run test unit bench vmlinux format clean fuzz fuzz-deps
+.PHONY: all deps run test unit bench vmlinux format clean fuzz fuzz-deps install image
 all: $(BIN)
 
 deps:
@@ -186,6 +186,31 @@ test: deps all $(OUTPUT)/unit-tests $(ASAN_DIR)/unit-tests $(ASAN_FUZZ) $(HELPER
 
 bench: deps all $(HELPERS) $(OUTPUT)/bench/floor
 	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) scripts/bench.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the systemd unit (its
+# ExecStart at the installed binary) and the man page
+PREFIX      ?= /usr/local
+SBINDIR     := $(PREFIX)/sbin
+MANDIR      := $(PREFIX)/share/man/man8
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/osiscope)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(UNITDIR)
+	$(Q)install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/osiscope
+	$(Q)install -m 0644 doc/osiscope.8 $(DESTDIR)$(MANDIR)/osiscope.8
+	$(Q)sed 's|^ExecStart=/usr/local/sbin/osiscope|ExecStart=$(SBINDIR)/osiscope|' \
+		deploy/systemd/osiscope.service > $(DESTDIR)$(UNITDIR)/osiscope.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/osiscope.service
+
+# make image [IMAGE=osiscope:VERSION] [BASE=debian:12]: deploy/Dockerfile with docker,
+# else podman. BASE may be a local image (made with debootstrap where no registry is).
+IMAGE       ?= osiscope:$(VERSION)
+BASE        ?= debian:12
+CONTAINER   ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+image:
+	$(if $(CONTAINER),,$(error make image: neither docker nor podman found))
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)$(CONTAINER) build -f deploy/Dockerfile --build-arg BASE=$(BASE) -t $(IMAGE) .
 
 vmlinux:
 	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)

@@ -184,6 +184,11 @@ void events_json(struct strbuf *out, const struct event_record *ev, int64_t wall
 		kv(out, "state", ev->state);
 	if (ev->device[0])
 		kv(out, "device", ev->device);
+	if (ev->pod[0] || ev->container[0]) {
+		kv(out, "namespace", ev->namespace);
+		kv(out, "pod", ev->pod);
+		kv(out, "container", ev->container);
+	}
 	if (detail[0])
 		kv(out, "detail", detail);
 	strbuf_puts(out, "}\n");
@@ -199,8 +204,15 @@ void events_columns_header(struct strbuf *out)
 void events_columns(struct strbuf *out, const struct event_record *ev, int64_t wall_offset_ns)
 {
 	char when[96], pid[12], src[64], dst[64], detail[160], comm[72], device[72], shown[640];
+	char pod[600], podshown[2400];
 	const char *state = ev->state && ev->state[0] ? ev->state : "-";
 
+	/* the pod leads the detail column, so that the columns before stay as they were */
+	pod[0] = '\0';
+	if (ev->pod[0] || ev->container[0])
+		snprintf(pod, sizeof(pod), "pod=%s%s%s%s%s", ev->namespace,
+			 ev->namespace[0] ? "/" : "", ev->pod[0] ? ev->pod : "-",
+			 ev->container[0] ? " container=" : "", ev->container);
 	format_time(when, sizeof(when), ev->ts_ns, wall_offset_ns, false);
 	format_addr(src, sizeof(src), &ev->src);
 	format_addr(dst, sizeof(dst), &ev->dst);
@@ -213,8 +225,10 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 	esc_column(comm, sizeof(comm), ev->comm);
 	esc_column(device, sizeof(device), ev->device);
 	esc_column(shown, sizeof(shown), detail);
-	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s\n",
+	esc_column(podshown, sizeof(podshown), pod);
+	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s%s%s\n",
 		      when, ev->osi, ev->type, ev->netns, pid, comm[0] ? comm : "-",
-		      src[0] ? src : "-", dst[0] ? dst : "-", state, device[0] ? "dev=" : "",
+		      src[0] ? src : "-", dst[0] ? dst : "-", state, podshown,
+		      podshown[0] && (device[0] || shown[0]) ? " " : "", device[0] ? "dev=" : "",
 		      device, device[0] && shown[0] ? " " : "", shown);
 }

@@ -61,9 +61,18 @@ static void put_help(struct strbuf *out, const char *help)
 	strbuf_append(out, run, (size_t)(help - run));
 }
 
+/* Labels derived from a series' own (registry.h), computed once per series. */
+struct derived {
+	const struct label_derivation *d;
+	unsigned int src;
+	char v[DERIVED_MAX_LABELS][DERIVED_VALUE_LEN];
+};
+
 static void put_sample_name(struct strbuf *out, const struct metric *m, const char *suffix,
-			    const struct series *s, const char *le)
+			    const struct series *s, const struct derived *dv, const char *le)
 {
+	unsigned int nd = dv->d ? dv->d->n : 0;
+
 	strbuf_puts(out, m->desc.name);
 	if (suffix)
 		strbuf_puts(out, suffix);
@@ -76,6 +85,13 @@ static void put_sample_name(struct strbuf *out, const struct metric *m, const ch
 		strbuf_puts(out, m->desc.labels[i]);
 		strbuf_puts(out, "=\"");
 		prom_escape_label(out, s->values[i]);
+		strbuf_putc(out, '"');
+	}
+	for (unsigned int i = 0; i < nd; i++) {
+		strbuf_putc(out, ',');
+		strbuf_puts(out, dv->d->names[i]);
+		strbuf_puts(out, "=\"");
+		prom_escape_label(out, dv->v[i]);
 		strbuf_putc(out, '"');
 	}
 	if (le) {
@@ -109,22 +125,22 @@ static void put_value(struct strbuf *out, double v)
 }
 
 static void put_histogram(struct strbuf *out, const struct metric *m, const struct series *s,
-			  char (*le)[32])
+			  const struct derived *dv, char (*le)[32])
 {
 	uint64_t cum = 0;
 
 	for (unsigned int i = 0; i <= m->desc.nbounds; i++) {
 		cum += s->buckets[i];
-		put_sample_name(out, m, "_bucket", s, i < m->desc.nbounds ? le[i] : "+Inf");
+		put_sample_name(out, m, "_bucket", s, dv, i < m->desc.nbounds ? le[i] : "+Inf");
 		strbuf_putc(out, ' ');
 		put_u64(out, cum);
 		strbuf_putc(out, '\n');
 	}
-	put_sample_name(out, m, "_sum", s, NULL);
+	put_sample_name(out, m, "_sum", s, dv, NULL);
 	strbuf_putc(out, ' ');
 	put_value(out, s->sum);
 	strbuf_putc(out, '\n');
-	put_sample_name(out, m, "_count", s, NULL);
+	put_sample_name(out, m, "_count", s, dv, NULL);
 	strbuf_putc(out, ' ');
 	put_u64(out, cum);
 	strbuf_putc(out, '\n');
@@ -138,8 +154,10 @@ void prom_render(const struct registry *reg, struct strbuf *out)
 		[METRIC_HISTOGRAM] = "histogram",
 	};
 	char le[METRIC_MAX_BOUNDS][32];
+	struct derived dv;
 
 	for (const struct metric *m = reg->first; m; m = m->next) {
+		dv.d = metric_derivation(m, &dv.src);
 		/* the bucket bounds, formatted once per metric rather than per series */
 		if (m->desc.type == METRIC_HISTOGRAM) {
 			for (unsigned int i = 0; i < m->desc.nbounds; i++)
@@ -155,13 +173,15 @@ void prom_render(const struct registry *reg, struct strbuf *out)
 		strbuf_puts(out, type_name[m->desc.type]);
 		strbuf_putc(out, '\n');
 		for (const struct series *s = m->first; s; s = s->order) {
-			if (m->desc.type == METRIC_HISTOGRAM) {
-				put_histogram(out, m, s, le);
-				continue;
-			}
 			if (m->desc.type == METRIC_GAUGE && !s->touched)
 				continue;
-			put_sample_name(out, m, NULL, s, NULL);
+			if (dv.d)
+				dv.d->fn(dv.d->ctx, s->values[dv.src], dv.v);
+			if (m->desc.type == METRIC_HISTOGRAM) {
+				put_histogram(out, m, s, &dv, le);
+				continue;
+			}
+			put_sample_name(out, m, NULL, s, &dv, NULL);
 			strbuf_putc(out, ' ');
 			put_value(out, s->value);
 			strbuf_putc(out, '\n');

@@ -55,6 +55,11 @@ struct event_record {
 	struct record_addr src, dst;
 	const char *state; /* static name, or NULL */
 	char device[16]; /* interface name, where the event has one */
+	/* Kubernetes: the pod's namespace and name, and the container, where the node's
+	 * files tell them (user/k8s.h); "" otherwise */
+	char namespace[64];
+	char pod[254];
+	char container[254];
 	struct record_field fields[RECORD_MAX_FIELDS]; /* the detail, in order */
 	unsigned int nfields;
 	bool mark_cut; /* a detail too long to show ends in "..." (else it is cut plainly) */

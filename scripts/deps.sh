@@ -29,6 +29,12 @@ declare -A need=(
 	[iputils-arping]=/usr/bin/arping
 	[psmisc]=/usr/bin/killall
 	[dnsmasq-base]=/usr/sbin/dnsmasq # dns tests; -base: the binary only, no service started
+	# deploy/ checks (tests/scenario/84_deploy.sh): kubectl kustomize, the schema check,
+	# systemd-analyze verify of the unit, the man page
+	[kubernetes-client]=/usr/bin/kubectl
+	[python3-yaml]=/usr/lib/python3/dist-packages/yaml/__init__.py
+	[systemd]=/usr/bin/systemd-analyze
+	[groff-base]=/usr/bin/groff
 )
 
 # `deps.sh fuzz`: libFuzzer and the sanitizer runtimes of Debian's clang (make fuzz)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -39,6 +40,94 @@ static int epoll_add(int epfd, int fd, uint64_t tag)
 #define TAG_SIGNAL 1000
 #define TAG_TIMER 1001
 
+/* Labels derived at rendering (registry.h): a namespace's pod, a cgroup's container. */
+static void derive_netns(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN])
+{
+	char *end;
+	unsigned long long ino;
+
+	errno = 0;
+	ino = strtoull(value, &end, 10);
+	if (errno || *end || end == value)
+		ino = 0; /* "_other" */
+	k8s_lookup_netns(ctx, ino, out[0], DERIVED_VALUE_LEN, out[1], DERIVED_VALUE_LEN);
+}
+
+static void derive_cgroup(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN])
+{
+	char *end;
+	unsigned long long id;
+
+	/* a path, or the id in decimal where no walk found the cgroup (tls_cgroup.h) */
+	errno = 0;
+	id = strtoull(value, &end, 10);
+	if (!errno && !*end && end != value)
+		k8s_lookup_cgroup_id(ctx, id, out[0], DERIVED_VALUE_LEN, out[1], DERIVED_VALUE_LEN,
+				     out[2], DERIVED_VALUE_LEN);
+	else
+		k8s_lookup_cgroup_path(ctx, value, out[0], DERIVED_VALUE_LEN, out[1],
+				       DERIVED_VALUE_LEN, out[2], DERIVED_VALUE_LEN);
+}
+
+static int agent_k8s_init(struct agent *a)
+{
+	static const char *const pod_labels[] = { "namespace", "pod" };
+	static const char *const ctr_labels[] = { "namespace", "pod", "container" };
+	const char *root = a->cfg->k8s_root[0] ? a->cfg->k8s_root : "/";
+
+	if (a->cfg->kubernetes == K8S_OFF)
+		return 0;
+	if (a->cfg->kubernetes == K8S_AUTO && !k8s_detect(root)) {
+		pr_debug("kubernetes: no %s/var/log/containers nor Docker's containers: off",
+			 strcmp(root, "/") ? root : "");
+		return 0;
+	}
+	a->k8s = k8s_new(&(struct k8s_opts){ .root = root });
+	if (!a->k8s)
+		return -ENOMEM;
+	k8s_set_global(a->k8s);
+	if (registry_derive_labels(a->reg, "netns", pod_labels, 2, derive_netns, a->k8s) ||
+	    registry_derive_labels(a->reg, "cgroup", ctr_labels, 3, derive_cgroup, a->k8s))
+		return -EINVAL;
+	static const char *const gauge[3][2] = {
+		{ "osiscope_kubernetes_pods", "Pods named by the node's files (/var/log/pods, the "
+					      "log links)." },
+		{ "osiscope_kubernetes_containers", "Containers named by the kubelet's log links "
+						    "(/var/log/containers)." },
+		{ "osiscope_kubernetes_pod_netns", "Network namespaces known to be a pod's (its "
+						   "sandbox is in them)." },
+	};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct metric_desc d = { .name = gauge[i][0],
+					 .help = gauge[i][1],
+					 .type = METRIC_GAUGE };
+
+		a->k8s_gauges[i] = registry_add(a->reg, &d);
+		if (!a->k8s_gauges[i])
+			return -EINVAL;
+	}
+	pr_info("kubernetes: pod names from the node's files under %s", root);
+	return 0;
+}
+
+/* What the pod tables hold: they follow the node's files and processes, never grow with
+ * churn. The registry is locked. */
+static void agent_k8s_collect(struct agent *a)
+{
+	struct k8s_stats st;
+	double v[3];
+
+	k8s_stats(a->k8s, &st);
+	v[0] = (double)st.pods;
+	v[1] = (double)st.containers;
+	v[2] = (double)st.netns;
+	for (size_t i = 0; i < 3; i++) {
+		metric_gauge_reset(a->k8s_gauges[i]);
+		metric_gauge_set(a->k8s_gauges[i], NULL, v[i]);
+	}
+}
+
 int agent_init(struct agent *a, const struct config *cfg)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
@@ -68,6 +157,9 @@ int agent_init(struct agent *a, const struct config *cfg)
 	a->self = selfstats_new(a->reg, cfg);
 	if (!a->self)
 		return -ENOMEM;
+	err = agent_k8s_init(a);
+	if (err)
+		return err;
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -108,6 +200,7 @@ int agent_open_collectors(struct agent *a, unsigned int only, bool events, event
 		l->sink = events ? sink : NULL;
 		l->sink_ctx = sink_ctx;
 		l->ifaces = &a->ifaces;
+		l->k8s = a->k8s;
 		err = l->desc->open(l, &opts);
 		if (err) {
 			if (!l->why[0])
@@ -233,6 +326,10 @@ void agent_collect(struct agent *a)
 	scanned = netns_scan(&a->netns) == 0;
 	if (!scanned)
 		a->netns.n = 0;
+	else if (a->k8s) {
+		k8s_refresh(a->k8s, &a->netns);
+		agent_k8s_collect(a);
+	}
 	registry_first_collection(a->reg, cx.first);
 	for (size_t i = 0; i < a->ncollectors; i++) {
 		struct collector *l = &a->collectors[i];
@@ -276,12 +373,18 @@ void agent_maintain(struct agent *a)
 		per_ns |= l->desc->maintain_netns != NULL || names;
 		ifaces |= l->desc->wants_ifaces || names;
 	}
+	/* pod names follow pods as they come for events between collections too */
+	if (!any && !a->k8s)
+		return;
+	if (netns_scan(&a->netns)) {
+		a->netns.n = 0;
+	} else { /* namespaces that come and go between two scrapes too */
+		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
+		if (a->k8s)
+			k8s_refresh(a->k8s, &a->netns);
+	}
 	if (!any)
 		return;
-	if (netns_scan(&a->netns))
-		a->netns.n = 0;
-	else /* namespaces that come and go between two scrapes too */
-		netns_tracker_scan_done(&a->tracker, &a->netns, forget_netns, a);
 	for (size_t i = 0; i < a->ncollectors; i++)
 		if (a->collectors[i].up && a->collectors[i].desc->maintain)
 			a->collectors[i].desc->maintain(&a->collectors[i], &cx);
@@ -397,6 +500,8 @@ void agent_fini(struct agent *a)
 	}
 	selfstats_free(a->self);
 	registry_free(a->reg);
+	k8s_free(a->k8s);
+	a->k8s = NULL;
 	netns_list_free(&a->netns);
 	ifaces_free(&a->ifaces);
 	netns_tracker_free(&a->tracker);

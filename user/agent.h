@@ -9,6 +9,7 @@
 #include "config.h"
 #include "netns.h"
 #include "collector.h"
+#include "k8s.h"
 #include "registry.h"
 #include "selfstats.h"
 #include "strbuf.h"
@@ -32,6 +33,8 @@ struct agent {
 	struct netns_list netns;
 	struct iface_cache ifaces; /* devices per namespace, for the collectors that want them */
 	struct netns_tracker tracker; /* which are gone, or replaced */
+	struct k8s *k8s; /* pod names (--kubernetes), NULL when off */
+	struct metric *k8s_gauges[3]; /* what its tables hold: pods, containers, namespaces */
 	uint64_t gen;
 	/* trace output */
 	struct strbuf out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* osiscope trace: events as they happen, in columns or JSON lines. */
 #include <stdio.h>
+#include <string.h>
 
 #include "../exporters/events.h"
 #include "agent.h"
@@ -14,6 +15,10 @@ static void trace_event(void *ctx, const struct event_record *ev)
 	if (cfg->pid && ev->pid != cfg->pid)
 		return;
 	if (cfg->netns && ev->netns != cfg->netns)
+		return;
+	if (cfg->trace_namespace[0] && strcmp(ev->namespace, cfg->trace_namespace))
+		return;
+	if (cfg->trace_pod[0] && strcmp(ev->pod, cfg->trace_pod))
 		return;
 	a->events_seen++;
 	if (cfg->output == OUT_JSON)
@@ -31,6 +36,11 @@ int cmd_trace(const struct config *cfg)
 		return 1;
 	if (agent_init(&a, cfg))
 		goto out;
+	if ((cfg->trace_namespace[0] || cfg->trace_pod[0]) && !a.k8s) {
+		pr_err("trace: --pod and --namespace need pod names, and --kubernetes is off "
+		       "here (no /var/log/containers): try --kubernetes=on");
+		goto out;
+	}
 	up = agent_open_collectors(&a, cfg->trace_layers, true, trace_event, &a);
 	if (!up) {
 		pr_err("trace: no collector could be loaded");

@@ -148,6 +148,7 @@ struct collector {
 	event_sink_fn sink;
 	void *sink_ctx;
 	const struct iface_cache *ifaces;
+	struct k8s *k8s; /* pod names for events (enrich.c); NULL when --kubernetes is off */
 	bool said_short;
 };
 

@@ -145,8 +145,9 @@ static const char synopsis[] =
 	"                 [--metrics.series-budget=N] [--events.rate=N] [--bpf.stats=off|sampled|on]\n"
 	"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
 	"                 [--link.tc=on|off|classic] [--link.xdp=DEV[,DEV]...]\n"
-	"                 [--tls.data-path=off|on]\n"
+	"                 [--tls.data-path=off|on] [--kubernetes=auto|off|on] [--kubernetes.root=DIR]\n"
 	"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
+	"                    [--pod NAMESPACE/NAME] [--namespace NAME]\n"
 	"  osiscope diagnose [--duration S] [-o text|json]\n"
 	"  osiscope probe    [-o text|json]\n"
 	"  osiscope --version | --help\n";
@@ -331,6 +332,35 @@ static int parse_link_tc(const struct opt *o, const char *v, struct config *cfg,
 	return 0;
 }
 
+/* NAMESPACE/NAME: a DNS label and a DNS subdomain, as Kubernetes names them */
+static int parse_pod(const struct opt *o, const char *v, struct config *cfg, char *err,
+		     size_t errlen)
+{
+	const char *slash = v ? strchr(v, '/') : NULL;
+	size_t nl = slash ? (size_t)(slash - v) : 0;
+
+	if (!slash || nl == 0 || nl >= sizeof(cfg->trace_namespace) || !slash[1] ||
+	    strlen(slash + 1) >= sizeof(cfg->trace_pod) || strchr(slash + 1, '/'))
+		return fail(err, errlen, "%s %s: want NAMESPACE/NAME, e.g. default/web-0",
+			    opt_name(o), v ? v : "");
+	if (cfg->trace_namespace[0] && strncmp(cfg->trace_namespace, v, nl) != 0)
+		return fail(err, errlen, "%s %s: not in --namespace %s", opt_name(o), v,
+			    cfg->trace_namespace);
+	memcpy(cfg->trace_namespace, v, nl);
+	cfg->trace_namespace[nl] = '\0';
+	snprintf(cfg->trace_pod, sizeof(cfg->trace_pod), "%s", slash + 1);
+	return 0;
+}
+
+static int check_namespace(const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	return strchr(v, '/') ? fail(err, errlen,
+				     "%s %s: a namespace has no '/' (use --pod "
+				     "NAMESPACE/NAME for a pod)",
+				     o->lng, v)
+			      : 0;
+}
+
 /* The formats depend on the command: trace writes columns, the reports text. */
 static int parse_output(const struct opt *o, const char *v, struct config *cfg, char *err,
 			size_t errlen)
@@ -429,6 +459,18 @@ static const struct opt opts[] = {
 	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE,
 	    .help = "\nprobe SSL_read/SSL_write for bytes per TLS connection (default\n"
 		    "off: each call then costs microseconds; payload never read)"),
+	OPT("--kubernetes", OPT_ENUM, FIELD(kubernetes), .meta = "MODE",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE,
+	    .names = NAMES({ "auto", K8S_AUTO }, { "off", K8S_OFF }, { "on", K8S_ON }),
+	    .needs = "a value", .echo = true,
+	    .help = "pod and container names from the node's files (cgroups,\n"
+		    "/var/log/containers links, Docker's): namespace and pod labels\n"
+		    "beside netns, container beside cgroup, and on events. auto\n"
+		    "(default): on where /var/log/containers or\n"
+		    "/var/lib/docker/containers exists"),
+	OPT("--kubernetes.root", OPT_STRING, FIELD(k8s_root), .meta = "DIR",
+	    .cmds = C_RUN | C_TRACE | C_DIAGNOSE, .bad = "want a directory",
+	    .help = "\nwhere the node's /var/log and /var/lib/docker are (default /)"),
 	OPT("--layer", OPT_MASK, FIELD(trace_layers), .shrt = "-l", .meta = "LAYER",
 	    .cmds = C_TRACE, .mask_of = collector_mask_from_name, .needs = "a layer",
 	    .bad = "unknown layer (a collector name or l1 to l7)", .echo = true,
@@ -443,6 +485,11 @@ static const struct opt opts[] = {
 	OPT("--netns", OPT_UINT, FIELD(netns), .meta = "INODE", .cmds = C_TRACE, .min = 1,
 	    .max = UINT32_MAX, .bad = "want a namespace inode number (readlink /proc/PID/ns/net)",
 	    .help = "trace: only this network namespace (readlink /proc/PID/ns/net)"),
+	OPT("--pod", OPT_FUNC, .handle = parse_pod, .meta = "NS/NAME", .cmds = C_TRACE,
+	    .needs = "NAMESPACE/NAME", .help = "trace: only events of this pod"),
+	OPT("--namespace", OPT_STRING, FIELD(trace_namespace), .meta = "NAME", .cmds = C_TRACE,
+	    .check = check_namespace, .bad = "want a namespace name",
+	    .help = "trace: only events of pods in this Kubernetes namespace"),
 	OPT("--duration", OPT_SECONDS, FIELD(duration), .meta = "S", .cmds = C_TRACE | C_DIAGNOSE,
 	    .secs_max = 86400 * 365, .bad = "want seconds, e.g. 30 or 2.5",
 	    .help = "trace, diagnose: stop after S seconds (diagnose default 10)"),

@@ -15,6 +15,8 @@ enum output_format { OUT_DEFAULT, OUT_TEXT, OUT_COLUMNS, OUT_JSON };
 enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
 /* The cheapest hook flavour the loader may use; later ones remain as fallbacks. */
 enum attach_mode { ATTACH_TP_BTF, ATTACH_RAW_TP, ATTACH_TRACEPOINT };
+/* --kubernetes: auto turns pod attribution on where the node's files are (user/k8s.h) */
+enum k8s_mode { K8S_AUTO, K8S_OFF, K8S_ON };
 
 /* Every option of every command, read-only once parsed. */
 struct config {
@@ -34,11 +36,15 @@ struct config {
 	bool link_tc_classic; /* as classic clsact filters even where tcx links exist */
 	char link_xdp[256]; /* comma-separated device names for the opt-in XDP program */
 	bool tls_data_path; /* SSL_read/SSL_write probes: bytes per TLS connection */
+	enum k8s_mode kubernetes;
+	char k8s_root[256]; /* where the node's /var/log and /var/lib/docker are ("/") */
 	/* trace, diagnose, probe */
 	enum output_format output;
 	unsigned int trace_layers; /* bit per collector; 0 = all */
 	uint32_t pid;
 	uint64_t netns;
+	char trace_namespace[64]; /* trace --namespace, or the namespace of --pod */
+	char trace_pod[254]; /* trace --pod NAMESPACE/NAME: the name */
 	double duration; /* seconds, 0 = until interrupted */
 };
 

@@ -18,6 +18,7 @@
 #include "dns.skel.h"
 #include "collector.h"
 #include "log.h"
+#include "tls_cgroup.h"
 
 /* --- names of the protocol's constants --- */
 
@@ -304,10 +305,13 @@ static int cgroup2_root(char *out, size_t len)
 		/* fields: id parent maj:min root mountpoint ... - fstype source options */
 		if (!sep || sscanf(sep, " - %31s", fstype) != 1 || strcmp(fstype, "cgroup2"))
 			continue;
-		if (sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 || strcmp(root, "/"))
+		if (sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
+		    !cgroup2_mount_of_root(root))
 			continue;
 		mountinfo_unescape(out, len, mnt);
-		err = 0;
+		/* 1: the host's hierarchy mounted into a cgroup namespace (root "/.."):
+		 * attaching at its root sees every process */
+		err = strcmp(root, "/") ? 1 : 0;
 		break;
 	}
 	free(line);
@@ -356,14 +360,15 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	l->priv = p;
 	nstab_init(&p->prev, sizeof(struct dns_prev));
 	err = cgroup2_root(p->cgroup_root, sizeof(p->cgroup_root));
-	if (err) {
+	if (err < 0) {
 		snprintf(
 			l->why, sizeof(l->why),
 			"no cgroup v2 hierarchy mounted (mount -t cgroup2 none /sys/fs/cgroup): %s",
 			strerror(-err));
 		return err;
 	}
-	warn_cgroup_namespace(p->cgroup_root);
+	if (!err)
+		warn_cgroup_namespace(p->cgroup_root);
 
 	s = p->skel = dns_bpf__open();
 	if (!s)

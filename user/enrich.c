@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "k8s.h"
 #include "log.h"
 
 /* A record shorter than the struct this agent was built with: agent and BPF object
@@ -26,8 +27,37 @@ static bool fits(struct collector *l, size_t size, size_t want)
 	return false;
 }
 
+/* The pod and container: by the socket's or task's cgroup v2 id first (what a
+ * container's process did; for a cgroup newer than the last walk, by the process's own
+ * cgroups), else the pod by the network namespace (a kernel event with no task, a process
+ * already gone) and, in a pod's namespace only, the container by the process's own
+ * cgroups (a v1 layout): no file is read for the host's processes in known cgroups. */
+static void enrich_pod(struct k8s *k, struct event_record *r)
+{
+	char ns[sizeof(r->namespace)], pod[sizeof(r->pod)];
+	int err = k8s_lookup_cgroup_id(k, r->cgroup_id, r->namespace, sizeof(r->namespace), r->pod,
+				       sizeof(r->pod), r->container, sizeof(r->container));
+
+	if (!err)
+		return;
+	/* a cgroup newer than the last walk: the process's own file says, while it lives */
+	if (err == -EAGAIN && !k8s_lookup_pid(k, r->pid, r->namespace, sizeof(r->namespace), r->pod,
+					      sizeof(r->pod), r->container, sizeof(r->container)))
+		return;
+	if (k8s_lookup_netns(k, r->netns, r->namespace, sizeof(r->namespace), r->pod,
+			     sizeof(r->pod)))
+		return;
+	/* the process's container, if it is of the namespace's pod */
+	if (!k8s_lookup_pid(k, r->pid, ns, sizeof(ns), pod, sizeof(pod), r->container,
+			    sizeof(r->container)) &&
+	    (strcmp(ns, r->namespace) || strcmp(pod, r->pod)))
+		r->container[0] = '\0';
+}
+
 static void enrich(struct collector *l, struct event_record *r)
 {
+	if (l->k8s)
+		enrich_pod(l->k8s, r);
 	if (!r->device[0] && r->ifindex) {
 		if (l->ifaces)
 			ifaces_name(l->ifaces, r->netns, r->ifindex, r->device, sizeof(r->device));

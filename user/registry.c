@@ -568,21 +568,85 @@ size_t registry_series_total(const struct registry *reg)
 	return n;
 }
 
+int registry_derive_labels(struct registry *reg, const char *from, const char *const *names,
+			   unsigned int n, label_derive_fn fn, void *ctx)
+{
+	struct label_derivation *d;
+
+	if (!reg || !from || !fn || n == 0 || n > DERIVED_MAX_LABELS ||
+	    reg->nderive >= REGISTRY_MAX_DERIVATIONS)
+		return -EINVAL;
+	d = &reg->derive[reg->nderive++];
+	memset(d, 0, sizeof(*d));
+	d->from = from;
+	for (unsigned int i = 0; i < n; i++)
+		d->names[i] = names[i];
+	d->n = n;
+	d->fn = fn;
+	d->ctx = ctx;
+	return 0;
+}
+
+static int label_index(const struct metric *m, const char *name)
+{
+	for (unsigned int i = 0; i < m->nlabels; i++)
+		if (!strcmp(m->desc.labels[i], name))
+			return (int)i;
+	return -1;
+}
+
+const struct label_derivation *metric_derivation(const struct metric *m, unsigned int *src)
+{
+	const struct registry *reg = m->reg;
+
+	for (unsigned int k = 0; reg && k < reg->nderive; k++) {
+		const struct label_derivation *d = &reg->derive[k];
+		int i = label_index(m, d->from);
+		bool clash = false;
+
+		if (i < 0)
+			continue;
+		for (unsigned int j = 0; j < d->n; j++)
+			clash |= label_index(m, d->names[j]) >= 0;
+		if (clash)
+			continue;
+		*src = (unsigned int)i;
+		return d;
+	}
+	return NULL;
+}
+
 int metric_each_series(const struct metric *m, series_visit_fn fn, void *ctx)
 {
+	const char *names[METRIC_MAX_LABELS + DERIVED_MAX_LABELS];
+	const char *values[METRIC_MAX_LABELS + DERIVED_MAX_LABELS];
+	char derived[DERIVED_MAX_LABELS][DERIVED_VALUE_LEN];
+	unsigned int src = 0;
+	const struct label_derivation *d = metric_derivation(m, &src);
 	struct series_view v = {
 		.metric = m,
 		.name = m->desc.name,
 		.type = m->desc.type,
-		.nlabels = m->nlabels,
-		.label_names = m->desc.labels,
+		.nlabels = m->nlabels + (d ? d->n : 0),
+		.own_labels = m->nlabels,
+		.label_names = names,
+		.label_values = values,
 	};
 	int ret;
 
+	for (unsigned int i = 0; i < m->nlabels; i++)
+		names[i] = m->desc.labels[i];
+	for (unsigned int i = 0; d && i < d->n; i++) {
+		names[m->nlabels + i] = d->names[i];
+		values[m->nlabels + i] = derived[i];
+	}
 	for (const struct series *s = m->first; s; s = s->order) {
 		if (m->desc.type == METRIC_GAUGE && !s->touched)
 			continue;
-		v.label_values = (const char *const *)s->values;
+		for (unsigned int i = 0; i < m->nlabels; i++)
+			values[i] = s->values[i];
+		if (d)
+			d->fn(d->ctx, s->values[src], derived);
 		v.value = s->value;
 		v.sum = s->sum;
 		if (m->desc.type == METRIC_HISTOGRAM) {

@@ -66,12 +66,33 @@ struct metric {
 
 struct baselines;
 
+/*
+ * Labels shown beside a series' own and computed from one of them each time the series is
+ * rendered or visited: on a Kubernetes node "namespace" and "pod" from "netns". They make
+ * no series of their own (the budget and the baselines see only the series' own labels),
+ * and follow what their source names now: a namespace that becomes a pod's shows the pod
+ * from the next scrape on. fn writes one value per name into out.
+ */
+#define DERIVED_MAX_LABELS 3
+#define DERIVED_VALUE_LEN 256
+typedef void (*label_derive_fn)(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN]);
+struct label_derivation {
+	const char *from; /* static */
+	const char *names[DERIVED_MAX_LABELS]; /* static */
+	unsigned int n;
+	label_derive_fn fn;
+	void *ctx;
+};
+#define REGISTRY_MAX_DERIVATIONS 4
+
 struct registry {
 	pthread_mutex_t lock;
 	struct baselines *base; /* of counters read as absolute values (baseline.c) */
 	struct metric *first, *last;
 	unsigned int default_budget;
 	struct metric *overflow; /* osiscope_series_overflow_total{metric} */
+	struct label_derivation derive[REGISTRY_MAX_DERIVATIONS];
+	unsigned int nderive;
 };
 
 struct registry *registry_new(unsigned int default_budget);
@@ -106,6 +127,14 @@ size_t registry_drop_labels(struct registry *reg, const char *const *labels,
  * other collectors' series of that device to them (they may still show a last count). */
 size_t metric_drop_labels(struct metric *m, const char *const *labels, const char *const *values,
 			  size_t n);
+
+/* Adds a derivation (see struct label_derivation): n names computed from the label from.
+ * 0, or -EINVAL (too many names or derivations). */
+int registry_derive_labels(struct registry *reg, const char *from, const char *const *names,
+			   unsigned int n, label_derive_fn fn, void *ctx);
+/* The derivation that applies to m, with *src the index of its source label among m's
+ * labels; NULL when none does (or a derived name is one of m's own labels). */
+const struct label_derivation *metric_derivation(const struct metric *m, unsigned int *src);
 
 /* Fills bounds[i] = first * 2^i for i < n: the fixed log2 buckets. */
 void metric_log2_bounds(double *bounds, unsigned int n, double first);
@@ -159,6 +188,9 @@ struct series_view {
 	const char *const *label_values; /* one per label */
 	double value; /* counter or gauge; a histogram's count of observations */
 	double sum; /* histogram: the sum of its observations */
+	/* labels derived from the series' own (struct label_derivation), after them in
+	 * label_names/label_values: nlabels counts them too, own_labels does not */
+	unsigned int own_labels;
 };
 
 /* A non-zero return stops the walk, and the walk returns it. fn must not change the

@@ -29,6 +29,16 @@ void tls_cgroups_free(struct tls_cgroups *c)
 	c->n = c->cap = 0;
 }
 
+bool cgroup2_mount_of_root(const char *root)
+{
+	if (!strcmp(root, "/"))
+		return true;
+	for (; *root; root += 3)
+		if (strncmp(root, "/..", 3))
+			return false;
+	return true;
+}
+
 int tls_cgroup2_root(const char *mountinfo, char *out, size_t len)
 {
 	FILE *f = fopen(mountinfo, "re");
@@ -49,8 +59,9 @@ int tls_cgroup2_root(const char *mountinfo, char *out, size_t len)
 		for (tok = strtok_r(line, " ", &save); tok && n < 5;
 		     tok = strtok_r(NULL, " ", &save))
 			fields[n++] = tok;
-		/* only a mount of the hierarchy's root names every cgroup by its full path */
-		if (n < 5 || strcmp(fields[3], "/"))
+		/* only a mount of the hierarchy's root names every cgroup by its full path; in
+		 * a cgroup namespace that root shows as "/.." once per level above ours */
+		if (n < 5 || !cgroup2_mount_of_root(fields[3]))
 			continue;
 		snprintf(out, len, "%s", fields[4]);
 		break;

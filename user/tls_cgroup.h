@@ -31,6 +31,10 @@ struct tls_cgroups {
 void tls_cgroups_init(struct tls_cgroups *c);
 void tls_cgroups_free(struct tls_cgroups *c);
 
+/* Whether a cgroup2 mount whose root field in mountinfo is root shows the whole hierarchy:
+ * "/", or in a cgroup namespace "/.." once per level above the namespace's root. */
+bool cgroup2_mount_of_root(const char *root);
+
 /* The cgroup2 mount point in a mountinfo file ("" if none). 0, or -errno. */
 int tls_cgroup2_root(const char *mountinfo, char *out, size_t len);
 

@@ -308,3 +308,29 @@ TEST(config_value_forms)
 	ASSERT_OK(parse(&c, err, "trace", "-ltcp", "--layer=dns"), "two layers");
 	ASSERT_EQ(c.trace_layers, bit("tcp") | bit("dns"), "layers add up");
 }
+
+TEST(config_kubernetes)
+{
+	struct config c;
+	char err[256];
+
+	ASSERT_OK(parse(&c, err, NULL, NULL, NULL), "defaults");
+	ASSERT_EQ(c.kubernetes, K8S_AUTO, "auto by default");
+	ASSERT_OK(parse(&c, err, "--kubernetes=off", "--kubernetes.root=/host", NULL), "off, root");
+	ASSERT_EQ(c.kubernetes, K8S_OFF, "off");
+	ASSERT_STREQ(c.k8s_root, "/host", "root");
+	ASSERT_ERR(parse(&c, err, "--kubernetes=maybe", NULL, NULL), "bad mode");
+	ASSERT_STREQ(err, "--kubernetes=maybe: want auto, off or on", "bad mode error");
+	ASSERT_OK(parse(&c, err, "trace", "--pod", "shop/web-0"), "trace --pod");
+	ASSERT_STREQ(c.trace_namespace, "shop", "pod's namespace");
+	ASSERT_STREQ(c.trace_pod, "web-0", "pod's name");
+	ASSERT_OK(parse(&c, err, "trace", "--namespace=shop", "--pod=shop/web-0"), "both agree");
+	ASSERT_ERR(parse(&c, err, "trace", "--namespace=shop", "--pod=kube-system/x"), "disagree");
+	ASSERT_CONTAINS(err, "not in --namespace shop", "disagree error");
+	ASSERT_ERR(parse(&c, err, "trace", "--pod", "web-0"), "no namespace");
+	ASSERT_CONTAINS(err, "want NAMESPACE/NAME", "no namespace error");
+	ASSERT_ERR(parse(&c, err, "trace", "--pod", "a/b/c"), "two slashes");
+	ASSERT_ERR(parse(&c, err, "trace", "--namespace", "a/b"), "slash in namespace");
+	ASSERT_ERR(parse(&c, err, "run", "--pod", "a/b"), "--pod is trace's");
+	ASSERT_STREQ(err, "--pod: only for trace", "--pod on run");
+}
