@@ -98,6 +98,7 @@ enum dns_event_type {
 	DNS_EV_SERVFAIL,
 	DNS_EV_REFUSED,
 	DNS_EV_TIMEOUT,
+	DNS_EV_ANSWER, /* NOERROR, only in a namespace that just had an NXDOMAIN */
 };
 
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */

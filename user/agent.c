@@ -320,6 +320,8 @@ static void on_tick(struct agent *a)
 	if (a->ticks % MAINTAIN_PERIOD_S == 0) {
 		registry_lock(a->reg);
 		agent_maintain(a);
+		if (a->on_maintain)
+			a->on_maintain(a->on_maintain_ctx);
 		registry_unlock(a->reg);
 	}
 	switch (a->cfg->bpf_stats) {
