@@ -28,6 +28,7 @@ declare -A need=(
 	[iputils-arping]=/usr/bin/arping
 	[psmisc]=/usr/bin/killall
 	[dnsmasq-base]=/usr/sbin/dnsmasq # dns tests; -base: the binary only, no service started
+	[jq]=/usr/bin/jq # diagnose tests read its JSON
 )
 
 if [ "${1:-}" = bench ]; then

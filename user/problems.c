@@ -45,6 +45,10 @@ const struct diag_benign diag_benign_table[] = {
 	  "LINUX_MIB_DELAYEDACKLOST): the data is there" },
 	{ "TCP_OFOMERGE", NULL,
 	  "out-of-order data already queued (LINUX_MIB_TCPOFOMERGE): the data is there" },
+	{ "TCP_ABORT_ON_DATA", NULL,
+	  "data for a socket its application already closed (tcp_rcv_state_process() in "
+	  "FIN_WAIT: \"abort on data\", answered with a reset): a client's TLS close_notify "
+	  "or HTTP pipelining after the server closed, routine" },
 	{ "TCP_CLOSE", NULL,
 	  "a segment for a socket already in CLOSE (late FIN/ACK after close): routine" },
 	{ "NO_SOCKET", NULL,
