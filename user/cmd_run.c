@@ -29,8 +29,12 @@ static int scrape(void *ctx, struct strbuf *out)
 	registry_lock(a->reg);
 	/* the first collection takes the baselines of every collector: it is
 	 * agent_open_collectors()'s, and a scrape before it only shows what there is */
-	if (atomic_load(&a->ready))
+	if (atomic_load(&a->ready)) {
 		agent_collect(a);
+		/* what diagnose reads from counters, noted at every collection */
+		if (((struct run *)ctx)->window)
+			diag_sample(&((struct run *)ctx)->w, a->reg);
+	}
 	prom_render(a->reg, out);
 	registry_unlock(a->reg);
 	return out->failed ? -ENOMEM : 0;

@@ -24,6 +24,7 @@ void diag_window_free(struct diag_window *w)
 {
 	free(w->ev);
 	free(w->dev);
+	free(w->hist);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -115,6 +116,12 @@ void diag_window_devices(struct diag_window *w, const struct iface_cache *c, uin
 		if (w->dev[i].seen_gen == w->gen)
 			w->dev[k++] = w->dev[i];
 	w->ndev = k;
+	/* counters of namespaces that are gone */
+	k = 0;
+	for (size_t i = 0; i < w->nhist; i++)
+		if (ifaces_ns(c, w->hist[i].netns))
+			w->hist[k++] = w->hist[i];
+	w->nhist = k;
 }
 
 size_t diag_window_links(const struct diag_window *w, const struct iface_cache *c,
@@ -133,6 +140,64 @@ size_t diag_window_links(const struct diag_window *w, const struct iface_cache *
 		out[k].admin_up = f->flags & IFF_UP;
 		out[k].carrier = f->carrier;
 		out[k].carrier_changes = d->changes;
+		k++;
+	}
+	return k;
+}
+
+void diag_window_count(struct diag_window *w, uint32_t netns, const char *what, uint64_t v,
+		       uint64_t now_ns)
+{
+	struct diag_hist *h = NULL;
+
+	for (size_t i = 0; i < w->nhist && !h; i++)
+		if (w->hist[i].netns == netns && !strcmp(w->hist[i].what, what))
+			h = &w->hist[i];
+	if (!h) {
+		if (w->nhist == w->histcap) {
+			size_t cap = w->histcap ? w->histcap * 2 : 8;
+			struct diag_hist *nv = realloc(w->hist, cap * sizeof(*nv));
+
+			if (!nv)
+				return;
+			w->hist = nv;
+			w->histcap = cap;
+		}
+		h = &w->hist[w->nhist++];
+		memset(h, 0, sizeof(*h));
+		h->netns = netns;
+		snprintf(h->what, sizeof(h->what), "%s", what);
+		/* counters start at zero with the agent */
+		h->s[0].ts_ns = w->start_ns;
+		h->n = 1;
+	}
+	if (h->s[h->n - 1].v == v)
+		return;
+	if (h->n == DIAG_HIST) {
+		memmove(&h->s[0], &h->s[1], (DIAG_HIST - 1) * sizeof(h->s[0]));
+		h->n--;
+	}
+	h->s[h->n].ts_ns = now_ns;
+	h->s[h->n].v = v;
+	h->n++;
+}
+
+size_t diag_window_counts(const struct diag_window *w, uint64_t since_ns, struct diag_count *out,
+			  size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->nhist && k < max; i++) {
+		const struct diag_hist *h = &w->hist[i];
+		uint64_t base = h->s[0].v;
+
+		for (unsigned int j = 0; j < h->n && h->s[j].ts_ns <= since_ns; j++)
+			base = h->s[j].v;
+		if (h->s[h->n - 1].v <= base)
+			continue;
+		out[k].netns = h->netns;
+		snprintf(out[k].what, sizeof(out[k].what), "%s", h->what);
+		out[k].delta = h->s[h->n - 1].v - base;
 		k++;
 	}
 	return k;

@@ -25,6 +25,17 @@ struct diag_dev {
 	uint64_t seen_gen;
 };
 
+/* The history of one counter without events: its value whenever it changed. */
+#define DIAG_HIST 32
+struct diag_hist {
+	uint32_t netns;
+	char what[24];
+	unsigned int n; /* samples, oldest first */
+	struct {
+		uint64_t ts_ns, v;
+	} s[DIAG_HIST];
+};
+
 struct diag_window {
 	struct diag_event *ev;
 	size_t cap, head, n; /* ring: n events ending before head */
@@ -33,6 +44,8 @@ struct diag_window {
 	struct diag_dev *dev;
 	size_t ndev, devcap;
 	uint64_t gen;
+	struct diag_hist *hist;
+	size_t nhist, histcap;
 };
 
 /* 0 or -ENOMEM; cap 0 keeps no event (a window that only says it has none). */
@@ -49,5 +62,13 @@ void diag_window_devices(struct diag_window *w, const struct iface_cache *c, uin
  * how many were written into out (at most max). */
 size_t diag_window_links(const struct diag_window *w, const struct iface_cache *c,
 			 uint64_t since_ns, struct diag_link *out, size_t max);
+
+/* Notes a counter's value (from zero at the agent's start) at now_ns. */
+void diag_window_count(struct diag_window *w, uint32_t netns, const char *what, uint64_t v,
+		       uint64_t now_ns);
+/* Each counter's change since since_ns (from the last value noted at or before it; the
+ * oldest kept, or zero, when none was), into out (at most max); returns how many. */
+size_t diag_window_counts(const struct diag_window *w, uint64_t since_ns, struct diag_count *out,
+			  size_t max);
 
 #endif

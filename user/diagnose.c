@@ -180,6 +180,46 @@ static void add_problem(struct report_node *list, const struct agent *a,
 }
 
 #define DIAG_MAX_LINKS 1024
+#define DIAG_MAX_COUNTS 1024
+
+struct sample_walk {
+	struct diag_window *w;
+	uint64_t now;
+};
+
+static int sample_series(void *ctx, const struct series_view *s)
+{
+	struct sample_walk *sw = ctx;
+	const char *kind = series_label(s, "kind"), *fam = series_label(s, "family");
+	const char *ns = series_label(s, "netns");
+	char what[24], *end;
+	unsigned long n;
+
+	const char *type = series_label(s, "type"), *code = series_label(s, "code");
+
+	if (!fam || !ns || s->value < 0)
+		return 0;
+	if (kind && !strcmp(kind, "no_route"))
+		snprintf(what, sizeof(what), "no_route_%s", fam);
+	else if (type && code && !strcmp(type, "3") && !strcmp(fam, "ipv4"))
+		snprintf(what, sizeof(what), "icmp_unreach_%s", code);
+	else
+		return 0;
+	errno = 0;
+	n = strtoul(ns, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return 0;
+	diag_window_count(sw->w, (uint32_t)n, what, (uint64_t)s->value, sw->now);
+	return 0;
+}
+
+void diag_sample(struct diag_window *w, struct registry *reg)
+{
+	struct sample_walk sw = { w, mono_ns() };
+
+	registry_each_series(reg, "osiscope_route_lookup_failures_total", sample_series, &sw);
+	registry_each_series(reg, "osiscope_icmp_sent_total", sample_series, &sw);
+}
 
 int diag_render(struct agent *a, struct diag_window *w, double window_s, bool json,
 		struct strbuf *out)
@@ -188,6 +228,7 @@ int diag_render(struct agent *a, struct diag_window *w, double window_s, bool js
 	struct diag_result res = { 0 };
 	struct diag_event *ev = NULL;
 	struct diag_link *links;
+	struct diag_count *counts;
 	struct report_node *problems, *layers;
 	struct report rep;
 	long nev;
@@ -199,21 +240,27 @@ int diag_render(struct agent *a, struct diag_window *w, double window_s, bool js
 	since = now - (uint64_t)(window_s * 1e9);
 	agent_collect(a);
 	diag_window_devices(w, &a->ifaces, now);
+	diag_sample(w, a->reg);
 	links = calloc(DIAG_MAX_LINKS, sizeof(*links));
+	counts = calloc(DIAG_MAX_COUNTS, sizeof(*counts));
 	nev = diag_window_since(w, since, &ev);
-	if (!links || nev < 0) {
+	if (!links || !counts || nev < 0) {
 		free(links);
+		free(counts);
 		free(ev);
 		return -ENOMEM;
 	}
 	{
-		struct diag_input in = { .ev = ev, .nev = (size_t)nev, .links = links };
+		struct diag_input in = { .ev = ev,	   .nev = (size_t)nev, .links = links,
+					 .counts = counts, .start_ns = since,  .end_ns = now };
 
 		in.nlinks = diag_window_links(w, &a->ifaces, since, links, DIAG_MAX_LINKS);
+		in.ncounts = diag_window_counts(w, since, counts, DIAG_MAX_COUNTS);
 		err = diag_analyze(&in, &res);
 	}
 	free(ev);
 	free(links);
+	free(counts);
 	if (err)
 		return err;
 

@@ -15,6 +15,10 @@ struct agent;
  * holds the registry lock. 0 or -errno. */
 int diag_render(struct agent *a, struct diag_window *w, double window_s, bool json,
 		struct strbuf *out);
+/* Notes the counters diagnose reads without events (no route) into w; after a
+ * collection, registry locked. */
+struct registry;
+void diag_sample(struct diag_window *w, struct registry *reg);
 /* An event_sink_fn adding every event to the window ctx. */
 void diag_window_sink(void *ctx, const struct event_record *ev);
 

@@ -23,6 +23,18 @@
  * osiscope_skb_drops_total and in trace; only diagnose leaves it out. The reasons are
  * the kernel's (include/net/dropreason-core.h), the places where it frees them as cited.
  */
+/* IPv6 traffic of neighbour discovery, MLD and DAD: link-local or :: source, or to a
+ * multicast group. */
+static bool ipv6_autoconf(const struct diag_event *e)
+{
+	const uint8_t *s = e->src.addr, *d = e->dst.addr;
+	static const uint8_t zero[16];
+
+	if (e->src.family != 10)
+		return false;
+	return (s[0] == 0xfe && (s[1] & 0xc0) == 0x80) || !memcmp(s, zero, 16) || d[0] == 0xff;
+}
+
 const struct diag_benign diag_benign_table[] = {
 	{ "QUEUE_PURGE", NULL,
 	  "a socket closed with data still queued: sk_stream_kill_queues() and the queue purges "
@@ -32,6 +44,14 @@ const struct diag_benign diag_benign_table[] = {
 	{ "NOT_SPECIFIED", "ip6_mc_input",
 	  "IPv6 multicast for a group no socket joined (MLD reports to ff02::16, neighbour "
 	  "solicitations for other nodes): ip6_mc_input() frees what it does not deliver" },
+	{ "NOT_SPECIFIED", "netlink_release",
+	  "a netlink socket closed with messages still queued: netlink_release() purges its "
+	  "queue (ip, ss and every netlink client do this)" },
+	{ "IP_INNOROUTES", "ip6_pkt_discard",
+	  "IPv6 autoconfiguration of a link coming up (link-local or unspecified source, or a "
+	  "multicast destination) before its routes exist: ip6_pkt_discard() of the null "
+	  "route, IPSTATS_MIB_INNOROUTES",
+	  ipv6_autoconf },
 	{ "OTHERHOST", NULL,
 	  "a frame for another host on a shared segment (PACKET_OTHERHOST, promiscuous mode): "
 	  "ip_rcv_core()/ipv6_rcv() free it, \"packet don't belong to current host\"" },
@@ -65,7 +85,7 @@ const struct diag_benign *diag_benign_match(const struct diag_event *e)
 		const struct diag_benign *b = &diag_benign_table[i];
 		size_t n;
 
-		if (strcmp(b->reason, e->reason))
+		if (strcmp(b->reason, e->reason) || (b->cond && !b->cond(e)))
 			continue;
 		if (!b->where)
 			return b;
@@ -162,6 +182,7 @@ struct grp {
 	char comm[17];
 	char name[256]; /* dns: a name queried; neigh: state */
 	char where[64];
+	struct record_addr fa, fb; /* the first event's addresses */
 	struct grp *root;
 	size_t idx;
 };
@@ -270,6 +291,12 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			w->standalone = false;
 		} else if (benign) {
 			return false;
+		} else if (!strncmp(e->where, "ip_error+", 9)) {
+			/* a router found no usable route for a packet it was to forward: the
+			 * lookup's own event cannot name the router's namespace (softirq) */
+			w->kind = G_ROUTE;
+			w->b = no_port(&e->dst);
+			snprintf(w->key, sizeof(w->key), "forward");
 		} else {
 			w->kind = G_DROP;
 			snprintf(w->device, sizeof(w->device), "%s", e->device);
@@ -346,7 +373,12 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 
 static void group_add(struct grp *g, const struct diag_event *e)
 {
-	if (!g->count++ || e->ts_ns < g->first)
+	if (!g->count++) {
+		g->first = e->ts_ns;
+		g->fa = e->src;
+		g->fb = e->dst;
+	}
+	if (e->ts_ns < g->first)
 		g->first = e->ts_ns;
 	if (e->ts_ns > g->last)
 		g->last = e->ts_ns;
@@ -414,6 +446,9 @@ static bool explains(const struct grp *e, const struct grp *s)
 			return is_route_drop(s->key) && addr_eq(&s->b, &e->b);
 		if (s->kind != G_UNREACH && s->kind != G_TIMEOUT && s->kind != G_DNS_TIMEOUT)
 			return false;
+		/* no route (a count, no destination): what failed for it in the namespace */
+		if (!e->b.family)
+			return s->netns == e->netns && s->kind == G_UNREACH && s->err == ENETUNREACH;
 		/* in the namespace that looked it up, or one whose packets it routes */
 		return addr_eq(&s->b, &e->b);
 	case G_NETFILTER:
@@ -556,6 +591,19 @@ static void describe(const struct grp *g, char *out, size_t len)
 			 plural(g->count, "time", "times"), g->device, g->netns);
 		break;
 	case G_ROUTE:
+		if (!g->b.family) {
+			snprintf(out, len, "%llu %s route %s found no route (IpOutNoRoutes, netns %u)",
+				 (unsigned long long)g->count, g->name,
+				 plural(g->count, "lookup", "lookups"), g->netns);
+			break;
+		}
+		if (!strncmp(g->where, "ip_error+", 9)) {
+			snprintf(out, len,
+				 "%llu %s to %s dropped in forwarding: route %s (at %s, netns %u)",
+				 (unsigned long long)g->count, plural(g->count, "packet", "packets"),
+				 b, g->key, g->where, g->netns);
+			break;
+		}
 		snprintf(out, len, "%llu route %s for %s: %s (netns %u)",
 			 (unsigned long long)g->count, plural(g->count, "lookup", "lookups"), b,
 			 g->key, g->netns);
@@ -612,10 +660,10 @@ static void describe(const struct grp *g, char *out, size_t len)
 			 (unsigned long long)g->count, g->key, b, g->name, g->netns, by);
 		break;
 	case G_DROP:
-		snprintf(out, len, "%llu %s dropped: %s%s%s%s%s (netns %u)",
+		snprintf(out, len, "%llu %s dropped: %s%s%s%s%s, first %s -> %s (netns %u)",
 			 (unsigned long long)g->count, plural(g->count, "packet", "packets"), g->key,
 			 g->device[0] ? " on " : "", g->device, g->where[0] ? " at " : "", g->where,
-			 g->netns);
+			 addr_s(&g->fa, a, sizeof(a)), addr_s(&g->fb, b, sizeof(b)), g->netns);
 		break;
 	}
 }
@@ -680,11 +728,20 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		snprintf(p->check, sizeof(p->check), "ip neigh show nud failed dev %s", g->device);
 		break;
 	case G_ROUTE:
-		p->cause = !strcmp(g->key, "no_route")	      ? "no_route"
+		p->cause = !strcmp(g->key, "forward")	      ? "route_failed"
+			   : !strcmp(g->key, "no_route")	      ? "no_route"
 			   : !strcmp(g->key, "unreachable") ? "route_unreachable"
 			   : !strcmp(g->key, "prohibit")    ? "route_prohibit"
 			   : !strcmp(g->key, "blackhole")   ? "route_blackhole"
 							    : "route_failed";
+		if (!g->b.family) {
+			snprintf(p->summary, sizeof(p->summary),
+				 "no route: %s sends found no route to their destination", g->name);
+			snprintf(p->check, sizeof(p->check), "ip %sroute show; nstat -az %s",
+				 !strcmp(g->name, "ipv6") ? "-6 " : "",
+				 !strcmp(g->name, "ipv6") ? "Ip6OutNoRoutes" : "IpOutNoRoutes");
+			break;
+		}
 		snprintf(p->target, sizeof(p->target), "%s", b);
 		snprintf(p->summary, sizeof(p->summary), "%s to %s",
 			 !strcmp(g->key, "no_route") ? "no route" : g->key, b);
@@ -837,6 +894,26 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 		if (!(g = grp_get(&en, &w)))
 			goto out;
 		g->count = l->carrier_changes;
+		g->first = in->start_ns;
+		g->last = in->end_ns;
+	}
+	for (size_t i = 0; i < in->ncounts; i++) {
+		const struct diag_count *c = &in->counts[i];
+
+		/* no route: the MIB counts it, no hook sees the destination */
+		if (strncmp(c->what, "no_route_", 9) || !c->delta)
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.kind = G_ROUTE;
+		w.netns = c->netns;
+		w.standalone = true;
+		snprintf(w.key, sizeof(w.key), "no_route");
+		snprintf(w.name, sizeof(w.name), "%s", c->what + 9);
+		if (!(g = grp_get(&en, &w)))
+			goto out;
+		g->count += c->delta;
+		g->first = in->start_ns;
+		g->last = in->end_ns;
 	}
 	for (size_t i = 0; i < in->nev; i++) {
 		if (!group_of(&en, &in->ev[i], &w))
@@ -844,6 +921,39 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 		if (!(g = grp_get(&en, &w)))
 			goto out;
 		group_add(g, &in->ev[i]);
+	}
+	/* a router's drop and the route lookup before it are one fault: the kind from the
+	 * lookup, the namespace from the drop (its device's) */
+	for (size_t i = 0; i < en.n; i++) {
+		struct grp *f = &en.g[i];
+
+		if (f->kind != G_ROUTE || strcmp(f->key, "forward"))
+			continue;
+		for (size_t j = 0; j < en.n; j++) {
+			g = &en.g[j];
+			if (g->kind != G_ROUTE || !g->count || !addr_eq(&g->b, &f->b) ||
+			    !strcmp(g->key, "forward"))
+				continue;
+			snprintf(f->key, sizeof(f->key), "%s", g->key);
+			g->count = 0;
+		}
+	}
+	/* no lookup event (it ran in softirq): the kind from the ICMP the router sent */
+	for (size_t i = 0; i < en.n; i++) {
+		struct grp *f = &en.g[i];
+
+		if (f->kind != G_ROUTE || strcmp(f->key, "forward"))
+			continue;
+		for (size_t j = 0; j < in->ncounts; j++) {
+			const struct diag_count *c = &in->counts[j];
+			const char *kind = !strcmp(c->what, "icmp_unreach_0")    ? "no_route"
+					   : !strcmp(c->what, "icmp_unreach_1")  ? "unreachable"
+					   : !strcmp(c->what, "icmp_unreach_13") ? "prohibit"
+										 : NULL;
+
+			if (kind && c->netns == f->netns && c->delta)
+				snprintf(f->key, sizeof(f->key), "%s", kind);
+		}
 	}
 	/* a search-path expansion followed by an answer for the base name is no problem */
 	for (size_t i = 0; i < en.n; i++)

@@ -50,11 +50,21 @@ struct diag_link {
 	uint64_t carrier_changes; /* within the window */
 };
 
+/* A kernel counter of a namespace that has no event, as its change in the window. */
+struct diag_count {
+	uint32_t netns;
+	char what[24]; /* "no_route_ipv4", "no_route_ipv6" (IpOutNoRoutes) */
+	uint64_t delta;
+};
+
 struct diag_input {
 	const struct diag_event *ev; /* in time order */
 	size_t nev;
 	const struct diag_link *links;
 	size_t nlinks;
+	const struct diag_count *counts;
+	size_t ncounts;
+	uint64_t start_ns, end_ns; /* the window (CLOCK_MONOTONIC) */
 };
 
 #define DIAG_LINES 6 /* evidence and symptom lines kept per problem */
@@ -96,6 +106,7 @@ struct diag_benign {
 	const char *reason; /* drop reason name, without SKB_DROP_REASON_ */
 	const char *where; /* location symbol it must be in, or NULL for any */
 	const char *why; /* why it is normal, from the kernel source */
+	bool (*cond)(const struct diag_event *e); /* and only when this holds, if set */
 };
 extern const struct diag_benign diag_benign_table[];
 extern const size_t diag_benign_count;

@@ -42,3 +42,11 @@ first_field() {
 	shift
 	problems "$@" | head -1 | jq -r --arg f "$f" '.[$f] | if type == "array" then join(" | ") else tostring end'
 }
+# assert_nproblems N WHAT NETNS...: those namespaces have N problems (shown when not)
+assert_nproblems() {
+	local n=$1 what=$2 got
+	shift 2
+	got=$(nproblems "$@")
+	assert_eq "$got" "$n" "$what"
+	[ "$got" = "$n" ] || problems "$@" >&2
+}
