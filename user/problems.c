@@ -499,7 +499,7 @@ static uint64_t retransmits(const struct diag_input *in, const struct record_add
 	for (size_t i = 0; i < in->nev; i++) {
 		const struct diag_event *e = &in->ev[i];
 
-		if (strcmp(e->type, "retransmit") || (syn_only && strcmp(e->state, "SYN_SENT")))
+		if (strcmp(e->type, "retransmit") || (syn_only && strcasecmp(e->state, "syn_sent")))
 			continue;
 		if (ep_eq(&e->dst, b) && (!a->family || addr_eq(&e->src, a)))
 			n++;
