@@ -482,9 +482,13 @@ static bool explains(const struct grp *e, const struct grp *s)
 			       strlen(s->key) > n + 1;
 		}
 	case G_TLS:
-		/* the server's view of a client's failed handshake */
-		return s->kind == G_TLS && s->server && !e->server && ep_eq(&s->a, &e->b) &&
-		       (!e->a.family || addr_eq(&s->b, &e->a));
+		/* the server's view of a client's failed handshake; a server whose socket
+		 * addresses were not read: the same moment */
+		if (s->kind != G_TLS || !s->server || e->server)
+			return false;
+		if (!s->a.family)
+			return near(e, s, SEC);
+		return ep_eq(&s->a, &e->b) && (!e->a.family || addr_eq(&s->b, &e->a));
 	default:
 		return false;
 	}
@@ -636,7 +640,11 @@ static void describe(const struct grp *g, char *out, size_t len)
 			 g->kind == G_UNREACH ? (errn ? errn : "error") : "", "", g->netns, by);
 		break;
 	case G_TLS:
-		if (g->server)
+		if (g->server && !g->a.family)
+			snprintf(out, len, "%llu TLS %s failed on the server: %s (netns %u%s)",
+				 (unsigned long long)g->count,
+				 plural(g->count, "handshake", "handshakes"), g->key, g->netns, by);
+		else if (g->server)
 			snprintf(out, len, "%llu TLS %s on %s from %s failed: %s (server, netns %u%s)",
 				 (unsigned long long)g->count,
 				 plural(g->count, "handshake", "handshakes"), a, b, g->key, g->netns,
@@ -807,6 +815,13 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		p->cause = strstr(g->key, "certificate verify failed") ? "tls_cert_verify"
 			   : !strcmp(g->key, "handshake incomplete")   ? "tls_handshake_incomplete"
 								       : "tls_handshake_failed";
+		if (g->server && !g->a.family) {
+			snprintf(p->summary, sizeof(p->summary),
+				 "TLS handshakes fail on the server side (%s): %s", g->comm, g->key);
+			snprintf(p->check, sizeof(p->check),
+				 "osiscope trace -l tls --netns %u", g->netns);
+			break;
+		}
 		snprintf(p->target, sizeof(p->target), "%s", g->server ? a : b);
 		snprintf(p->summary, sizeof(p->summary), "TLS handshake %s %s fails: %s",
 			 g->server ? "on" : "with", g->server ? a : b, g->key);
