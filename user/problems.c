@@ -60,6 +60,12 @@ const struct diag_benign diag_benign_table[] = {
 	  "(ndisc_recv_ns())" },
 	{ "UNICAST_IN_L2_MULTICAST", NULL,
 	  "unicast IP in a link-layer broadcast, refused as RFC 1122 3.3.6 asks" },
+	{ "PKT_TOO_BIG", "ip_forward",
+	  "a router dropped a packet too big for the next hop after answering it with ICMP "
+	  "fragmentation-needed (ip_forward(), IPSTATS_MIB_FRAGFAILS): path MTU discovery at "
+	  "work; when the sender never shrinks its packets it is an mtu_blackhole problem" },
+	{ "PKT_TOO_BIG", "ip6_forward",
+	  "the IPv6 router's packet-too-big (ip6_forward()): path MTU discovery at work" },
 	{ "TCP_OLD_DATA", NULL,
 	  "a retransmission of data already received (a spurious retransmit, "
 	  "LINUX_MIB_DELAYEDACKLOST): the data is there" },
@@ -511,10 +517,15 @@ static uint64_t retransmits(const struct diag_input *in, const struct record_add
 	return n;
 }
 
-/* A confirmed MTU black hole: the frag-needed went nowhere useful. */
-static bool mtu_confirmed(const struct engine *en, const struct grp *g)
+/*
+ * A confirmed MTU black hole: the frag-needed was seen dropped on its way back, or the
+ * sender kept sending packets too big for more than a second after it. Path MTU
+ * discovery that works takes one round trip (a few frag-needed at once, then the
+ * sender's smaller retransmits).
+ */
+static bool mtu_confirmed(const struct grp *g)
 {
-	return g->explains || g->count >= 3 || retransmits(en->in, &g->a, &g->b, false) >= 3;
+	return g->explains || (g->count >= 3 && g->last - g->first >= SEC);
 }
 
 /* Search-path NXDOMAIN: the name is base.suffix and base was answered in the namespace. */
@@ -997,7 +1008,7 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 	/* an MTU group is a problem when confirmed; a NOSOCK one only when it explains */
 	for (size_t i = 0; i < en.n; i++) {
 		g = &en.g[i];
-		if (g->kind == G_MTU && mtu_confirmed(&en, g))
+		if (g->kind == G_MTU && mtu_confirmed(g))
 			g->standalone = true;
 		if (g->kind == G_NOSOCK && g->explains)
 			g->standalone = true;
