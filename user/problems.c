@@ -655,6 +655,10 @@ static void describe(const struct grp *g, char *out, size_t len)
 			snprintf(out, len, "%llu TLS %s failed on the server: %s (netns %u%s)",
 				 (unsigned long long)g->count,
 				 plural(g->count, "handshake", "handshakes"), g->key, g->netns, by);
+		else if (!g->server && !g->b.family)
+			snprintf(out, len, "%llu TLS %s failed: %s (netns %u%s)",
+				 (unsigned long long)g->count,
+				 plural(g->count, "handshake", "handshakes"), g->key, g->netns, by);
 		else if (g->server)
 			snprintf(out, len, "%llu TLS %s on %s from %s failed: %s (server, netns %u%s)",
 				 (unsigned long long)g->count,
@@ -826,9 +830,11 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		p->cause = strstr(g->key, "certificate verify failed") ? "tls_cert_verify"
 			   : !strcmp(g->key, "handshake incomplete")   ? "tls_handshake_incomplete"
 								       : "tls_handshake_failed";
-		if (g->server && !g->a.family) {
-			snprintf(p->summary, sizeof(p->summary),
-				 "TLS handshakes fail on the server side (%s): %s", g->comm, g->key);
+		if (!(g->server ? g->a.family : g->b.family)) {
+			/* the library did the I/O itself (its own BIO): no socket to read */
+			snprintf(p->summary, sizeof(p->summary), "TLS handshakes %s %s fail: %s",
+				 g->server ? "served by" : "of", g->comm[0] ? g->comm : "a process",
+				 g->key);
 			snprintf(p->check, sizeof(p->check),
 				 "osiscope trace -l tls --netns %u", g->netns);
 			break;
