@@ -321,3 +321,64 @@ TEST(problems_tls_both_ends)
 out:
 	diag_result_free(&r);
 }
+
+/* path MTU discovery that works: two frag-needed at once, the sender's smaller
+ * retransmits, the router's PKT_TOO_BIG drops */
+TEST(problems_pmtu_working)
+{
+	struct diag_event v[5];
+	struct diag_result r;
+
+	for (int i = 0; i < 2; i++) {
+		v[i] = ev(1, NS_SRV, "route", "icmp_frag_needed_sent");
+		v[i].src = ip4("192.0.2.1", 0);
+		v[i].dst = ip4("198.51.100.2", 0);
+		v[i].mtu = 1280;
+		v[2 + i] = drop(1, NS_SRV, "PKT_TOO_BIG", "ip_forward+0x2c0", "192.0.2.1", 40000,
+				"198.51.100.2", 9000, "tcp");
+	}
+	v[4] = tcp(1, NS_CLI, "retransmit", "198.51.100.2", 9000, 0);
+	if (!run(v, 5, NULL, 0, &r))
+		return;
+	ASSERT_EQ(r.n, 0, "no problem");
+	ASSERT_EQ(r.benign, 2, "the router's drops are benign");
+	diag_result_free(&r);
+	/* the sender keeps sending too big for seconds: a black hole, no ICMP drop seen */
+	v[2] = v[0];
+	v[2].ts_ns += 3 * SEC;
+	if (!run(v, 3, NULL, 0, &r))
+		return;
+	if (ASSERT_EQ(r.n, 1, "one problem"))
+		ASSERT_STREQ(r.v[0].cause, "mtu_blackhole", "cause");
+	diag_result_free(&r);
+}
+
+/* no route: a count only; a router's forwarding drop takes its kind from its ICMP */
+TEST(problems_counts)
+{
+	struct diag_count c[] = {
+		{ NS_CLI, "no_route_ipv4", 3 },
+		{ NS_SRV, "icmp_unreach_13", 2 },
+		{ NS_SRV, "no_route_ipv4", 0 },
+	};
+	struct diag_event v[2];
+	struct diag_input in = { .ev = v, .nev = 2, .counts = c, .ncounts = 3 };
+	struct diag_result r;
+
+	v[0] = drop(1, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40000,
+		    "203.0.113.5", 80, "tcp");
+	v[1] = drop(2, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40001,
+		    "203.0.113.5", 80, "tcp");
+	if (!ASSERT_OK(diag_analyze(&in, &r), "diag_analyze"))
+		return;
+	if (!ASSERT_EQ(r.n, 2, "two problems"))
+		goto out;
+	ASSERT_STREQ(r.v[0].cause, "no_route", "first: 3 lookups");
+	ASSERT_EQ(r.v[0].netns, NS_CLI, "its namespace");
+	ASSERT_EQ(r.v[0].count, 3, "its count");
+	ASSERT_STREQ(r.v[1].cause, "route_prohibit", "the router's kind, from ICMP code 13");
+	ASSERT_STREQ(r.v[1].target, "203.0.113.5", "the destination");
+	ASSERT_EQ(r.v[1].count, 2, "both drops");
+out:
+	diag_result_free(&r);
+}
