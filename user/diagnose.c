@@ -179,6 +179,35 @@ static void add_problem(struct report_node *list, const struct agent *a,
 		  p->more_symptoms);
 }
 
+/*
+ * The check as a command to run from the host: inside the problem's namespace through
+ * its name (ip netns exec) or a process in it (nsenter), as the last scan found it.
+ */
+static void check_in_netns(const struct agent *a, struct diag_problem *p, uint32_t self)
+{
+	const char *path = NULL, *name;
+	char cmd[sizeof(p->check)], pre[96];
+	unsigned int pid;
+	bool many = strchr(p->check, ';') != NULL;
+
+	if (!p->check[0] || p->netns == self || !strncmp(p->check, "osiscope ", 9))
+		return;
+	for (size_t i = 0; i < a->netns.n && !path; i++)
+		if (a->netns.v[i].inode == p->netns)
+			path = a->netns.v[i].path;
+	if (!path)
+		return;
+	if (!strncmp(path, "/run/netns/", 11) && (name = path + 11)[0] && !strchr(name, '/'))
+		snprintf(pre, sizeof(pre), "ip netns exec %s", name);
+	else if (sscanf(path, "/proc/%u/ns/net", &pid) == 1)
+		snprintf(pre, sizeof(pre), "nsenter -t %u -n", pid);
+	else
+		snprintf(pre, sizeof(pre), "nsenter --net=%s", path);
+	snprintf(cmd, sizeof(cmd), "%s %s%s%s", pre, many ? "sh -c '" : "", p->check,
+		 many ? "'" : "");
+	snprintf(p->check, sizeof(p->check), "%s", cmd);
+}
+
 #define DIAG_MAX_LINKS 1024
 #define DIAG_MAX_COUNTS 1024
 
@@ -270,8 +299,10 @@ int diag_render(struct agent *a, struct diag_window *w, double window_s, bool js
 	problems = report_list(&rep.root, "problems");
 	report_set_flags(problems, REPORT_LINES);
 	report_set_empty(problems, "no problem found");
-	for (size_t i = 0; i < res.n; i++)
+	for (size_t i = 0; i < res.n; i++) {
+		check_in_netns(a, &res.v[i], netns_self());
 		add_problem(problems, a, &res.v[i]);
+	}
 	layers = report_set_flags(report_list(&rep.root, "layers"), REPORT_LINES);
 	report_set_head(layers, "collectors:");
 	for (size_t i = 0; i < a->ncollectors; i++)
@@ -334,17 +365,16 @@ static int from_agent(const struct config *cfg, bool *answered)
 			cfg->agent, err);
 		goto out;
 	}
-	if (status == 404) {
-		fprintf(stderr, "the agent at %s has no /api/v1/diagnose: loading the programs here\n",
-			cfg->agent);
+	if (status != 200) {
+		/* an older agent (404), one that keeps no window, one not ready yet */
+		while (body.len && (body.buf[body.len - 1] == '\n' || body.buf[body.len - 1] == '\r'))
+			body.buf[--body.len] = '\0';
+		fprintf(stderr, "the agent at %s answered %d%s%.*s: loading the programs here\n",
+			cfg->agent, status, body.len ? ", " : "", body.len > 200 ? 200 : (int)body.len,
+			body.buf ? body.buf : "");
 		goto out;
 	}
 	*answered = true;
-	if (status != 200) {
-		pr_err("diagnose: the agent at %s answered %d: %.*s", cfg->agent, status,
-		       (int)body.len, body.buf ? body.buf : "");
-		goto out;
-	}
 	fprintf(stderr, "watching for %g s... (the window of the agent at %s)\n", cfg->duration,
 		cfg->agent);
 	fwrite(body.buf, 1, body.len, stdout);

@@ -3,7 +3,8 @@
 # Healthy traffic of every kind between two namespaces (HTTP over IPv4 and IPv6, TLS
 # with a trusted certificate, DNS that answers, a search-path NXDOMAIN followed by the
 # answer for the base name, short TCP connections, sockets closing with data queued,
-# IPv6 multicast nobody joined) -> diagnose reports no problem in either namespace,
+# IPv6 multicast nobody joined, frames for another host's MAC on the segment) ->
+# diagnose reports no problem in any of the namespaces,
 # both when it loads its own programs and from the agent's window, while the benign
 # drops it leaves out are still counted in /metrics. The agent's endpoint refuses a bad
 # window with 400, and diagnose falls back to its own programs when no agent answers.
@@ -19,8 +20,15 @@ ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
 nsx cli ip addr add 2001:db8::1/64 dev eth0 nodad
 nsx srv ip addr add 2001:db8::2/64 dev eth0 nodad
+# a segment where frames for another host's MAC arrive (a static neighbour entry sends
+# them): the receiver drops them as OTHERHOST, as on any shared segment
+ns_create o1 o2
+ns_link o1 o2 203.0.113.1 203.0.113.2
+nsx o1 ip neigh replace 203.0.113.2 lladdr 02:00:00:00:00:99 dev eth0 nud permanent
 cli=$(ns_inode cli)
 srv=$(ns_inode srv)
+o1=$(ns_inode o1)
+o2=$(ns_inode o2)
 CLI=$(cg cli)
 SRV=$(cg srv)
 tls_cert srv IP:192.0.2.2
@@ -68,6 +76,7 @@ traffic() { # one round of everything; counts what succeeded in $TMP/ok
 		r=$(nsx cli "$DNSQ" query 192.0.2.2 53 known.test A 1)
 		ok=$((ok + $(field noerror "$r")))
 	done
+	nsx o1 "$HELPERS/routeload" udp 203.0.113.2 9 3 >/dev/null
 	r=$(nsx cli "$TCPLOAD" churn 192.0.2.2 9000 20)
 	ok=$((ok + $(field ok "$r")))
 	echo "$ok $nx" >"$TMP/ok"
@@ -80,6 +89,7 @@ assert_eq "$ok" $((3 * 3 + 3 * 3 + 20)) "exchanges that succeeded (HTTP v4/v6, T
 assert_eq "$nx" 3 "search-path expansions answered NXDOMAIN"
 diag_wait
 assert_nproblems 0 "problems in the two namespaces (own programs)" $cli $srv
+assert_nproblems 0 "problems on the shared segment (own programs)" $o1 $o2
 assert_eq "$(jq -r 'keys_unsorted | join(",")' "$TMP/diag.json")" "duration_seconds,problems,layers" \
 	"the report's members"
 
@@ -95,6 +105,9 @@ assert_eq "$(grep -c "^watching for 120 s... (the window of the agent" "$TMP/dia
 	"diagnose says it used the agent"
 assert_eq "$(jq -r '.problems | type' "$TMP/diag.json")" array "the agent's report has problems"
 assert_nproblems 0 "problems in the two namespaces (agent's window)" $cli $srv
+assert_eq "$(metric osiscope_skb_drops_total netns=$o2 reason=OTHERHOST)" 6 \
+	"frames for another host: 2 rounds of 3 datagrams, dropped as OTHERHOST (still in /metrics)"
+assert_nproblems 0 "problems on the shared segment (agent's window)" $o1 $o2
 
 code=$(curl -s -o "$TMP/bad" -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/diagnose?window=soon")
 assert_eq "$code" 400 "window=soon: status"

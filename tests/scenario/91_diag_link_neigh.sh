@@ -40,7 +40,8 @@ assert_eq "$(first_problem $cli)" "l2 neigh_failed 192.0.2.9" "client: first pro
 assert_eq "$(first_field device $cli)" eth0 "client: its device"
 assert_eq "$(first_field symptoms $cli | grep -c "$N TCP connects to 192.0.2.9:80 failed: EHOSTUNREACH")" 1 \
 	"client: the connects are its symptom"
-assert_eq "$(first_field check $cli)" "ip neigh show nud failed dev eth0" "client: the check"
+assert_eq "$(first_field check $cli)" "ip netns exec $T-cli ip neigh show nud failed dev eth0" \
+	"client: the check, run inside its namespace"
 assert_eq "$(problems $cli | grep -c '"cause":"host_unreachable"')" 0 "client: no L3/L4 problem of its own"
 assert_nproblems 0 "server: no problem" $srv
 

@@ -382,3 +382,50 @@ TEST(problems_counts)
 out:
 	diag_result_free(&r);
 }
+
+/* curl does its I/O through its own BIO: no addresses on either side's events */
+TEST(problems_tls_no_addresses)
+{
+	struct diag_event c = ev(1, NS_CLI, "tls", "handshake_failed");
+	struct diag_event s = ev(1, NS_SRV, "tls", "handshake_failed");
+	struct diag_event v[2];
+	struct diag_result r;
+
+	snprintf(c.reason, sizeof(c.reason), "certificate verify failed");
+	snprintf(c.where, sizeof(c.where), "client");
+	snprintf(c.comm, sizeof(c.comm), "curl");
+	c.pid = 7;
+	snprintf(s.reason, sizeof(s.reason), "tlsv1 alert unknown ca");
+	snprintf(s.where, sizeof(s.where), "server");
+	v[0] = c;
+	v[1] = s;
+	if (!run(v, 2, NULL, 0, &r))
+		return;
+	if (!ASSERT_EQ(r.n, 1, "one problem"))
+		goto out;
+	ASSERT_STREQ(r.v[0].cause, "tls_cert_verify", "cause");
+	ASSERT_STREQ(r.v[0].target, "", "no target");
+	ASSERT_STREQ(r.v[0].summary, "TLS handshakes of curl fail: certificate verify failed",
+		     "named by process");
+	diag_result_free(&r);
+	/* ten seconds apart: not the same handshake */
+	v[1].ts_ns += 10 * SEC;
+	if (!run(v, 2, NULL, 0, &r))
+		return;
+	ASSERT_EQ(r.n, 2, "two problems");
+out:
+	diag_result_free(&r);
+}
+
+/* IPv6's no-route count alone is bring-up noise, not a problem */
+TEST(problems_no_route_ipv6_alone)
+{
+	struct diag_count c[] = { { NS_CLI, "no_route_ipv6", 1 } };
+	struct diag_input in = { .counts = c, .ncounts = 1 };
+	struct diag_result r;
+
+	if (!ASSERT_OK(diag_analyze(&in, &r), "diag_analyze"))
+		return;
+	ASSERT_EQ(r.n, 0, "no problem");
+	diag_result_free(&r);
+}
