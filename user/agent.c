@@ -88,7 +88,10 @@ int agent_init(struct agent *a, const struct config *cfg)
 int agent_open_collectors(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
 		      void *sink_ctx)
 {
-	struct collector_opts opts = { .cfg = a->cfg, .reg = a->reg, .events = events };
+	struct collector_opts opts = { .cfg = a->cfg,
+				       .reg = a->reg,
+				       .events = events,
+				       .events_quiet = a->events_quiet };
 	int up = 0;
 
 	/* a scrape waits until every collector is open and the baselines are taken */

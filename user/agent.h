@@ -33,6 +33,7 @@ struct agent {
 	struct iface_cache ifaces; /* devices per namespace, for the collectors that want them */
 	struct netns_tracker tracker; /* which are gone, or replaced */
 	uint64_t gen;
+	bool events_quiet; /* events are for diagnose only (collector_opts.events_quiet) */
 	/* called from the event loop after every maintain (registry locked) */
 	void (*on_maintain)(void *ctx);
 	void *on_maintain_ctx;

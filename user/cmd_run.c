@@ -163,6 +163,7 @@ int cmd_run(const struct config *cfg)
 	}
 	pr_info("serving /metrics on %s", cfg->listen);
 	a->on_maintain = r->window ? on_maintain : NULL;
+	a->events_quiet = log_get_level() != LOG_DEBUG; /* the debug log shows every event */
 	a->on_maintain_ctx = r;
 	/* events feed the diagnose window (and the debug log); with neither, the kernel
 	 * side does not even reserve ring-buffer space */

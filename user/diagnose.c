@@ -411,6 +411,7 @@ int cmd_diagnose(const struct config *cfg)
 	l.a = &a;
 	l.w = &w;
 	a.on_maintain = on_maintain;
+	a.events_quiet = true;
 	a.on_maintain_ctx = &l;
 	agent_open_collectors(&a, 0, true, diag_window_sink, &w);
 	atomic_store(&a.ready, true);

@@ -75,6 +75,17 @@ const struct diag_benign diag_benign_table[] = {
 	  "data for a socket its application already closed (tcp_rcv_state_process() in "
 	  "FIN_WAIT: \"abort on data\", answered with a reset): a client's TLS close_notify "
 	  "or HTTP pipelining after the server closed, routine" },
+	{ "TCP_OLD_SEQUENCE", NULL,
+	  "a segment or ACK older than what the socket already has (tcp_validate_incoming(), "
+	  "\"old ACK/SEQ\"): reordering and duplicate ACKs of bulk transfers" },
+	{ "NOT_SPECIFIED", "tcp_v4_rcv",
+	  "a segment for a connection in TIME_WAIT (tcp_v4_rcv()'s do_time_wait: the last "
+	  "ACK or a retransmitted FIN is answered, then freed without a reason)" },
+	{ "NOT_SPECIFIED", "tcp_v6_rcv",
+	  "a segment for a connection in TIME_WAIT (tcp_v6_rcv()'s do_time_wait)" },
+	{ "NOT_SPECIFIED", "virtio_transport_recv_pkt",
+	  "a vsock packet (the hypervisor's channel, not IP) freed by "
+	  "virtio_transport_recv_pkt() once handled or for no socket" },
 	{ "TCP_CLOSE", NULL,
 	  "a segment for a socket already in CLOSE (late FIN/ACK after close): routine" },
 	{ "NO_SOCKET", NULL,
