@@ -440,6 +440,7 @@ static enum MHD_Result serve_diagnose(struct prom_server *srv, struct MHD_Connec
 	struct strbuf body;
 	enum MHD_Result ret;
 	char err[256] = "";
+	unsigned int status;
 	int rc;
 
 	strbuf_init(&body);
@@ -455,15 +456,16 @@ static enum MHD_Result serve_diagnose(struct prom_server *srv, struct MHD_Connec
 		strbuf_free(&body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				rc ? "text/plain; charset=utf-8"
-				: format && !strcmp(format, "text") ? "text/plain; charset=utf-8"
-								    : "application/json");
-	ret = MHD_queue_response(conn,
-				 !rc ? MHD_HTTP_OK
-				 : rc == -EINVAL ? MHD_HTTP_BAD_REQUEST
-						 : MHD_HTTP_INTERNAL_SERVER_ERROR,
-				 resp);
+	if (rc || (format && !strcmp(format, "text")))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/plain; charset=utf-8");
+	else
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (!rc)
+		status = MHD_HTTP_OK;
+	else
+		status = rc == -EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }

@@ -92,9 +92,11 @@ static int api_diagnose(void *ctx, const char *window, const char *format, struc
 	if (window) {
 		errno = 0;
 		s = strtod(window, &end);
-		if (errno || end == window || (*end && strcmp(end, "s")) || !isfinite(s) || s <= 0) {
+		if (errno || end == window || (*end && strcmp(end, "s")) || !isfinite(s) ||
+		    s <= 0) {
 			snprintf(err, errlen,
-				 "window=%.40s: want seconds greater than 0, e.g. window=60", window);
+				 "window=%.40s: want seconds greater than 0, e.g. window=60",
+				 window);
 			return -EINVAL;
 		}
 		if (s > r->a.cfg->diag_window)

@@ -462,8 +462,8 @@ static const struct opt opts[] = {
 	OPT("--diagnose.window", OPT_SECONDS, FIELD(diag_window), .meta = "S", .cmds = C_RUN,
 	    .secs_min = 1, .secs_max = 3600, .bad = "want seconds from 1 to 3600",
 	    .help = "run: keep S seconds of events for /api/v1/diagnose (default 300)"),
-	OPT("--diagnose.events", OPT_UINT, FIELD(diag_events), .meta = "N", .cmds = C_RUN,
-	    .min = 0, .max = 1000000, .bad = "want a number of events, 0 to 1000000",
+	OPT("--diagnose.events", OPT_UINT, FIELD(diag_events), .meta = "N", .cmds = C_RUN, .min = 0,
+	    .max = 1000000, .bad = "want a number of events, 0 to 1000000",
 	    .help = "run: at most N events in that window, the oldest dropped first\n"
 		    "(default 4096, about 2 MB; 0 turns the window off)"),
 	OPT("--help", OPT_STOP, FIELD(cmd), .shrt = "-h", .cmds = C_ANY, .val = CMD_HELP,

@@ -17,8 +17,7 @@
 #define TOTAL_MS 30000
 #define MAX_ANSWER (16u << 20)
 
-int diag_client_parse_url(const char *url, char *host, size_t hostlen, char *port,
-			  size_t portlen)
+int diag_client_parse_url(const char *url, char *host, size_t hostlen, char *port, size_t portlen)
 {
 	const char *h, *end, *p = NULL;
 	size_t n;
@@ -55,8 +54,8 @@ static long ms_left(const struct timespec *start, long budget)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return budget - ((now.tv_sec - start->tv_sec) * 1000 +
-			 (now.tv_nsec - start->tv_nsec) / 1000000);
+	return budget -
+	       ((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
 }
 
 static int connect_to(const char *host, const char *port, char *err, size_t errlen)
@@ -91,7 +90,7 @@ static int connect_to(const char *host, const char *port, char *err, size_t errl
 			goto next;
 		}
 		break;
-next:
+	next:
 		close(fd);
 		fd = -1;
 	}
@@ -99,8 +98,8 @@ next:
 	return fd;
 }
 
-int diag_client_get(const char *url, const char *path, struct strbuf *body, int *status,
-		    char *err, size_t errlen)
+int diag_client_get(const char *url, const char *path, struct strbuf *body, int *status, char *err,
+		    size_t errlen)
 {
 	char host[256], port[8], buf[8192];
 	struct strbuf req, ans;
@@ -125,7 +124,8 @@ int diag_client_get(const char *url, const char *path, struct strbuf *body, int 
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 		ssize_t n;
 
-		if (ms_left(&start, TOTAL_MS) <= 0 || poll(&pfd, 1, (int)ms_left(&start, TOTAL_MS)) != 1) {
+		if (ms_left(&start, TOTAL_MS) <= 0 ||
+		    poll(&pfd, 1, (int)ms_left(&start, TOTAL_MS)) != 1) {
 			snprintf(err, errlen, "send: timed out");
 			goto out;
 		}

@@ -11,10 +11,9 @@
  * the body into body. Bounded: 2 s to connect, 30 s in all, 16 MiB of answer. 0, or -1
  * with the reason in err (nothing answers, or what answered is no HTTP server).
  */
-int diag_client_get(const char *url, const char *path, struct strbuf *body, int *status,
-		    char *err, size_t errlen);
+int diag_client_get(const char *url, const char *path, struct strbuf *body, int *status, char *err,
+		    size_t errlen);
 /* Splits "http://HOST[:PORT][/...]" (HOST may be [v6]); 0 or -EINVAL. */
-int diag_client_parse_url(const char *url, char *host, size_t hostlen, char *port,
-			  size_t portlen);
+int diag_client_parse_url(const char *url, char *host, size_t hostlen, char *port, size_t portlen);
 
 #endif

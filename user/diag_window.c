@@ -62,7 +62,7 @@ long diag_window_since(const struct diag_window *w, uint64_t since_ns, struct di
 }
 
 static struct diag_dev *dev_get(struct diag_window *w, uint32_t netns, uint32_t ifindex,
-			       bool *fresh)
+				bool *fresh)
 {
 	*fresh = false;
 	for (size_t i = 0; i < w->ndev; i++)

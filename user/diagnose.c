@@ -104,9 +104,8 @@ static void wall_text(const struct agent *a, uint64_t mono, char *buf, size_t le
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)((wall % 1000000000) / 1000));
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)((wall % 1000000000) / 1000));
 }
 
 static void add_lines(struct report_node *p, const char *key, const char *heading,
@@ -173,9 +172,9 @@ static void add_problem(struct report_node *list, const struct agent *a,
 	strbuf_printf(&sb, ", %s to %s", t1 + 11, t2 + 11);
 	report_str(about, NULL, sb.buf ? sb.buf : "");
 	strbuf_free(&sb);
-	add_lines(o, "evidence", "evidence:", (char (*)[DIAG_LINE])p->evidence, p->nevidence,
+	add_lines(o, "evidence", "evidence:", (char(*)[DIAG_LINE])p->evidence, p->nevidence,
 		  p->more_evidence);
-	add_lines(o, "symptoms", "explains:", (char (*)[DIAG_LINE])p->symptoms, p->nsymptoms,
+	add_lines(o, "symptoms", "explains:", (char(*)[DIAG_LINE])p->symptoms, p->nsymptoms,
 		  p->more_symptoms);
 }
 
@@ -280,8 +279,12 @@ int diag_render(struct agent *a, struct diag_window *w, double window_s, bool js
 		return -ENOMEM;
 	}
 	{
-		struct diag_input in = { .ev = ev,	   .nev = (size_t)nev, .links = links,
-					 .counts = counts, .start_ns = since,  .end_ns = now };
+		struct diag_input in = { .ev = ev,
+					 .nev = (size_t)nev,
+					 .links = links,
+					 .counts = counts,
+					 .start_ns = since,
+					 .end_ns = now };
 
 		in.nlinks = diag_window_links(w, &a->ifaces, since, links, DIAG_MAX_LINKS);
 		in.ncounts = diag_window_counts(w, since, counts, DIAG_MAX_COUNTS);
@@ -295,7 +298,8 @@ int diag_render(struct agent *a, struct diag_window *w, double window_s, bool js
 
 	report_init(&rep);
 	report_set_head(&rep.root, "osiscope diagnose: the last {duration_seconds} s");
-	report_num(&rep.root, "duration_seconds", (double)(long long)(window_s * 10 + 0.5) / 10, -1);
+	report_num(&rep.root, "duration_seconds", (double)(long long)(window_s * 10 + 0.5) / 10,
+		   -1);
 	problems = report_list(&rep.root, "problems");
 	report_set_flags(problems, REPORT_LINES);
 	report_set_empty(problems, "no problem found");
@@ -367,11 +371,12 @@ static int from_agent(const struct config *cfg, bool *answered)
 	}
 	if (status != 200) {
 		/* an older agent (404), one that keeps no window, one not ready yet */
-		while (body.len && (body.buf[body.len - 1] == '\n' || body.buf[body.len - 1] == '\r'))
+		while (body.len &&
+		       (body.buf[body.len - 1] == '\n' || body.buf[body.len - 1] == '\r'))
 			body.buf[--body.len] = '\0';
 		fprintf(stderr, "the agent at %s answered %d%s%.*s: loading the programs here\n",
-			cfg->agent, status, body.len ? ", " : "", body.len > 200 ? 200 : (int)body.len,
-			body.buf ? body.buf : "");
+			cfg->agent, status, body.len ? ", " : "",
+			body.len > 200 ? 200 : (int)body.len, body.buf ? body.buf : "");
 		goto out;
 	}
 	*answered = true;

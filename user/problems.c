@@ -40,7 +40,8 @@ const struct diag_benign diag_benign_table[] = {
 	  "a socket closed with data still queued: sk_stream_kill_queues() and the queue purges "
 	  "free it as QUEUE_PURGE (\"bulk free\", dropreason-core.h), nothing was lost in flight" },
 	{ "SOCKET_CLOSE", NULL,
-	  "data left in a socket's queues when it closed (\"socket is closed\", dropreason-core.h)" },
+	  "data left in a socket's queues when it closed (\"socket is closed\", "
+	  "dropreason-core.h)" },
 	{ "NOT_SPECIFIED", "ip6_mc_input",
 	  "IPv6 multicast for a group no socket joined (MLD reports to ff02::16, neighbour "
 	  "solicitations for other nodes): ip6_mc_input() frees what it does not deliver" },
@@ -255,8 +256,7 @@ static struct grp *grp_get(struct engine *en, const struct grp *want)
 		g = &en->g[i];
 		if (g->kind == want->kind && g->netns == want->netns && g->server == want->server &&
 		    g->err == want->err && !strcmp(g->device, want->device) &&
-		    !strcmp(g->key, want->key) &&
-		    same(&g->a, &want->a) && same(&g->b, &want->b))
+		    !strcmp(g->key, want->key) && same(&g->a, &want->a) && same(&g->b, &want->b))
 			return g;
 	}
 	if (en->n == en->cap) {
@@ -416,10 +416,10 @@ static void group_add(struct grp *g, const struct diag_event *e)
 /* --- linking --- */
 
 static const char *const layer_of[] = {
-	[G_CARRIER] = "l1", [G_TXTIMEOUT] = "l1",   [G_NEIGH] = "l2",	    [G_ROUTE] = "l3",
-	[G_NETFILTER] = "l3", [G_MTU] = "l3",	    [G_NOSOCK] = "l4",	    [G_REFUSED] = "l4",
-	[G_UNREACH] = "l3",   [G_TIMEOUT] = "l4",   [G_TLS] = "l6",	    [G_NXDOMAIN] = "l7",
-	[G_DNS_TIMEOUT] = "l7", [G_DNS_FAIL] = "l7", [G_DROP] = NULL,
+	[G_CARRIER] = "l1",	[G_TXTIMEOUT] = "l1", [G_NEIGH] = "l2",	 [G_ROUTE] = "l3",
+	[G_NETFILTER] = "l3",	[G_MTU] = "l3",	      [G_NOSOCK] = "l4", [G_REFUSED] = "l4",
+	[G_UNREACH] = "l3",	[G_TIMEOUT] = "l4",   [G_TLS] = "l6",	 [G_NXDOMAIN] = "l7",
+	[G_DNS_TIMEOUT] = "l7", [G_DNS_FAIL] = "l7",  [G_DROP] = NULL,
 };
 
 static const char *grp_layer(const struct grp *g)
@@ -465,7 +465,8 @@ static bool explains(const struct grp *e, const struct grp *s)
 			return false;
 		/* no route (a count, no destination): what failed for it in the namespace */
 		if (!e->b.family)
-			return s->netns == e->netns && s->kind == G_UNREACH && s->err == ENETUNREACH;
+			return s->netns == e->netns && s->kind == G_UNREACH &&
+			       s->err == ENETUNREACH;
 		/* in the namespace that looked it up, or one whose packets it routes */
 		return addr_eq(&s->b, &e->b);
 	case G_NETFILTER:
@@ -618,7 +619,8 @@ static void describe(const struct grp *g, char *out, size_t len)
 		break;
 	case G_ROUTE:
 		if (!g->b.family) {
-			snprintf(out, len, "%llu %s route %s found no route (IpOutNoRoutes, netns %u)",
+			snprintf(out, len,
+				 "%llu %s route %s found no route (IpOutNoRoutes, netns %u)",
 				 (unsigned long long)g->count, g->name,
 				 plural(g->count, "lookup", "lookups"), g->netns);
 			break;
@@ -626,8 +628,9 @@ static void describe(const struct grp *g, char *out, size_t len)
 		if (!strncmp(g->where, "ip_error+", 9)) {
 			snprintf(out, len,
 				 "%llu %s to %s dropped in forwarding: route %s (at %s, netns %u)",
-				 (unsigned long long)g->count, plural(g->count, "packet", "packets"),
-				 b, g->key, g->where, g->netns);
+				 (unsigned long long)g->count,
+				 plural(g->count, "packet", "packets"), b, g->key, g->where,
+				 g->netns);
 			break;
 		}
 		snprintf(out, len, "%llu route %s for %s: %s (netns %u)",
@@ -636,8 +639,8 @@ static void describe(const struct grp *g, char *out, size_t len)
 		break;
 	case G_NETFILTER:
 		snprintf(out, len, "%llu %s %s %s -> %s dropped by a netfilter rule (netns %u)",
-			 (unsigned long long)g->count, g->key, plural(g->count, "packet", "packets"),
-			 a, b, g->netns);
+			 (unsigned long long)g->count, g->key,
+			 plural(g->count, "packet", "packets"), a, b, g->netns);
 		break;
 	case G_MTU:
 		snprintf(out, len,
@@ -656,9 +659,9 @@ static void describe(const struct grp *g, char *out, size_t len)
 		errn = record_errno_name(g->err);
 		snprintf(out, len, "%llu TCP %s to %s %s%s%s (netns %u%s)",
 			 (unsigned long long)g->count, plural(g->count, "connect", "connects"), b,
-			 g->kind == G_REFUSED ? "refused"
+			 g->kind == G_REFUSED	? "refused"
 			 : g->kind == G_TIMEOUT ? "timed out"
-						 : "failed: ",
+						: "failed: ",
 			 g->kind == G_UNREACH ? (errn ? errn : "error") : "", "", g->netns, by);
 		break;
 	case G_TLS:
@@ -671,18 +674,20 @@ static void describe(const struct grp *g, char *out, size_t len)
 				 (unsigned long long)g->count,
 				 plural(g->count, "handshake", "handshakes"), g->key, g->netns, by);
 		else if (g->server)
-			snprintf(out, len, "%llu TLS %s on %s from %s failed: %s (server, netns %u%s)",
+			snprintf(out, len,
+				 "%llu TLS %s on %s from %s failed: %s (server, netns %u%s)",
 				 (unsigned long long)g->count,
-				 plural(g->count, "handshake", "handshakes"), a, b, g->key, g->netns,
-				 by);
+				 plural(g->count, "handshake", "handshakes"), a, b, g->key,
+				 g->netns, by);
 		else
 			snprintf(out, len, "%llu TLS %s with %s failed: %s (netns %u%s)",
 				 (unsigned long long)g->count,
-				 plural(g->count, "handshake", "handshakes"), b, g->key, g->netns, by);
+				 plural(g->count, "handshake", "handshakes"), b, g->key, g->netns,
+				 by);
 		break;
 	case G_NXDOMAIN:
-		snprintf(out, len, "%llu NXDOMAIN for %s (netns %u%s)", (unsigned long long)g->count,
-			 g->key, g->netns, by);
+		snprintf(out, len, "%llu NXDOMAIN for %s (netns %u%s)",
+			 (unsigned long long)g->count, g->key, g->netns, by);
 		break;
 	case G_DNS_TIMEOUT:
 		snprintf(out, len, "%llu DNS %s to %s unanswered%s%s (netns %u%s)",
@@ -695,30 +700,37 @@ static void describe(const struct grp *g, char *out, size_t len)
 		break;
 	case G_DROP:
 		snprintf(out, len, "%llu %s dropped: %s%s%s%s%s, first %s -> %s (netns %u)",
-			 (unsigned long long)g->count, plural(g->count, "packet", "packets"), g->key,
-			 g->device[0] ? " on " : "", g->device, g->where[0] ? " at " : "", g->where,
-			 addr_s(&g->fa, a, sizeof(a)), addr_s(&g->fb, b, sizeof(b)), g->netns);
+			 (unsigned long long)g->count, plural(g->count, "packet", "packets"),
+			 g->key, g->device[0] ? " on " : "", g->device, g->where[0] ? " at " : "",
+			 g->where, addr_s(&g->fa, a, sizeof(a)), addr_s(&g->fb, b, sizeof(b)),
+			 g->netns);
 		break;
 	}
 }
 
 static const char *const cause_of[] = {
-	[G_CARRIER] = "carrier_lost",	  [G_TXTIMEOUT] = "tx_timeout",
-	[G_NEIGH] = "neigh_failed",	  [G_ROUTE] = NULL, /* route_<kind> */
-	[G_NETFILTER] = "netfilter_drop", [G_MTU] = "mtu_blackhole",
-	[G_NOSOCK] = "port_closed",	  [G_REFUSED] = "connect_refused",
-	[G_UNREACH] = "host_unreachable", [G_TIMEOUT] = "connect_timeout",
+	[G_CARRIER] = "carrier_lost",
+	[G_TXTIMEOUT] = "tx_timeout",
+	[G_NEIGH] = "neigh_failed",
+	[G_ROUTE] = NULL, /* route_<kind> */
+	[G_NETFILTER] = "netfilter_drop",
+	[G_MTU] = "mtu_blackhole",
+	[G_NOSOCK] = "port_closed",
+	[G_REFUSED] = "connect_refused",
+	[G_UNREACH] = "host_unreachable",
+	[G_TIMEOUT] = "connect_timeout",
 	[G_TLS] = NULL, /* tls_cert_verify, tls_handshake */
-	[G_NXDOMAIN] = "dns_nxdomain",	  [G_DNS_TIMEOUT] = "dns_no_answer",
+	[G_NXDOMAIN] = "dns_nxdomain",
+	[G_DNS_TIMEOUT] = "dns_no_answer",
 	[G_DNS_FAIL] = NULL, /* dns_servfail, dns_refused */
 	[G_DROP] = "packet_drops",
 };
 
 static const char *const collector_of[] = {
-	[G_CARRIER] = "link", [G_TXTIMEOUT] = "link", [G_NEIGH] = "neigh",   [G_ROUTE] = "route",
-	[G_NETFILTER] = "drop", [G_MTU] = "route",   [G_NOSOCK] = "drop",    [G_REFUSED] = "tcp",
-	[G_UNREACH] = "tcp",  [G_TIMEOUT] = "tcp",   [G_TLS] = "tls",	     [G_NXDOMAIN] = "dns",
-	[G_DNS_TIMEOUT] = "dns", [G_DNS_FAIL] = "dns", [G_DROP] = "drop",
+	[G_CARRIER] = "link",	 [G_TXTIMEOUT] = "link", [G_NEIGH] = "neigh", [G_ROUTE] = "route",
+	[G_NETFILTER] = "drop",	 [G_MTU] = "route",	 [G_NOSOCK] = "drop", [G_REFUSED] = "tcp",
+	[G_UNREACH] = "tcp",	 [G_TIMEOUT] = "tcp",	 [G_TLS] = "tls",     [G_NXDOMAIN] = "dns",
+	[G_DNS_TIMEOUT] = "dns", [G_DNS_FAIL] = "dns",	 [G_DROP] = "drop",
 };
 
 static void fill(struct diag_problem *p, const struct grp *g, const struct diag_input *in)
@@ -762,8 +774,8 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		snprintf(p->check, sizeof(p->check), "ip neigh show nud failed dev %s", g->device);
 		break;
 	case G_ROUTE:
-		p->cause = !strcmp(g->key, "forward")	      ? "route_failed"
-			   : !strcmp(g->key, "no_route")	      ? "no_route"
+		p->cause = !strcmp(g->key, "forward")	    ? "route_failed"
+			   : !strcmp(g->key, "no_route")    ? "no_route"
 			   : !strcmp(g->key, "unreachable") ? "route_unreachable"
 			   : !strcmp(g->key, "prohibit")    ? "route_prohibit"
 			   : !strcmp(g->key, "blackhole")   ? "route_blackhole"
@@ -783,8 +795,8 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		break;
 	case G_NETFILTER:
 		snprintf(p->target, sizeof(p->target), "%s", b);
-		snprintf(p->summary, sizeof(p->summary),
-			 "a netfilter rule drops %s from %s to %s", g->key, a, b);
+		snprintf(p->summary, sizeof(p->summary), "a netfilter rule drops %s from %s to %s",
+			 g->key, a, b);
 		snprintf(p->check, sizeof(p->check), "nft list ruleset; iptables-save -c");
 		n = retransmits(in, &g->a, &g->b, true);
 		if (n)
@@ -812,9 +824,10 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		break;
 	case G_REFUSED:
 		snprintf(p->target, sizeof(p->target), "%s", b);
-		snprintf(p->summary, sizeof(p->summary), "connection refused by %s: nothing listens",
-			 b);
-		snprintf(p->check, sizeof(p->check), "ss -ltn 'sport = :%u'  (on %s)", g->b.port, a);
+		snprintf(p->summary, sizeof(p->summary),
+			 "connection refused by %s: nothing listens", b);
+		snprintf(p->check, sizeof(p->check), "ss -ltn 'sport = :%u'  (on %s)", g->b.port,
+			 a);
 		break;
 	case G_UNREACH:
 		snprintf(p->target, sizeof(p->target), "%s", b);
@@ -846,8 +859,8 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 			snprintf(p->summary, sizeof(p->summary), "TLS handshakes %s %s fail: %s",
 				 g->server ? "served by" : "of", g->comm[0] ? g->comm : "a process",
 				 g->key);
-			snprintf(p->check, sizeof(p->check),
-				 "osiscope trace -l tls --netns %u", g->netns);
+			snprintf(p->check, sizeof(p->check), "osiscope trace -l tls --netns %u",
+				 g->netns);
 			break;
 		}
 		snprintf(p->target, sizeof(p->target), "%s", g->server ? a : b);
@@ -889,8 +902,7 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 	case G_DROP:
 		snprintf(p->target, sizeof(p->target), "%s", g->device);
 		snprintf(p->summary, sizeof(p->summary), "packets dropped: %s", g->key);
-		snprintf(p->check, sizeof(p->check), "osiscope trace -l drop --netns %u",
-			 g->netns);
+		snprintf(p->check, sizeof(p->check), "osiscope trace -l drop --netns %u", g->netns);
 		break;
 	}
 }
@@ -992,8 +1004,8 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 			continue;
 		for (size_t j = 0; j < in->ncounts; j++) {
 			const struct diag_count *c = &in->counts[j];
-			const char *kind = !strcmp(c->what, "icmp_unreach_0")    ? "no_route"
-					   : !strcmp(c->what, "icmp_unreach_1")  ? "unreachable"
+			const char *kind = !strcmp(c->what, "icmp_unreach_0")	 ? "no_route"
+					   : !strcmp(c->what, "icmp_unreach_1")	 ? "unreachable"
 					   : !strcmp(c->what, "icmp_unreach_13") ? "prohibit"
 										 : NULL;
 
@@ -1070,8 +1082,7 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 		describe(g, what, sizeof(what));
 		/* the same fault seen from elsewhere is evidence, a consequence a symptom */
 		if (g->kind == G_DROP || g->kind == G_NETFILTER || g->kind == G_MTU ||
-		    g->kind == G_NOSOCK || (g->kind == G_TLS && g->server) ||
-		    g->kind == G_NXDOMAIN)
+		    g->kind == G_NOSOCK || (g->kind == G_TLS && g->server) || g->kind == G_NXDOMAIN)
 			EVIDENCE(p, "%s", what);
 		else
 			SYMPTOM(p, "%s", what);

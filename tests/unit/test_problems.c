@@ -26,8 +26,9 @@ static struct record_addr ip4(const char *s, int port)
 
 static struct diag_event ev(uint64_t t, uint32_t netns, const char *collector, const char *type)
 {
-	struct diag_event e = { .ts_ns = t * SEC, .netns = netns, .collector = collector,
-				.type = type, .osi = "l3" };
+	struct diag_event e = {
+		.ts_ns = t * SEC, .netns = netns, .collector = collector, .type = type, .osi = "l3"
+	};
 
 	return e;
 }
@@ -47,8 +48,8 @@ static struct diag_event drop(uint64_t t, uint32_t netns, const char *reason, co
 	return e;
 }
 
-static struct diag_event tcp(uint64_t t, uint32_t netns, const char *type, const char *dst, int port,
-			     int err)
+static struct diag_event tcp(uint64_t t, uint32_t netns, const char *type, const char *dst,
+			     int port, int err)
 {
 	struct diag_event e = ev(t, netns, "tcp", type);
 
@@ -99,8 +100,8 @@ TEST(problems_healthy_none)
 		tcp(2, NS_CLI, "reset_received", "192.0.2.2", 443, 0),
 		tcp(3, NS_CLI, "retransmit", "192.0.2.2", 443, 0),
 		dns(4, "dns_answer", "known.test", "192.0.2.2"),
-		drop(5, NS_SRV, "NO_SOCKET", "tcp_v4_rcv+0x10", "192.0.2.1", 40000, "192.0.2.2",
-		     80, "tcp"),
+		drop(5, NS_SRV, "NO_SOCKET", "tcp_v4_rcv+0x10", "192.0.2.1", 40000, "192.0.2.2", 80,
+		     "tcp"),
 	};
 	struct diag_result r;
 
@@ -114,10 +115,10 @@ TEST(problems_healthy_none)
 /* NOT_SPECIFIED elsewhere than ip6_mc_input is not in the table */
 TEST(problems_benign_where)
 {
-	struct diag_event a = drop(1, NS_SRV, "NOT_SPECIFIED", "ip6_mc_input+0xd4", "192.0.2.2",
-				   0, "192.0.2.1", 0, "0");
-	struct diag_event b = drop(1, NS_SRV, "NOT_SPECIFIED", "ip6_mc_input_x+0x4", "192.0.2.2",
-				   0, "192.0.2.1", 0, "0");
+	struct diag_event a = drop(1, NS_SRV, "NOT_SPECIFIED", "ip6_mc_input+0xd4", "192.0.2.2", 0,
+				   "192.0.2.1", 0, "0");
+	struct diag_event b = drop(1, NS_SRV, "NOT_SPECIFIED", "ip6_mc_input_x+0x4", "192.0.2.2", 0,
+				   "192.0.2.1", 0, "0");
 
 	ASSERT_TRUE(diag_benign_match(&a) != NULL, "ip6_mc_input");
 	ASSERT_TRUE(diag_benign_match(&b) == NULL, "another function");
@@ -276,8 +277,8 @@ TEST(problems_mtu_blackhole)
 		return;
 	ASSERT_EQ(r.n, 0, "one frag-needed: path MTU discovery at work");
 	diag_result_free(&r);
-	v[1] = drop(1, NS_CLI, "NETFILTER_DROP", "nf_hook_slow+0x9c", "192.0.2.254", 0,
-		    "192.0.2.1", 0, "icmp");
+	v[1] = drop(1, NS_CLI, "NETFILTER_DROP", "nf_hook_slow+0x9c", "192.0.2.254", 0, "192.0.2.1",
+		    0, "icmp");
 	v[2] = tcp(2, NS_CLI, "retransmit", "198.51.100.2", 80, 0);
 	v[2].src = ip4("192.0.2.1", 40000);
 	if (!run(v, 3, NULL, 0, &r))
@@ -365,10 +366,10 @@ TEST(problems_counts)
 	struct diag_input in = { .ev = v, .nev = 2, .counts = c, .ncounts = 3 };
 	struct diag_result r;
 
-	v[0] = drop(1, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40000,
-		    "203.0.113.5", 80, "tcp");
-	v[1] = drop(2, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40001,
-		    "203.0.113.5", 80, "tcp");
+	v[0] = drop(1, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40000, "203.0.113.5",
+		    80, "tcp");
+	v[1] = drop(2, NS_SRV, "NOT_SPECIFIED", "ip_error+0x94", "192.0.2.1", 40001, "203.0.113.5",
+		    80, "tcp");
 	if (!ASSERT_OK(diag_analyze(&in, &r), "diag_analyze"))
 		return;
 	if (!ASSERT_EQ(r.n, 2, "two problems"))
