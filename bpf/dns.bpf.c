@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * DNS layer (L7). Counts, per network namespace and in the kernel: DNS queries sent over
- * UDP by question type, the responses received by RCODE, the latency from a query to
+ * UDP and TCP by question type, the responses received by RCODE, the latency from a query to
  * its response, queries left without a response (timeouts), and packets on port 53
  * that do not parse.
  *
@@ -12,8 +12,8 @@
  * with one attachment each and nothing to follow when devices or namespaces come and
  * go. tc on every device of every namespace would cost the same per packet, see
  * forwarded packets twice or not know their socket, and lose the sender's pid.
- * The common case (not UDP, or not port 53) leaves after reading the IP protocol and
- * the ports from the linear header.
+ * The common case (not UDP or TCP, or not port 53) leaves after reading the IP protocol
+ * and the ports from the linear header.
  *
  * Counted from the client's side: a query is a packet a socket sends to port 53, a
  * response one it receives from port 53. A server's side of the same exchange (query
@@ -96,6 +96,14 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } dns_events SEC(".maps");
 
+/* DNS over TCP: where the next message starts, per socket and direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dns_tcp_state);
+} dns_tcp SEC(".maps");
+
 /*
  * When each namespace last got an NXDOMAIN (events only). An answer in a namespace that
  * had one in the last DNS_NX_RECENT_NS goes out as an event too: diagnose tells a search
@@ -155,33 +163,29 @@ static __always_inline void count_qtype(struct dns_netns_stats *s, __u32 netns, 
 }
 
 /*
- * Length of the question's name on the wire (root label included), or -1 when it is
- * not a valid question name within the n bytes copied: a label running past them, a
- * compression pointer or reserved label type (nothing precedes the first question
- * that a pointer could legitimately name, so a loop is refused before it starts), or
- * more than DNS_NAME_MAX bytes. At most 128 rounds: every label but the root takes two
- * bytes or more of the 255.
+ * Length of the question's name on the wire (root label included), read from the
+ * packet at off one label length at a time, or -1 when it is not a valid question name
+ * within n bytes: a label running past them, a compression pointer or reserved label
+ * type (nothing precedes the first question that a pointer could legitimately name, so
+ * a loop is refused before it starts), or more than DNS_NAME_MAX bytes. At most 128
+ * rounds: every label but the root takes two bytes or more of the 255. Not copied
+ * whole: the stack holds only what events show of it (see dns_message()).
  */
-static __always_inline int qname_len(const __u8 *q, __u32 n)
+static __always_inline int qname_len(struct __sk_buff *skb, __u32 off, __u32 n)
 {
-	__u32 off = 0;
+	__u32 o = 0;
+	__u8 len;
 
 	for (int i = 0; i < 128; i++) {
-		__u32 o = off;
-		__u8 len;
-
-		if (o >= n)
+		if (o >= n || o >= DNS_NAME_MAX)
 			return -1;
-		/* keep the bound on the register that indexes (see hist_slot) */
-		barrier_var(o);
-		if (o >= DNS_NAME_MAX)
+		if (bpf_skb_load_bytes(skb, off + o, &len, 1))
 			return -1;
-		len = q[o];
 		if (len == 0)
 			return (int)o + 1;
 		if (len & 0xc0)
 			return -1;
-		off = o + len + 1;
+		o += len + 1;
 	}
 	return -1;
 }
@@ -216,6 +220,7 @@ static __always_inline struct dns_event *event_new(__u8 type, const struct dns_f
 	e->cport = k->cport;
 	e->sport = k->sport;
 	e->id = k->id;
+	e->proto = k->proto;
 	__builtin_memcpy(e->client, k->client, sizeof(e->client));
 	__builtin_memcpy(e->server, k->server, sizeof(e->server));
 	return e;
@@ -228,6 +233,7 @@ static __always_inline void query_key(const struct dns_flow_key *k, struct dns_q
 	q->cport = k->cport;
 	q->id = k->id;
 	q->family = k->family;
+	q->proto = k->proto;
 	q->__pad = 0;
 }
 
@@ -251,71 +257,96 @@ static __always_inline void event_name_of_query(struct dns_event *e,
 	e->qname_len = qname_len;
 }
 
+/* on_query() and on_response() take their pending entry and key from dns_packet(): one
+ * copy of each on the stack for both (the stack also holds the question, see
+ * dns_message()). */
 static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_stats *s,
 				     const struct dns_flow_key *k, const __u8 *q, int nlen,
-				     __u16 qtype)
+				     __u16 qtype, struct dns_pending *p, struct dns_query_key *qk)
 {
-	struct dns_pending p = {};
-	struct dns_query_key qk;
 	long err;
 
-	query_key(k, &qk);
+	__builtin_memset(p, 0, sizeof(*p));
+	query_key(k, qk);
 	count_qtype(s, k->netns, qtype);
-	__builtin_memcpy(p.server, k->server, sizeof(p.server));
-	p.sport = k->sport;
-	p.ts_ns = bpf_ktime_get_ns();
-	p.cgroup_id = bpf_skb_cgroup_id(skb);
-	p.qtype = qtype;
-	p.qname_len = nlen;
+	__builtin_memcpy(p->server, k->server, sizeof(p->server));
+	p->sport = k->sport;
+	p->ts_ns = bpf_ktime_get_ns();
+	p->cgroup_id = bpf_skb_cgroup_id(skb);
+	p->qtype = qtype;
+	p->qname_len = nlen;
 	if (have_current_task) {
-		p.pid = bpf_get_current_pid_tgid() >> 32;
-		bpf_get_current_comm(p.comm, sizeof(p.comm));
+		p->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	}
 	/* NOEXIST: a retry with the same id and ports keeps the first send's time */
-	err = bpf_map_update_elem(&dns_pending, &qk, &p, BPF_NOEXIST);
+	err = bpf_map_update_elem(&dns_pending, qk, p, BPF_NOEXIST);
 	if (err == -EEXIST)
 		INC(s->untracked_in_flight);
 	else if (err)
 		INC(s->untracked_full);
 	else if (events_enabled)
-		bpf_map_update_elem(&dns_names, &qk, q, BPF_ANY);
+		bpf_map_update_elem(&dns_names, qk, q, BPF_ANY);
+}
+
+/* Whether the first len bytes (of at most DNS_NAME_COPY) of two names are the same:
+ * compared 8 bytes at a time, little verifier work. */
+static __always_inline bool same_name(const __u8 *a, const __u8 *b, int len)
+{
+	__u64 diff = 0;
+
+#pragma unroll
+	for (int w = 0; w < DNS_NAME_COPY / 8; w++) {
+		__u64 x, y, mask = ~0ULL;
+		int left = len - w * 8;
+
+		if (left <= 0)
+			break;
+		__builtin_memcpy(&x, a + w * 8, 8);
+		__builtin_memcpy(&y, b + w * 8, 8);
+		if (left < 8)
+			mask = (1ULL << (left * 8)) - 1; /* the bytes in front: little-endian */
+		diff |= (x ^ y) & mask;
+	}
+	return diff == 0;
 }
 
 static __always_inline void on_response(struct dns_netns_stats *s, const struct dns_flow_key *k,
 					const __u8 *q, int nlen, __u16 qtype, __u8 flags,
-					__u8 rcode)
+					__u8 rcode, struct dns_pending *got,
+					struct dns_query_key *qk)
 {
-	struct dns_pending *p, got = {};
-	struct dns_query_key qk;
+	struct dns_pending *p;
 	struct dns_event *e;
 	__u64 now, lat = 0;
 	bool matched = false;
 	__u8 type;
 
-	query_key(k, &qk);
+	__builtin_memset(got, 0, sizeof(*got));
+	query_key(k, qk);
 	rcode &= DNS_RCODES - 1;
 	INC(s->responses[rcode]);
 	if (flags & DNS_TC)
 		INC(s->truncated);
-	p = bpf_map_lookup_elem(&dns_pending, &qk);
+	p = bpf_map_lookup_elem(&dns_pending, qk);
 	if (p) {
 		/* copy before the delete: a freed element is reused at once */
-		got = *p;
-		matched = bpf_map_delete_elem(&dns_pending, &qk) == 0;
+		*got = *p;
+		matched = bpf_map_delete_elem(&dns_pending, qk) == 0;
 	}
 	if (!matched) {
 		/* no query in flight, or the timer took it an instant ago and counted it */
 		INC(s->unmatched);
 	} else {
 		now = bpf_ktime_get_ns();
-		lat = now > got.ts_ns ? now - got.ts_ns : 0;
+		lat = now > got->ts_ns ? now - got->ts_ns : 0;
 		if (lat > timeout_ns) {
 			/* the sweep had not come by yet: still a timeout, as promised */
 			INC(s->timeouts);
 			e = event_new(DNS_EV_TIMEOUT, k);
 			if (e) {
-				event_from_pending(e, &got);
-				event_name_of_query(e, &qk, got.qname_len);
+				event_from_pending(e, got);
+				event_name_of_query(e, qk, got->qname_len);
 				e->latency_ns = lat;
 				e->rcode = rcode;
 				e->late = 1;
@@ -353,30 +384,45 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		type = 0;
 	}
 	if (type && (e = event_new(type, k))) {
-		if (matched)
-			event_from_pending(e, &got);
-		/* the response's own question names what failed, whatever was matched */
-		e->qtype = qtype;
-		e->qname_len = nlen;
-		__builtin_memcpy(e->qname, q, sizeof(e->qname));
+		struct dns_qname *asked = NULL;
+
+		if (matched) {
+			event_from_pending(e, got);
+			asked = bpf_map_lookup_elem(&dns_names, qk);
+		}
+		if (asked) {
+			/* what the client asked for; the response's question only marks it */
+			__builtin_memcpy(e->qname, asked->b, sizeof(e->qname));
+			e->qname_len = got->qname_len;
+			e->name_src = nlen != got->qname_len || qtype != got->qtype ||
+				      !same_name(q, asked->b, nlen);
+		} else {
+			e->qtype = qtype;
+			e->qname_len = nlen;
+			__builtin_memcpy(e->qname, q, sizeof(e->qname));
+			e->name_src = DNS_NAME_SRC_RESPONSE;
+		}
 		e->rcode = rcode;
 		e->latency_ns = lat;
 		bpf_ringbuf_submit(e, 0);
 	}
 	if (events_enabled && matched)
-		bpf_map_delete_elem(&dns_names, &qk);
+		bpf_map_delete_elem(&dns_names, qk);
 }
 
 /* Everything after the ports said DNS: rare, so loads go through bpf_skb_load_bytes,
- * which also reads paged data (a NIC's receive often leaves the payload in pages). */
+ * which also reads paged data (a NIC's receive often leaves the payload in pages).
+ * cut: a TCP message that goes on in the next segment, whose question may not be here. */
 static __always_inline void dns_packet(struct __sk_buff *skb, struct dns_flow_key *k, __u32 off,
-				       __u32 dlen, const bool egress, bool both53)
+				       __u32 dlen, const bool egress, bool both53, bool cut)
 {
 	struct dns_netns_stats *s;
-	__u8 q[DNS_QBUF + 5] = {}; /* rounded up to 8 */
-	__u8 hdr[DNS_HDR_LEN];
+	__u8 q[DNS_NAME_COPY] = {}; /* the start of the name, for events */
+	__u8 hdr[DNS_HDR_LEN], tb[2];
+	struct dns_pending pend;
+	struct dns_query_key qk;
 	__u16 qdcount, qtype;
-	__u32 n, t;
+	__u64 n, c; /* 64-bit: bounded on the registers the loads get */
 	int nlen;
 	bool qr;
 
@@ -400,30 +446,184 @@ static __always_inline void dns_packet(struct __sk_buff *skb, struct dns_flow_ke
 	if (!qdcount)
 		goto malformed;
 
-	n = dlen - DNS_HDR_LEN;
+	n = (__u64)dlen - DNS_HDR_LEN;
 	if (n > DNS_QBUF)
 		n = DNS_QBUF;
 	/* the smallest question: the root name, type and class */
 	if (n < 5)
 		goto malformed;
-	barrier_var(n);
-	if (n > DNS_QBUF || bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, q, n))
-		goto malformed;
-	nlen = qname_len(q, n);
+	nlen = qname_len(skb, off + DNS_HDR_LEN, n);
+	if ((nlen <= 0 || (__u32)nlen + 4 > n) && cut) {
+		INC(s->tcp_unparsed[egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE]);
+		return;
+	}
 	if (nlen <= 0 || (__u32)nlen + 4 > n)
 		goto malformed;
-	/* nlen is 1..255: mask on the register that indexes, so the verifier knows */
-	t = nlen;
-	asm volatile("%0 &= 0xff" : "+r"(t));
-	qtype = (__u16)q[t] << 8 | q[t + 1];
+	if (bpf_skb_load_bytes(skb, off + DNS_HDR_LEN + nlen, tb, 2))
+		goto malformed;
+	qtype = (__u16)tb[0] << 8 | tb[1];
+	c = nlen < DNS_NAME_COPY ? nlen : DNS_NAME_COPY;
+	barrier_var(c);
+	if (c < 1 || c > DNS_NAME_COPY || bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, q, c))
+		goto malformed;
 
-	if (egress)
-		on_query(skb, s, k, q, nlen, qtype);
-	else
-		on_response(s, k, q, nlen, qtype, hdr[2], hdr[3] & 0x0f);
+	if (egress) {
+		if (k->proto == IPPROTO_TCP)
+			INC(s->tcp_queries);
+		on_query(skb, s, k, q, nlen, qtype, &pend, &qk);
+	} else {
+		on_response(s, k, q, nlen, qtype, hdr[2], hdr[3] & 0x0f, &pend, &qk);
+	}
 	return;
 malformed:
 	INC(s->malformed[egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE]);
+}
+
+#define MSG_EGRESS 1
+#define MSG_CUT 2 /* a TCP message that goes on in the next segment */
+#define MSG_BOTH53 4 /* UDP between two port-53 sockets */
+
+/* A subprogram, not inlined: the question buffer is on its stack once, whether a UDP
+ * datagram or the messages of a TCP segment come here. dlen: the message's bytes in
+ * this packet. */
+__noinline int dns_message(struct __sk_buff *skb, struct dns_flow_key *k, __u64 off, __u64 dlen,
+			   __u64 flags)
+{
+	/* Global, so verified once on its own rather than at each of its call sites (a
+	 * datagram's, and each message's of a TCP segment), with events on too. Its
+	 * 64-bit arguments are bounded here, so that the verifier sees the bounds on the
+	 * registers the helpers get. */
+	if (!k || dlen > 0xffff || off > 0xffff)
+		return 0;
+	dns_packet(skb, k, off, dlen, flags & MSG_EGRESS, flags & MSG_BOTH53, flags & MSG_CUT);
+	return 0;
+}
+
+/* The client is us, the server the peer. */
+static __always_inline void flow_addrs(struct dns_flow_key *k, const __u8 *ip, const bool v6,
+				       const bool egress)
+{
+	if (v6) {
+		k->family = AF_INET6;
+		__builtin_memcpy(egress ? k->client : k->server, ip + 8, 16);
+		__builtin_memcpy(egress ? k->server : k->client, ip + 24, 16);
+	} else {
+		k->family = AF_INET;
+		__builtin_memcpy(egress ? k->client : k->server, ip + 12, 4);
+		__builtin_memcpy(egress ? k->server : k->client, ip + 16, 4);
+	}
+}
+
+/* --- DNS over TCP --- */
+
+#define TCP_FLAG_SYN 0x02
+/* messages read from one segment: a client's A and AAAA queries (glibc writes both at
+ * once), a few pipelined ones */
+#define DNS_TCP_MSGS 4
+
+static __always_inline void tcp_unparsed(struct __sk_buff *skb, const bool egress)
+{
+	struct dns_netns_stats *s = stats_for(sock_netns(skb));
+
+	if (s)
+		INC(s->tcp_unparsed[egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE]);
+}
+
+/*
+ * The plen payload bytes at off of a segment whose first byte has sequence number seq.
+ * A message is read only when its length prefix and DNS header are in the segment it
+ * starts in (its question too, unless it is cut); whatever else may start a message is
+ * counted as unparsed. Segments that start before the next message are the rest of one,
+ * or retransmits: not read again.
+ */
+static __always_inline void tcp_segment(struct __sk_buff *skb, struct bpf_sock *sk,
+					struct dns_flow_key *k, __u32 seq, __u32 off, __u32 plen,
+					const bool egress)
+{
+	const int d = egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE;
+	struct dns_tcp_state *st;
+	__u32 o = 0, mlen, avail;
+	__u8 lenb[2];
+	__s32 delta;
+
+	st = bpf_sk_storage_get(&dns_tcp, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		goto unparsed;
+	if (st->state[d] == DNS_TCP_LOST)
+		return;
+	if (st->state[d] == DNS_TCP_NEW) {
+		st->state[d] = DNS_TCP_IN_STEP;
+		st->next[d] = seq;
+	}
+	delta = (__s32)(seq - st->next[d]);
+	if (delta > 0)
+		goto lost; /* a segment before this one was not seen (lost, or reordered) */
+	if (delta < 0) {
+		if ((__s32)(seq + plen - st->next[d]) <= 0)
+			return;
+		o = (__u32)-delta;
+	}
+	for (int i = 0; i < DNS_TCP_MSGS; i++) {
+		if (o >= plen)
+			return; /* the next message starts in a later segment */
+		if (o + 2 > plen || bpf_skb_load_bytes(skb, off + o, lenb, 2))
+			goto lost; /* its length prefix is split */
+		mlen = (__u32)lenb[0] << 8 | lenb[1];
+		st->next[d] = seq + o + 2 + mlen;
+		avail = plen - o - 2;
+		if (avail < DNS_HDR_LEN && mlen >= DNS_HDR_LEN)
+			tcp_unparsed(skb, egress); /* its header comes in the next segment */
+		else
+			dns_message(skb, k, off + o + 2, mlen < avail ? mlen : avail,
+				    (egress ? MSG_EGRESS : 0) | (mlen > avail ? MSG_CUT : 0));
+		o += 2 + mlen;
+	}
+	if (o >= plen)
+		return;
+lost:
+	st->state[d] = DNS_TCP_LOST;
+unparsed:
+	tcp_unparsed(skb, egress);
+}
+
+static __always_inline void handle_tcp(struct __sk_buff *skb, struct dns_flow_key *k, __u8 *ip,
+				       __u32 l3, void *end, const bool v6, const bool egress)
+{
+	struct bpf_sock *sk;
+	__u8 *th = ip + l3;
+	__u16 sport, dport;
+	__u32 doff, len, seq;
+
+	if (th + 20 > (__u8 *)end)
+		return;
+	sport = (__u16)th[0] << 8 | th[1];
+	dport = (__u16)th[2] << 8 | th[3];
+	sk = skb->sk;
+	if (egress ? dport != DNS_PORT : sport != DNS_PORT) {
+		/* a connection DNATed on its way out still names port 53 (see handle()) */
+		if (!egress || !sk || bpf_ntohs(sk->dst_port) != DNS_PORT)
+			return;
+		dport = DNS_PORT;
+	}
+	doff = (th[12] >> 4) * 4;
+	len = skb->len;
+	if (doff < 20 || len <= l3 + doff)
+		return; /* no payload: handshake, acknowledgements, FIN */
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->type != SOCK_STREAM || sk->protocol != IPPROTO_TCP)
+		return;
+	seq = (__u32)th[4] << 24 | (__u32)th[5] << 16 | (__u32)th[6] << 8 | th[7];
+	if (th[13] & TCP_FLAG_SYN)
+		seq++; /* data on a SYN (Fast Open) starts after it */
+	if (v6 && ip + 40 > (__u8 *)end)
+		return;
+	flow_addrs(k, ip, v6, egress);
+	k->proto = IPPROTO_TCP;
+	k->cport = egress ? sport : dport;
+	k->sport = egress ? dport : sport;
+	tcp_segment(skb, sk, k, seq, l3 + doff, len - l3 - doff, egress);
 }
 
 static __always_inline void handle(struct __sk_buff *skb, const bool egress)
@@ -436,6 +636,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	__u8 *ip = data, *udp;
 	__u16 sport, dport, ulen;
 	__u32 l3, off, len;
+	__u8 proto;
 	bool v6;
 
 	/* data is at the network header: cgroup_skb sees IP packets only */
@@ -443,20 +644,31 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		return;
 	v6 = (ip[0] >> 4) == 6;
 	if ((ip[0] >> 4) == 4) {
-		if (ip + 20 > (__u8 *)end || ip[9] != IPPROTO_UDP)
+		if (ip + 20 > (__u8 *)end)
 			return;
+		proto = ip[9];
 		l3 = (ip[0] & 0x0f) * 4;
 		if (l3 < 20)
 			return;
 	} else if (v6) {
 		/* extension headers before UDP are not followed: DNS does not use them */
-		if (ip + 40 > (__u8 *)end || ip[6] != IPPROTO_UDP)
+		if (ip + 40 > (__u8 *)end)
 			return;
+		proto = ip[6];
 		l3 = 40;
 	} else {
 		return;
 	}
-	udp = ip + l3;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return;
+	udp = ip + l3; /* or the TCP header: the ports come first in both */
+	/* the common case on the way in, for both: not from port 53 */
+	if (!egress && (udp + 2 > (__u8 *)end || udp[0] != 0 || udp[1] != DNS_PORT))
+		return;
+	if (proto == IPPROTO_TCP) {
+		handle_tcp(skb, &k, ip, l3, end, v6, egress);
+		return;
+	}
 	if (udp + 8 > (__u8 *)end)
 		return;
 	sport = (__u16)udp[0] << 8 | udp[1];
@@ -480,18 +692,11 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	if (dnat && bpf_ntohs(sk->dst_port) != DNS_PORT)
 		return;
 
-	/* a DNS packet: the client is us, the server the peer */
-	if (v6) {
-		if (ip + 40 > (__u8 *)end)
-			return;
-		k.family = AF_INET6;
-		__builtin_memcpy(egress ? k.client : k.server, ip + 8, 16);
-		__builtin_memcpy(egress ? k.server : k.client, ip + 24, 16);
-	} else {
-		k.family = AF_INET;
-		__builtin_memcpy(egress ? k.client : k.server, ip + 12, 4);
-		__builtin_memcpy(egress ? k.server : k.client, ip + 16, 4);
-	}
+	/* a DNS packet */
+	if (v6 && ip + 40 > (__u8 *)end)
+		return;
+	flow_addrs(&k, ip, v6, egress);
+	k.proto = IPPROTO_UDP;
 	k.cport = egress ? sport : dport;
 	k.sport = dnat ? DNS_PORT : egress ? dport : sport;
 	/* the DNS payload: the UDP length, never past what the packet holds */
@@ -502,7 +707,9 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		return;
 	if (ulen < 8 || ulen > len - l3)
 		ulen = len - off + 8;
-	dns_packet(skb, &k, off, ulen - 8, egress, sport == DNS_PORT && dport == DNS_PORT);
+	dns_message(skb, &k, off, ulen - 8,
+		    (egress ? MSG_EGRESS : 0) |
+			    (sport == DNS_PORT && dport == DNS_PORT ? MSG_BOTH53 : 0));
 }
 
 SEC("cgroup_skb/egress")
@@ -549,6 +756,7 @@ static long sweep_one(struct bpf_map *map, struct dns_query_key *k, struct dns_p
 	fk.sport = got.sport;
 	fk.id = k->id;
 	fk.family = k->family;
+	fk.proto = k->proto;
 	e = event_new(DNS_EV_TIMEOUT, &fk);
 	if (e) {
 		event_from_pending(e, &got);

@@ -31,6 +31,11 @@ struct dns_netns_stats {
 	__u64 untracked_full; /* queries not followed: the in-flight table was full */
 	__u64 untracked_in_flight; /* sent again (same id, addresses, ports) while in flight */
 	__u64 truncated; /* responses with the TC bit: the client retries over TCP */
+	__u64 tcp_queries; /* queries sent over TCP (counted in the qtypes too) */
+	/* TCP segments to or from port 53 where a message may start that could not be read:
+	 * its length prefix or DNS header split over segments, out of step after a lost or
+	 * reordered segment, or more messages in one segment than are followed */
+	__u64 tcp_unparsed[DNS_DIRS];
 	__u64 latency_sum_ns;
 	__u64 latency_hist[HIST_SLOTS]; /* query -> response, microseconds */
 };
@@ -42,8 +47,7 @@ struct dns_qtype_key {
 	__u16 __pad;
 };
 
-/* A query in flight, seen from the client: matched by id and the 5-tuple (the protocol
- * is always UDP). */
+/* A query in flight, seen from the client: matched by id and the 5-tuple. */
 struct dns_flow_key {
 	__u8 client[16]; /* IPv4 in the first 4 bytes, the rest zero */
 	__u8 server[16];
@@ -52,9 +56,11 @@ struct dns_flow_key {
 	__u16 sport;
 	__u16 id;
 	__u16 family; /* AF_INET or AF_INET6 */
+	__u8 proto; /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 __pad[3];
 };
 
-_Static_assert(sizeof(struct dns_flow_key) == 44, "dns_flow_key layout");
+_Static_assert(sizeof(struct dns_flow_key) == 48, "dns_flow_key layout");
 
 /*
  * A query in flight is found again by its client side only: the client's address, port
@@ -68,10 +74,30 @@ struct dns_query_key {
 	__u16 cport; /* host byte order */
 	__u16 id;
 	__u16 family;
-	__u16 __pad;
+	__u8 proto; /* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 __pad;
 };
 
 _Static_assert(sizeof(struct dns_query_key) == 28, "dns_query_key layout");
+
+/*
+ * DNS over TCP (RFC 1035 4.2.2, RFC 7766): each message is preceded by its length in two
+ * bytes, and messages follow one another on the connection. Kept per TCP socket (socket
+ * storage, freed with it), per direction: where the next message starts in sequence
+ * space. A segment that starts before it is the rest of a message or a retransmit, and
+ * is not read again.
+ */
+enum dns_tcp_dir_state {
+	DNS_TCP_NEW = 0, /* nothing seen yet: the first payload byte starts a message */
+	DNS_TCP_IN_STEP, /* next[] is where the next message starts */
+	DNS_TCP_LOST, /* out of step: the rest of the connection is not read */
+};
+
+struct dns_tcp_state {
+	__u32 next[DNS_DIRS]; /* TCP sequence number of the next message's length prefix */
+	__u8 state[DNS_DIRS]; /* enum dns_tcp_dir_state */
+	__u8 __pad[2];
+};
 
 struct dns_pending {
 	__u64 ts_ns; /* bpf_ktime_get_ns() when the query left */
@@ -101,6 +127,14 @@ enum dns_event_type {
 	DNS_EV_ANSWER, /* NOERROR, only in a namespace that just had an NXDOMAIN */
 };
 
+/* An event's name is the one the client asked for, from the query in flight: a server,
+ * or a spoofer that guessed id and port, cannot make it name a domain never asked for. */
+enum dns_name_src {
+	DNS_NAME_SRC_QUERY = 0, /* the query's, and the response repeated it */
+	DNS_NAME_SRC_DIFFERS = 1, /* the query's; the response's question was another */
+	DNS_NAME_SRC_RESPONSE = 2, /* no query's name known: the response's own */
+};
+
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct dns_event {
 	/* type: enum dns_event_type; cgroup_id: of the querying socket; pid/comm: the task
@@ -117,7 +151,8 @@ struct dns_event {
 	__u16 id;
 	__u8 rcode; /* of the response; for a timeout, of a late response if one came */
 	__u8 late; /* timeout: a response did come, after the timeout */
-	__u8 __pad[2];
+	__u8 name_src; /* enum dns_name_src: where qname and qtype come from */
+	__u8 proto; /* IPPROTO_UDP or IPPROTO_TCP */
 	__u8 qname[DNS_NAME_COPY]; /* wire format, the first qname_len bytes (at most 128) */
 };
 

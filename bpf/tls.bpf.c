@@ -5,11 +5,14 @@
  * reason. The userspace half attaches these uprobes once per distinct library file
  * (pid -1: every process mapping it, present and future).
  *
- * Handshake probes stay off the data path: SSL_do_handshake (which SSL_connect and
- * SSL_accept tail-call) entry and return, SSL_set_connect_state/SSL_set_accept_state
- * for the role, SSL_free, and the error raisers ERR_vset_error (3.x) / ERR_put_error
- * (1.1) in libcrypto, which only run when something goes wrong. SSL_read/SSL_write
- * are probed only with --tls.data-path.
+ * Handshake probes stay off the data path: the handshake state machine's entry and
+ * return (ossl_statem_accept / ossl_statem_connect, found from TLS_method: see
+ * user/tls_statem.h), which every handshake runs in, whether SSL_do_handshake,
+ * SSL_connect, SSL_accept, or SSL_read, SSL_write, SSL_peek started it (a BIO-based
+ * server's); where they cannot be found, SSL_do_handshake's. Then
+ * SSL_set_connect_state/SSL_set_accept_state for the role, SSL_free, and the error
+ * raisers ERR_vset_error (3.x) / ERR_put_error (1.1) in libcrypto, which only run when
+ * something goes wrong. SSL_read/SSL_write are probed only with --tls.data-path.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -299,8 +302,8 @@ int BPF_KPROBE(tls_set_fd, void *ssl, int fd)
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(tls_hs_enter, void *ssl)
+/* role: what the state machine entered says (accept: server), or unknown */
+static __always_inline int hs_enter(void *ssl, __u8 role)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct hs_call c = { .ssl = (__u64)ssl };
@@ -308,6 +311,8 @@ int BPF_KPROBE(tls_hs_enter, void *ssl)
 
 	if (!v || v->phase == HS_DONE)
 		return 0;
+	if (v->role == TLS_ROLE_UNKNOWN)
+		v->role = role; /* set up before the library was probed */
 	if (v->phase == HS_NEW) {
 		v->start_ns = bpf_ktime_get_ns();
 		v->phase = HS_RUNNING;
@@ -315,6 +320,24 @@ int BPF_KPROBE(tls_hs_enter, void *ssl)
 	}
 	bpf_map_update_elem(&calls, &id, &c, BPF_ANY);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_hs_enter, void *ssl)
+{
+	return hs_enter(ssl, TLS_ROLE_UNKNOWN);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_statem_accept, void *ssl)
+{
+	return hs_enter(ssl, TLS_ROLE_SERVER);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_statem_connect, void *ssl)
+{
+	return hs_enter(ssl, TLS_ROLE_CLIENT);
 }
 
 /* Whether v looks like a protocol version OpenSSL negotiates: SSL 3 / TLS 1.x
@@ -437,7 +460,8 @@ int BPF_KPROBE(tls_free, void *ssl)
 		/* the peer went away, a socket error, or the application gave up */
 		handshake_failed(v, 0, TLS_REASON_INCOMPLETE, TLS_EV_HANDSHAKE_INCOMPLETE);
 	} else if (v->phase == HS_NEW && !v->handshook && v->role != TLS_ROLE_UNKNOWN) {
-		/* its handshake, if any, ran inside SSL_read/SSL_write, which we do not probe */
+		/* no handshake seen: none started (the connection failed first), or where
+		 * the state machine is not probed, one inside SSL_read/SSL_write */
 		s = stats_for(v->role, 0);
 		if (s)
 			__sync_fetch_and_add(&s->unobserved, 1);

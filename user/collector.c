@@ -14,10 +14,8 @@ extern const struct collector_desc *const __start_osiscope_collectors[] __attrib
 extern const struct collector_desc *const __stop_osiscope_collectors[] __attribute__((weak));
 
 /* In the interface contract (DESIGN.md) but not written yet: known by name, so that
- * asking for one reports it as not built rather than unknown. */
-static const struct collector_desc planned[] = {
-	{ .name = "udp", .osi = "l4", .layers = OSI_L4, .rank = 45 },
-};
+ * asking for one reports it as not built rather than unknown. None at present. */
+static const struct collector_desc *const planned[] = { NULL };
 
 #ifndef OSISCOPE_UNBUILT
 #define OSISCOPE_UNBUILT "" /* make LAYERS=...: the tree's collectors this build leaves out */
@@ -66,8 +64,8 @@ static void collectors_gather(void)
 	for (const struct collector_desc *const *d = __start_osiscope_collectors;
 	     d && d < __stop_osiscope_collectors; d++)
 		add(*d);
-	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
-		add(&planned[i]);
+	for (size_t i = 0; planned[i]; i++)
+		add(planned[i]);
 	memcpy(all.names, OSISCOPE_UNBUILT, sizeof(all.names));
 	for (char *n = strtok_r(all.names, " ", &save); n && nu < COLLECTORS_MAX;
 	     n = strtok_r(NULL, " ", &save)) {

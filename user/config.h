@@ -47,7 +47,7 @@ struct config {
 };
 
 /* Collectors by their index in collector_at() (collector.h). Whether this build has the
- * collector (the others are planned, see README). */
+ * collector (the others are planned or left out by make LAYERS=..., see README). */
 bool collector_implemented(int c);
 /* "tcp" -> its index in collector_at(), -1 if unknown. */
 int collector_from_name(const char *name);

@@ -149,7 +149,7 @@ struct dns_priv {
 	char cgroup_root[256];
 	/* metrics */
 	struct metric *queries, *responses, *duration, *timeouts, *malformed, *unmatched,
-		*untracked, *truncated;
+		*untracked, *truncated, *tcp_queries, *tcp_unparsed;
 	double lat_bounds[HIST_SLOTS - 1];
 };
 
@@ -161,13 +161,15 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 	}
 	const struct metric_desc descs[] = {
 		{ "osiscope_dns_queries_total",
-		  "DNS queries sent to port 53 by UDP sockets of the namespace, by question type "
-		  "(no kernel counter; each is one of the namespace's UdpOutDatagrams).",
+		  "DNS queries sent to port 53 by UDP and TCP sockets of the namespace, by "
+		  "question type (no kernel counter; over UDP each is one of the namespace's "
+		  "UdpOutDatagrams).",
 		  METRIC_COUNTER,
 		  { "netns", "qtype", NULL } },
 		{ "osiscope_dns_responses_total",
-		  "DNS responses from port 53 received by UDP sockets of the namespace, by "
-		  "header RCODE (no kernel counter; each is one of UdpInDatagrams once read).",
+		  "DNS responses from port 53 received by UDP and TCP sockets of the namespace, by "
+		  "header RCODE (no kernel counter; over UDP each is one of UdpInDatagrams once "
+		  "read).",
 		  METRIC_COUNTER,
 		  { "netns", "rcode", NULL } },
 		{ "osiscope_dns_request_duration_seconds",
@@ -195,13 +197,23 @@ static int register_metrics(struct dns_priv *p, struct registry *reg)
 		  { "netns", "reason", NULL } },
 		{ "osiscope_dns_truncated_responses_total",
 		  "DNS responses with the TC bit set: the answer did not fit, and the client "
-		  "retries over TCP (which this collector does not follow).",
+		  "retries over TCP.",
 		  METRIC_COUNTER, NS },
+		{ "osiscope_dns_tcp_queries_total",
+		  "DNS queries sent over TCP (also in osiscope_dns_queries_total).", METRIC_COUNTER,
+		  NS },
+		{ "osiscope_dns_tcp_unparsed_total",
+		  "TCP segments to or from port 53 where a DNS message starts that could not be "
+		  "read: its length prefix, header or question split over segments, out of step "
+		  "after a lost or reordered segment (the rest of that connection in that "
+		  "direction is not read), or more than 4 messages in one segment.",
+		  METRIC_COUNTER,
+		  { "netns", "direction", NULL } },
 	};
 #undef NS
 	struct metric **const out[] = {
-		&p->queries,   &p->responses, &p->duration,  &p->timeouts,
-		&p->malformed, &p->unmatched, &p->untracked, &p->truncated
+		&p->queries,   &p->responses, &p->duration,  &p->timeouts,    &p->malformed,
+		&p->unmatched, &p->untracked, &p->truncated, &p->tcp_queries, &p->tcp_unparsed,
 	};
 
 	metric_log2_bounds(p->lat_bounds, HIST_SLOTS - 1, 1e-6);
@@ -233,6 +245,8 @@ static bool dns_decode(struct collector *l, const void *event, struct event_reco
 		snprintf(name, sizeof(name), "-");
 	else if (dns_name_to_text(e->qname, copied, name, sizeof(name)) == DNS_NAME_BAD)
 		snprintf(name, sizeof(name), "(malformed)");
+	if (e->proto == 6) /* IPPROTO_TCP: UDP, the usual, goes unsaid */
+		record_str(r, "proto", "tcp");
 	record_str(r, "qtype", "%s", dns_qtype_name(e->qtype, qt, sizeof(qt)));
 	record_uint(r, "id", e->id);
 	if (e->hdr.type != DNS_EV_TIMEOUT) {
@@ -244,6 +258,12 @@ static bool dns_decode(struct collector *l, const void *event, struct event_reco
 	} else {
 		record_seconds(r, "after", (double)e->latency_ns / 1e9, 3);
 	}
+	/* the name is the query's; say so when the response asked about another, or when
+	 * no query was matched and the name is only what the response claims */
+	if (e->name_src == DNS_NAME_SRC_DIFFERS)
+		record_str(r, "question", "differs");
+	else if (e->name_src == DNS_NAME_SRC_RESPONSE && e->hdr.type != DNS_EV_TIMEOUT)
+		record_str(r, "question", "unverified");
 	/* the name last: a long one is what gets cut, and shows it was */
 	record_str(r, "name", "%s", name);
 	r->mark_cut = true;
@@ -441,10 +461,12 @@ static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct 
 	metric_counter_observe(p->timeouts, lab, n->timeouts, o);
 	metric_counter_observe(p->unmatched, lab, n->unmatched, o);
 	metric_counter_observe(p->truncated, lab, n->truncated, o);
+	metric_counter_observe(p->tcp_queries, lab, n->tcp_queries, o);
 	for (int d = 0; d < DNS_DIRS; d++) {
 		const char *dl[] = { ns, dirs[d] };
 
 		metric_counter_observe(p->malformed, dl, n->malformed[d], o);
+		metric_counter_observe(p->tcp_unparsed, dl, n->tcp_unparsed[d], o);
 	}
 	{
 		const char *full[] = { ns, "table_full" }, *again[] = { ns, "in_flight" };
@@ -539,7 +561,7 @@ static void dns_forget_netns(struct collector *l, uint32_t netns)
 	map_delete_netns(bpf_map__fd(s->maps.dns_names), sizeof(struct dns_query_key),
 			 offsetof(struct dns_query_key, netns), netns);
 	map_delete_netns(bpf_map__fd(s->maps.dns_qtypes), sizeof(struct dns_qtype_key),
-			  offsetof(struct dns_qtype_key, netns), netns);
+			 offsetof(struct dns_qtype_key, netns), netns);
 	bpf_map_delete_elem(bpf_map__fd(s->maps.dns_stats), &netns);
 	nstab_del(&p->prev, netns);
 }
@@ -573,13 +595,17 @@ static const struct finding dns_findings[] = {
 	{ "osiscope_dns_untracked_queries_total", "reason", "table_full",
 	  "DNS queries not followed",
 	  "more queries in flight than the table holds: timeouts and latency undercount" },
+	{ "osiscope_dns_tcp_unparsed_total", NULL, NULL, "DNS over TCP not read",
+	  "messages split oddly over segments, or segments lost or reordered: those queries "
+	  "and responses are not counted" },
 };
 
 static void dns_describe(struct collector *l, char *buf, size_t len)
 {
 	struct dns_priv *p = l->priv;
 
-	snprintf(buf, len, "cgroup_skb on the cgroup v2 root %s (every namespace's UDP sockets)",
+	snprintf(buf, len,
+		 "cgroup_skb on the cgroup v2 root %s (every namespace's UDP and TCP sockets)",
 		 p->cgroup_root);
 }
 

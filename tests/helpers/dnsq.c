@@ -12,12 +12,20 @@
  *       DNSQ_CONNECT=1 the socket is connected to the server first (as glibc's). Prints
  *       "pid=P sent=N noerror=.. nxdomain=.. servfail=.. refused=.. rcode_other=..
  *        timeout=.. received=.." (received: every datagram the socket got).
+ *   dnsq tcp SERVER PORT NAME TYPE COUNT [MODE]
+ *       COUNT queries over TCP, each message after its 2-byte length (RFC 1035 4.2.2),
+ *       each response awaited up to 2 s. MODE: each (default: a connection per query,
+ *       length and message in one write), pipelined (one connection, all COUNT queries
+ *       in one write, then the COUNT responses), split (a connection per query,
+ *       TCP_NODELAY, the length written alone 50 ms before the message: two segments).
+ *       Prints what query prints.
  *   dnsq burst SERVER PORT NAME TYPE COUNT
  *       COUNT queries (ids 0..COUNT-1) from one socket as fast as they go, waiting for
  *       no answer. Prints "sent=N".
  *   dnsq serve ADDR PORT MODE
  *       A server that answers every query by MODE: drop (never), noerror, nxdomain,
- *       servfail, refused, truncated (NOERROR with the TC bit), or hostile: HOSTILE_RESPONSES
+ *       servfail, refused, truncated (NOERROR with the TC bit), othername (NXDOMAIN
+ *       whose question's first letter is 'x': a name never asked), or hostile: HOSTILE_RESPONSES
  * malformed packets, then one response with a wrong id, then the right NOERROR response. Runs until
  * killed. dnsq hostile SERVER PORT Sends HOSTILE_QUERIES malformed queries, then one valid query
  * whose name has the longest legal length (255 bytes). Prints "malformed=N valid=1". dnsq raw
@@ -36,6 +44,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,7 +67,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]\n"
 			"       dnsq serve ADDR PORT "
-			"drop|noerror|nxdomain|servfail|refused|truncated|hostile\n"
+			"drop|noerror|nxdomain|servfail|refused|truncated|hostile|othername\n"
+			"       dnsq tcp SERVER PORT NAME TYPE COUNT [each|pipelined|split]\n"
 			"       dnsq burst SERVER PORT NAME TYPE COUNT\n"
 			"       dnsq hostile SERVER PORT\n"
 			"       dnsq raw SERVER PORT NAME TYPE [WAIT_MS]\n"
@@ -333,6 +343,123 @@ static int cmd_query(int argc, char **argv)
 	return 0;
 }
 
+/* Reads n bytes from a TCP socket before deadline (ms); 0, or -1 (timeout, closed). */
+static int read_full(int fd, uint8_t *b, size_t n, uint64_t deadline)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		uint64_t now = now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			return -1;
+		r = recv(fd, b + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* One response off a TCP connection, tallied against query q. */
+static void tcp_response(int fd, struct tally *t, const uint8_t *q, size_t qlen)
+{
+	uint64_t deadline = now_ms() + 2000;
+	uint8_t r[65536], lb[2];
+
+	if (read_full(fd, lb, 2, deadline) || read_full(fd, r, get16(lb), deadline)) {
+		t->timeout++;
+		return;
+	}
+	t->received++;
+	if (is_response(r, get16(lb), q, qlen))
+		t->rcode[r[3] & 0x0f]++;
+	else
+		t->timeout++;
+}
+
+static int tcp_connect(const struct sockaddr_storage *ss, socklen_t sl, int nodelay)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		die("socket");
+	if (nodelay && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		die("TCP_NODELAY");
+	if (connect(fd, (const struct sockaddr *)ss, sl))
+		die("connect");
+	return fd;
+}
+
+static void write_all(int fd, const uint8_t *b, size_t n)
+{
+	if (send(fd, b, n, MSG_NOSIGNAL) != (ssize_t)n)
+		die("send");
+}
+
+static int cmd_tcp(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct tally t = { 0 };
+	uint8_t wire[256], q[4][520], all[4 * 520];
+	size_t wlen, qlen[4], alen = 0;
+	const char *mode = argc > 7 ? argv[7] : "each";
+	socklen_t sl;
+	uint16_t qtype, id0;
+	long count;
+	int fd;
+
+	if (argc < 7)
+		usage();
+	sockaddr_of(argv[2], (int)num(argv[3], 1, 65535), &ss, &sl);
+	wlen = name_to_wire(argv[4], wire);
+	qtype = qtype_of(argv[5]);
+	count = num(argv[6], 1, 10000);
+	id0 = (uint16_t)((unsigned)getpid() * 2654435761u >> 8);
+	if (!strcmp(mode, "pipelined")) {
+		if (count > 4)
+			usage();
+		for (long i = 0; i < count; i++) {
+			qlen[i] = build_query(q[i] + 2, (uint16_t)(id0 + i), wire, wlen, qtype);
+			put16(q[i], (uint16_t)qlen[i]);
+			memcpy(all + alen, q[i], qlen[i] + 2);
+			alen += qlen[i] + 2;
+		}
+		fd = tcp_connect(&ss, sl, 0);
+		write_all(fd, all, alen);
+		t.sent = (unsigned)count;
+		for (long i = 0; i < count; i++)
+			tcp_response(fd, &t, q[i] + 2, qlen[i]);
+		close(fd);
+	} else if (!strcmp(mode, "each") || !strcmp(mode, "split")) {
+		int split = !strcmp(mode, "split");
+
+		for (long i = 0; i < count; i++) {
+			qlen[0] = build_query(q[0] + 2, (uint16_t)(id0 + i), wire, wlen, qtype);
+			put16(q[0], (uint16_t)qlen[0]);
+			fd = tcp_connect(&ss, sl, split);
+			if (split) {
+				write_all(fd, q[0], 2);
+				usleep(50000);
+				write_all(fd, q[0] + 2, qlen[0]);
+			} else {
+				write_all(fd, q[0], qlen[0] + 2);
+			}
+			t.sent++;
+			tcp_response(fd, &t, q[0] + 2, qlen[0]);
+			close(fd);
+		}
+	} else {
+		usage();
+	}
+	tally_print(&t);
+	return 0;
+}
+
 /* A response to query q (qlen bytes, already checked to hold a header) with rcode,
  * echoing its question when one parses. Returns its length. */
 static size_t build_response(uint8_t *b, const uint8_t *q, size_t qlen, uint16_t id, int rcode)
@@ -421,7 +548,8 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 		const char *mode;
 		int rcode;
 	} modes[] = { { "drop", -1 },	{ "noerror", 0 },   { "servfail", 2 },	 { "nxdomain", 3 },
-		      { "refused", 5 }, { "hostile", 100 }, { "truncated", 101 } };
+		      { "refused", 5 }, { "hostile", 100 }, { "truncated", 101 },
+		      { "othername", 102 } };
 	struct sockaddr_storage ss, peer;
 	socklen_t sl, pl;
 	uint8_t q[4096], r[4096];
@@ -467,9 +595,12 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 			sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 			continue;
 		}
-		rl = build_response(r, q, (size_t)n, get16(q), rcode == 101 ? 0 : rcode);
+		rl = build_response(r, q, (size_t)n, get16(q),
+				    rcode == 101 ? 0 : rcode == 102 ? 3 : rcode);
 		if (rcode == 101)
 			r[2] |= 0x02; /* TC: the answer did not fit */
+		if (rcode == 102 && rl > 13 && r[12])
+			r[13] = 'x'; /* NXDOMAIN for a name never asked: nope.test -> xope.test */
 		sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 	}
 }
@@ -672,6 +803,8 @@ int main(int argc, char **argv)
 		cmd_serve(argc, argv);
 	if (!strcmp(argv[1], "hostile"))
 		return cmd_hostile(argc, argv);
+	if (!strcmp(argv[1], "tcp"))
+		return cmd_tcp(argc, argv);
 	if (!strcmp(argv[1], "burst"))
 		return cmd_burst(argc, argv);
 	if (!strcmp(argv[1], "raw"))

@@ -21,8 +21,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D
 	-out "$D/cert.pem" -days 1 -subj /CN=bench 2>/dev/null || exit 1
 C="--cert $D/cert.pem --key $D/key.pem"
 # what: calls per run; the probe it hits
+# (done: SSL_do_handshake on a finished connection does not enter the state machine, the
+# handshake probe; rw: one SSL_write + SSL_read pair, probed only with --tls.data-path)
 CASES="connect_state:20000:SSL_set_connect_state free:20000:SSL_free error:20000:ERR_vset_error
-done:20000:SSL_do_handshake_(entry+return) rw:3000:SSL_write+SSL_read_(data_path) handshake:200:one_full_handshake_(both_sides)"
+done:20000:SSL_do_handshake_when_done_(none) rw:3000:SSL_write+SSL_read_pair_(none;_data_path)
+handshake:200:one_full_handshake_(both_sides:_state_machine_entry+return)
+handshake_io:200:one_handshake_inside_SSL_write/SSL_read_(both_sides:_state_machine)"
 
 agent() { # ARGS...: start, wait until ready
 	"$BIN" run --web.listen-address=127.0.0.1:$PORT --no-collector.tcp --bpf.stats=off "$@" \

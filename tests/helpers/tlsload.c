@@ -16,6 +16,7 @@
  *       after OpenSSL is loaded: a process whose libssl was mapped before it works.
  *   tlsload bench WHAT N --cert FILE --key FILE [--lib PATH]
  *       WHAT: handshake (N in-memory handshakes, SSL_do_handshake on both sides),
+ *       handshake_io (the same, run by the first SSL_write and SSL_read),
  *       connect_state (N SSL_set_connect_state calls), free (N SSL_new + SSL_free),
  *       error (N errors raised: ERR_new + ERR_set_error), done (N SSL_do_handshake on
  *       a finished connection: entry + return probe), rw (N 1-byte SSL_write +
@@ -233,10 +234,14 @@ static int client(const char *host, unsigned int port, unsigned long n, const ch
 	return 0;
 }
 
-/* A client and a server SSL joined by an in-memory BIO pair, handshaken. */
-static int pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
+/* A client and a server SSL joined by an in-memory BIO pair, handshaken: by
+ * SSL_do_handshake on both sides, or with io by the first SSL_write (client) and
+ * SSL_read (server), as a BIO-based server or s_client does. */
+static int pair_by(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s, bool io)
 {
 	BIO *b1, *b2;
+	bool wrote = false;
+	char b;
 
 	*c = p_SSL_new(cctx);
 	*s = p_SSL_new(sctx);
@@ -247,12 +252,24 @@ static int pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
 	p_SSL_set_connect_state(*c);
 	p_SSL_set_accept_state(*s);
 	for (int i = 0; i < 100; i++) {
-		int rc = p_SSL_do_handshake(*c), rs = p_SSL_do_handshake(*s);
+		if (io) {
+			if (!wrote && p_SSL_write(*c, "x", 1) == 1)
+				wrote = true;
+			if (p_SSL_read(*s, &b, 1) == 1)
+				return wrote ? 0 : -1;
+		} else {
+			int rc = p_SSL_do_handshake(*c), rs = p_SSL_do_handshake(*s);
 
-		if (rc == 1 && rs == 1)
-			return 0;
+			if (rc == 1 && rs == 1)
+				return 0;
+		}
 	}
 	return -1;
+}
+
+static int pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s)
+{
+	return pair_by(cctx, sctx, c, s, false);
 }
 
 static int bench(const char *what, unsigned long n, const char *cert, const char *key)
@@ -278,6 +295,13 @@ static int bench(const char *what, unsigned long n, const char *cert, const char
 			SSL *a, *b;
 
 			if (pair(cctx, sctx, &a, &b))
+				return 1;
+			p_SSL_free(a);
+			p_SSL_free(b);
+		} else if (!strcmp(what, "handshake_io")) {
+			SSL *a, *b;
+
+			if (pair_by(cctx, sctx, &a, &b, true))
 				return 1;
 			p_SSL_free(a);
 			p_SSL_free(b);
