@@ -104,6 +104,20 @@ struct {
 	__type(value, struct dns_tcp_state);
 } dns_tcp SEC(".maps");
 
+/*
+ * When each namespace last got an NXDOMAIN (events only). An answer in a namespace that
+ * had one in the last DNS_NX_RECENT_NS goes out as an event too: diagnose tells a search
+ * path expansion (api.default.svc.cluster.local: NXDOMAIN, then api: an answer) from a
+ * name that never resolves. Answers cost an event only where NXDOMAINs already did.
+ */
+#define DNS_NX_RECENT_NS (10 * 1000000000ULL)
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} dns_nx_recent SEC(".maps");
+
 struct dns_sweeper {
 	struct bpf_timer timer;
 };
@@ -348,7 +362,18 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 	switch (rcode) {
 	case DNS_RCODE_NXDOMAIN:
 		type = DNS_EV_NXDOMAIN;
+		if (events_enabled) {
+			__u64 t = bpf_ktime_get_ns();
+
+			bpf_map_update_elem(&dns_nx_recent, &k->netns, &t, BPF_ANY);
+		}
 		break;
+	case 0: {
+		__u64 *t = events_enabled ? bpf_map_lookup_elem(&dns_nx_recent, &k->netns) : NULL;
+
+		type = t && bpf_ktime_get_ns() - *t < DNS_NX_RECENT_NS ? DNS_EV_ANSWER : 0;
+		break;
+	}
 	case DNS_RCODE_SERVFAIL:
 		type = DNS_EV_SERVFAIL;
 		break;

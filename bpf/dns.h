@@ -124,6 +124,7 @@ enum dns_event_type {
 	DNS_EV_SERVFAIL,
 	DNS_EV_REFUSED,
 	DNS_EV_TIMEOUT,
+	DNS_EV_ANSWER, /* NOERROR, only in a namespace that just had an NXDOMAIN */
 };
 
 /* An event's name is the one the client asked for, from the query in flight: a server,

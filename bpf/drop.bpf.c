@@ -153,10 +153,24 @@ static __always_inline void event_parse(struct drop_event *e, const struct sk_bu
 	}
 }
 
+/*
+ * Set by the agent when its events go only to the diagnose window: a socket closing with
+ * data queued (QUEUE_PURGE) is no problem there, and under connection churn such drops
+ * come by the thousand a second and would use up the event budget that real faults need.
+ * trace leaves it off and shows them.
+ */
+const volatile bool events_quiet_purge = false;
+
 static __always_inline void send_event(const struct drop_key *key, const struct sk_buff *skb,
 				       void *location)
 {
-	struct drop_event *e = event_new_hdr(&drop_events, sizeof(*e), 0, key->netns);
+	struct drop_event *e;
+
+	if (events_quiet_purge &&
+	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	    key->reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE))
+		return;
+	e = event_new_hdr(&drop_events, sizeof(*e), 0, key->netns);
 
 	if (!e)
 		return;

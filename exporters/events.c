@@ -34,23 +34,9 @@ static const char *format_ip(char *out, size_t len, unsigned int family, const v
 	return out;
 }
 
-/* "192.0.2.1:80" / "[2001:db8::1]:80", or the address alone; "" for none. */
 static const char *format_addr(char *out, size_t len, const struct record_addr *a)
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	if (!a->family) {
-		out[0] = '\0';
-		return out;
-	}
-	format_ip(ip, sizeof(ip), a->family, a->addr);
-	if (!a->has_port)
-		snprintf(out, len, "%s", ip);
-	else if (a->family == 10)
-		snprintf(out, len, "[%s]:%u", ip, a->port);
-	else
-		snprintf(out, len, "%s:%u", ip, a->port);
-	return out;
+	return record_addr_text(a, out, len);
 }
 
 static const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t maclen)
@@ -64,31 +50,9 @@ static const char *format_mac(char *out, size_t len, const uint8_t *mac, size_t 
 	return out;
 }
 
-/* The errno values events carry, by name. */
 static const char *errno_name(int err)
 {
-	switch (err < 0 ? -err : err) {
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EHOSTUNREACH:
-		return "EHOSTUNREACH";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case EACCES:
-		return "EACCES";
-	case EPERM:
-		return "EPERM";
-	case EINVAL:
-		return "EINVAL";
-	case ENOBUFS:
-		return "ENOBUFS";
-	default:
-		return NULL;
-	}
+	return record_errno_name(err);
 }
 
 static void field_value(char *out, size_t len, const struct record_field *f)

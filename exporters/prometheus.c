@@ -399,6 +399,44 @@ static enum MHD_Result serve_metrics(struct prom_server *srv, struct MHD_Connect
 	return ret;
 }
 
+static enum MHD_Result serve_diagnose(struct prom_server *srv, struct MHD_Connection *conn)
+{
+	const char *window = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "window");
+	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	struct MHD_Response *resp;
+	struct strbuf body;
+	enum MHD_Result ret;
+	char err[256] = "";
+	unsigned int status;
+	int rc;
+
+	strbuf_init(&body);
+	rc = srv->ops.diagnose(srv->ops.ctx, window, format, &body, err, sizeof(err));
+	if (rc || body.failed || !body.buf) {
+		strbuf_free(&body);
+		strbuf_printf(&body, "%s\n", rc == -EINVAL ? err : "diagnose failed");
+		if (body.failed || !body.buf)
+			return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(body.len, body.buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		strbuf_free(&body);
+		return MHD_NO;
+	}
+	if (rc || (format && !strcmp(format, "text")))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/plain; charset=utf-8");
+	else
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (!rc)
+		status = MHD_HTTP_OK;
+	else
+		status = rc == -EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **con_cls)
@@ -431,6 +469,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			return reply_text(conn, MHD_HTTP_OK, "Ready\n");
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Not ready\n");
 	}
+	if (!strcmp(url, "/api/v1/diagnose") && srv->ops.diagnose)
+		return serve_diagnose(srv, conn);
 	if (!strcmp(url, "/"))
 		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_page, false);
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "Not Found\n");

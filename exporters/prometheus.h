@@ -33,6 +33,10 @@ struct prom_server;
 struct prom_server_ops {
 	int (*scrape)(void *ctx, struct strbuf *out);
 	bool (*ready)(void *ctx);
+	/* GET /api/v1/diagnose?window=S[&format=json|text] (either may be NULL): the body
+	 * into out; -EINVAL with a reason in err answers 400, another error 500. Optional. */
+	int (*diagnose)(void *ctx, const char *window, const char *format, struct strbuf *out,
+			char *err, size_t errlen);
 	void *ctx;
 };
 /* addr is "[HOST]:PORT" (":10700", "127.0.0.1:9000", "[::1]:9000"). On failure

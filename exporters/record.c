@@ -2,6 +2,8 @@
 /* Filling an event record's typed fields: what collectors call from their decoders. */
 #include "record.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,4 +131,49 @@ void record_seconds(struct event_record *r, const char *key, double s, unsigned 
 		return;
 	f->seconds = s;
 	f->len = (uint8_t)decimals;
+}
+
+const char *record_addr_text(const struct record_addr *a, char *out, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!a->family) {
+		out[0] = '\0';
+		return out;
+	}
+	if (!inet_ntop(a->family == 10 ? AF_INET6 : AF_INET, a->addr, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	if (!a->has_port)
+		snprintf(out, len, "%s", ip);
+	else if (a->family == 10)
+		snprintf(out, len, "[%s]:%u", ip, a->port);
+	else
+		snprintf(out, len, "%s:%u", ip, a->port);
+	return out;
+}
+
+const char *record_errno_name(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EINVAL:
+		return "EINVAL";
+	case ENOBUFS:
+		return "ENOBUFS";
+	default:
+		return NULL;
+	}
 }

@@ -80,4 +80,9 @@ void record_ip(struct event_record *r, const char *key, unsigned int family, con
 void record_mac(struct event_record *r, const char *key, const uint8_t *mac, size_t len);
 void record_seconds(struct event_record *r, const char *key, double s, unsigned int decimals);
 
+/* "192.0.2.1:80" / "[2001:db8::1]:80", or the address alone; "" for none. Returns out. */
+const char *record_addr_text(const struct record_addr *a, char *out, size_t len);
+/* The name of an errno value events carry ("EHOSTUNREACH"), or NULL. */
+const char *record_errno_name(int err);
+
 #endif

@@ -35,6 +35,7 @@ declare -A need=(
 	[python3-yaml]=/usr/lib/python3/dist-packages/yaml/__init__.py
 	[systemd]=/usr/bin/systemd-analyze
 	[groff-base]=/usr/bin/groff
+	[jq]=/usr/bin/jq # diagnose tests read its JSON
 )
 
 # `deps.sh fuzz`: libFuzzer and the sanitizer runtimes of Debian's clang (make fuzz)

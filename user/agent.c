@@ -180,7 +180,10 @@ int agent_init(struct agent *a, const struct config *cfg)
 int agent_open_collectors(struct agent *a, unsigned int only, bool events, event_sink_fn sink,
 		      void *sink_ctx)
 {
-	struct collector_opts opts = { .cfg = a->cfg, .reg = a->reg, .events = events };
+	struct collector_opts opts = { .cfg = a->cfg,
+				       .reg = a->reg,
+				       .events = events,
+				       .events_quiet = a->events_quiet };
 	int up = 0;
 
 	/* a scrape waits until every collector is open and the baselines are taken */
@@ -423,6 +426,8 @@ static void on_tick(struct agent *a)
 	if (a->ticks % MAINTAIN_PERIOD_S == 0) {
 		registry_lock(a->reg);
 		agent_maintain(a);
+		if (a->on_maintain)
+			a->on_maintain(a->on_maintain_ctx);
 		registry_unlock(a->reg);
 	}
 	switch (a->cfg->bpf_stats) {

@@ -36,6 +36,10 @@ struct agent {
 	struct k8s *k8s; /* pod names (--kubernetes), NULL when off */
 	struct metric *k8s_gauges[3]; /* what its tables hold: pods, containers, namespaces */
 	uint64_t gen;
+	bool events_quiet; /* events are for diagnose only (collector_opts.events_quiet) */
+	/* called from the event loop after every maintain (registry locked) */
+	void (*on_maintain)(void *ctx);
+	void *on_maintain_ctx;
 	/* trace output */
 	struct strbuf out;
 	uint64_t events_seen;

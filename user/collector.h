@@ -32,6 +32,7 @@ struct collector_opts {
 	const struct config *cfg;
 	struct registry *reg;
 	bool events; /* send events to userspace at all (enrich.c hands them on) */
+	bool events_quiet; /* only for diagnose: leave out what is never a problem there */
 };
 
 /* One line of the diagnose report: a counter of the collector's that should stay at zero,

@@ -146,9 +146,10 @@ static const char synopsis[] =
 	"                 [--bpf.attach=auto|tp_btf|raw_tp|tracepoint] [--dns.timeout=S]\n"
 	"                 [--link.tc=on|off|classic] [--link.xdp=DEV[,DEV]...]\n"
 	"                 [--tls.data-path=off|on] [--kubernetes=auto|off|on] [--kubernetes.root=DIR]\n"
+	"                 [--diagnose.window=S] [--diagnose.events=N]\n"
 	"  osiscope trace    [-l LAYER]... [-o columns|json] [-p PID] [--netns INODE] [--duration S]\n"
 	"                    [--pod NAMESPACE/NAME] [--namespace NAME]\n"
-	"  osiscope diagnose [--duration S] [-o text|json]\n"
+	"  osiscope diagnose [--duration S] [-o text|json] [--agent URL|off]\n"
 	"  osiscope probe    [-o text|json]\n"
 	"  osiscope --version | --help\n";
 /* clang-format on */
@@ -305,6 +306,13 @@ static int wrong_command(const char *name, unsigned int cmds, char *err, size_t 
 static int check_listen(const struct opt *o, const char *v, char *err, size_t errlen)
 {
 	return strrchr(v, ':') ? 0 : bad_value(o, v, err, errlen);
+}
+
+static int check_agent(const struct opt *o, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "off") || (!strncmp(v, "http://", 7) && v[7] && strlen(v) < 200))
+		return 0;
+	return bad_value(o, v, err, errlen);
 }
 
 static int check_devices(const struct opt *o, const char *v, char *err, size_t errlen)
@@ -493,6 +501,18 @@ static const struct opt opts[] = {
 	OPT("--duration", OPT_SECONDS, FIELD(duration), .meta = "S", .cmds = C_TRACE | C_DIAGNOSE,
 	    .secs_max = 86400 * 365, .bad = "want seconds, e.g. 30 or 2.5",
 	    .help = "trace, diagnose: stop after S seconds (diagnose default 10)"),
+	OPT("--agent", OPT_STRING, FIELD(agent), .meta = "URL", .cmds = C_DIAGNOSE,
+	    .check = check_agent, .bad = "want http://HOST:PORT or off",
+	    .help = "diagnose: ask this agent for its last S seconds (default\n"
+		    "http://127.0.0.1:10700); when none answers, load the programs\n"
+		    "here and watch; off: always load them here"),
+	OPT("--diagnose.window", OPT_SECONDS, FIELD(diag_window), .meta = "S", .cmds = C_RUN,
+	    .secs_min = 1, .secs_max = 3600, .bad = "want seconds from 1 to 3600",
+	    .help = "run: keep S seconds of events for /api/v1/diagnose (default 300)"),
+	OPT("--diagnose.events", OPT_UINT, FIELD(diag_events), .meta = "N", .cmds = C_RUN, .min = 0,
+	    .max = 1000000, .bad = "want a number of events, 0 to 1000000",
+	    .help = "run: at most N events in that window, the oldest dropped first\n"
+		    "(default 4096, about 2 MB; 0 turns the window off)"),
 	OPT("--help", OPT_STOP, FIELD(cmd), .shrt = "-h", .cmds = C_ANY, .val = CMD_HELP,
 	    .help = "this text"),
 	OPT("--version", OPT_STOP, FIELD(cmd), .cmds = C_ANY, .val = CMD_VERSION,
@@ -504,6 +524,9 @@ static void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cmd = CMD_RUN;
 	snprintf(cfg->listen, sizeof(cfg->listen), ":10700");
+	snprintf(cfg->agent, sizeof(cfg->agent), "http://127.0.0.1:10700");
+	cfg->diag_window = 300;
+	cfg->diag_events = 4096;
 	for (size_t c = 0; c < collectors_count(); c++)
 		if (collector_implemented((int)c))
 			cfg->collectors |= 1u << c;

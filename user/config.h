@@ -46,6 +46,10 @@ struct config {
 	char trace_namespace[64]; /* trace --namespace, or the namespace of --pod */
 	char trace_pod[254]; /* trace --pod NAMESPACE/NAME: the name */
 	double duration; /* seconds, 0 = until interrupted */
+	/* diagnose: the agent to ask first ("off": never); run: the window it keeps */
+	char agent[256];
+	double diag_window; /* seconds of events and device readings the agent keeps */
+	unsigned int diag_events; /* at most this many events in it (the oldest go first) */
 };
 
 /* Collectors by their index in collector_at() (collector.h). Whether this build has the

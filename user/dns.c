@@ -226,6 +226,7 @@ static const char *const dns_event_types[] = {
 	[DNS_EV_SERVFAIL] = "dns_servfail",
 	[DNS_EV_REFUSED] = "dns_refused",
 	[DNS_EV_TIMEOUT] = "dns_timeout",
+	[DNS_EV_ANSWER] = "dns_answer",
 };
 
 static bool dns_decode(struct collector *l, const void *event, struct event_record *r)
@@ -389,6 +390,7 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
 		bpf_map__set_max_entries(s->maps.dns_names, 1);
+		bpf_map__set_max_entries(s->maps.dns_nx_recent, 1);
 	}
 
 	struct hook hooks[] = {

@@ -55,7 +55,7 @@ assert_eq "$(mval $H result=ok cgroup=$SRV_A)$(mval $H result=ok cgroup=$SRV_B)"
 assert_eq "$(mval osiscope_tls_handshake_duration_seconds_count cgroup=$CLI)" 0 "client: latency observations"
 
 # diagnose: one more untrusted handshake while it watches
-"$OSI_BIN" diagnose --duration 6 --no-collector.tcp >"$TMP/diag" 2>"$TMP/diag.err" &
+"$OSI_BIN" diagnose --agent off --duration 6 --no-collector.tcp >"$TMP/diag" 2>"$TMP/diag.err" &
 DIAG=$!
 for i in $(seq 100); do
 	grep -q "watching" "$TMP/diag.err" && break
@@ -64,6 +64,8 @@ done
 run_in cli "$CLI" curl -sS -o /dev/null https://192.0.2.2:4433/ 2>/dev/null
 wait $DIAG
 assert_eq "$?" 0 "diagnose exit status"
-assert_eq "$(grep "TLS handshakes failed" "$TMP/diag" | grep "cgroup=$CLI" | grep -c "reason=certificate verify failed")" 1 \
+assert_eq "$(grep -c "^L6 tls_cert_verify: TLS handshakes of curl fail: certificate verify failed" "$TMP/diag")" 1 \
 	"diagnose: the untrusted handshake, with its reason"
+assert_eq "$(grep -A1 "^L6 tls_cert_verify" "$TMP/diag" | grep -cE "where: netns $(ns_inode cli)(,|$)")" 1 \
+	"diagnose: the client's namespace"
 finish

@@ -3,7 +3,9 @@
 # osiscope trace -l dns -o json: each NXDOMAIN (dnsmasq), SERVFAIL and REFUSED (test
 # servers) and each timeout gives exactly one event, with the query's name (escaped
 # when hostile, cut when long), type, server, and the pid, comm and cgroup of the
-# process that asked; answers that went well and other namespaces give none.
+# process that asked; other namespaces give none, and answers that went well none
+# either, except in a namespace that had an NXDOMAIN in the last 10 s (dns_answer: how
+# diagnose tells a search-path expansion from a name that never resolves).
 . "$(dirname "$0")/../lib.sh"
 require_root
 DNSQ=$HELPERS/dnsq
@@ -77,7 +79,9 @@ assert_eq "$(ev servfail | grep "\"pid\":$pid_sf," | grep '"dst":"192.0.2.4:53"'
 assert_eq "$(ev refused | grep '"dst":"192.0.2.5:53"' | grep -c 'qtype=TXT .*name=no.test"')" 1 "dns_refused events"
 assert_eq "$(ev timeout | grep "\"pid\":$pid_to," | grep '"comm":"dnsq"' | grep '"dst":"192.0.2.3:53"' |
 	grep -c 'qtype=A id=[0-9]* after=1\.[0-9]*s name=gone.test"')" 2 "dns_timeout events: pid, server, age, name"
-assert_eq "$(wc -l <"$TMP/json")" 10 "events in all"
+assert_eq "$(ev answer | grep '"dst":"192.0.2.2:53"' | grep -c 'qtype=A .*name=known.test"')" 3 \
+	"dns_answer events for the answers right after the NXDOMAINs"
+assert_eq "$(wc -l <"$TMP/json")" 13 "events in all"
 assert_eq "$(grep -vc "\"netns\":$cli," "$TMP/json")" 0 "events from other namespaces"
 assert_eq "$(grep -c 'events lost' "$TMP/json.err")" 0 "events lost"
 finish
