@@ -21,6 +21,9 @@ AGENT_PID=
 PORT=$((20000 + $$ % 12000))
 fails=0
 checks=0
+# Readiness polls wait this many times longer (make test-kernels sets it under emulation);
+# waits are polls of a condition, never fixed sleeps tuned to one machine.
+SCALE=${OSI_WAIT_SCALE:-1}
 
 log() { echo "  $*" >&2; }
 fail() {
@@ -123,7 +126,7 @@ agent_start() {
 }
 agent_wait_ready() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((200 * SCALE))); do
 		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
 			wait "$AGENT_PID" 2>/dev/null
 			return 1
@@ -145,7 +148,7 @@ scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "sc
 # wait_udp NS ADDR:PORT: until a UDP socket of the namespace is bound there (bounded)
 wait_udp() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
 		sleep 0.1
 	done
@@ -159,7 +162,7 @@ trace_start() {
 	shift
 	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
 	TRACE_PID=$!
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		grep -q "tracing" "$out.err" 2>/dev/null && return 0
 		kill -0 $TRACE_PID 2>/dev/null || break
 		sleep 0.1

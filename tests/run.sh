@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs the unit tests, then every scenario (root), and ends with the line
 # "N passed, N failed" (skipped scenarios are listed, and counted on the line before).
-# tests/run.sh PATTERN runs only matching scenarios.
+# tests/run.sh PATTERN... runs only the scenarios whose name holds one of the patterns
+# (OSI_WITH_UNIT=1: the unit tests too). OSI_SCENARIO_TIMEOUT: seconds per scenario.
 set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
+patterns=("$@")
 passed=0 failed=0 skipped=0
 # scenario logs: $OSI_LOG_DIR/osiscope-NAME.log (default /tmp); set it apart per work tree
 logdir=${OSI_LOG_DIR:-/tmp}
 mkdir -p "$logdir"
 
-if [ -z "$pattern" ]; then
+if [ -z "$pattern" ] || [ "${OSI_WITH_UNIT:-}" = 1 ]; then
 	echo "== unit tests"
 	out=$("${OUTPUT:-.output}"/unit-tests 2>&1)
 	echo "$out" | grep -v '^unit:' | sed 's/^/  /'
@@ -25,7 +27,11 @@ fi
 echo "== scenario tests"
 for t in tests/scenario/[0-9]*.sh; do
 	name=$(basename "$t" .sh)
-	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	if [ -n "$pattern" ]; then
+		match=
+		for p in "${patterns[@]}"; do [[ "$name" == *"$p"* ]] && match=1; done
+		[ -n "$match" ] || continue
+	fi
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP $name (needs root)"
 		skipped=$((skipped + 1))
@@ -34,7 +40,7 @@ for t in tests/scenario/[0-9]*.sh; do
 	start=$(date +%s)
 	# One scenario at a time on this machine, whichever tree runs it: scenarios share
 	# the host's CPUs, tracepoints and ports, and are written to run alone.
-	flock /tmp/osiscope-scenario.lock timeout 300 bash "$t" >"$logdir/osiscope-$name.log" 2>&1
+	flock /tmp/osiscope-scenario.lock timeout "${OSI_SCENARIO_TIMEOUT:-300}" bash "$t" >"$logdir/osiscope-$name.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
