@@ -422,3 +422,12 @@ int route_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 	handle_send(ctx->sk, ctx->ret, false);
 	return 0;
 }
+
+/* Before v6.3 (no sock_send_length): sock_sendmsg()'s return, where fexit is allowed.
+ * Every send syscall and kernel_sendmsg() end there, as the tracepoint's caller does. */
+SEC("fexit/sock_sendmsg")
+int BPF_PROG(route_send_fexit, struct socket *sock, struct msghdr *msg, int ret)
+{
+	handle_send(BPF_CORE_READ(sock, sk), ret, false);
+	return 0;
+}

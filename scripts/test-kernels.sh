@@ -9,6 +9,7 @@
 #   FULL=1          every scenario (about 27 min per kernel); default the quick set
 #   TESTS="a b"     these scenario patterns instead
 #   OSI_KERNEL_CACHE  downloads, kernels and the guest root (default /var/cache/osiscope-kernels)
+#   OSI_GUEST_CMD=FILE  run this script in the guest instead of the tests (debugging)
 #
 # Kernel packages come through a private apt configuration under the cache: the machine's
 # own apt sources are never read or changed. The guest has no network device (loopback
@@ -132,8 +133,11 @@ payload_cpio() {
 	mkdir -p "$p/osiscope/$OUTPUT"
 	cp -a osiscope "$p/osiscope/"
 	cp -a "$OUTPUT/unit-tests" "$OUTPUT/helpers" "$p/osiscope/$OUTPUT/"
+	mkdir -p "$p/osiscope/$OUTPUT/bpf" # BPF objects, for bpftool in OSI_GUEST_CMD
+	cp -a "$OUTPUT"/bpf/*.bpf.o "$p/osiscope/$OUTPUT/bpf/"
 	cp -a tests "$p/osiscope/"
 	install -m 0755 tests/kernels/guest-init.sh "$p/init"
+	[ -z "${OSI_GUEST_CMD:-}" ] || install -m 0755 "$OSI_GUEST_CMD" "$p/osiscope/guest-cmd.sh"
 	(cd "$p" && find . -print | cpio -o -H newc --quiet) >"$1/payload.cpio"
 	rm -rf "$p"
 }
@@ -196,11 +200,13 @@ for rel in "${rels[@]}"; do
 	line="$line [$(($(date +%s) - start))s]"
 	lines+=("$line")
 	echo "$line"
+	echo "$line" >"$w/line.txt"
 	sed -n '/^OSIK-PROBE-BEGIN/,/^OSIK-PROBE-END/p' "$w/console.log.txt" | sed '1d;$d' >"$w/probe.txt"
 	grep -E '^(PASS|FAIL|SKIP) ' "$w/console.log.txt" >"$w/results.txt" || true
 done
 echo "== kernels (console logs under $runs)"
 printf '%s\n' "${lines[@]}"
 rm -f "$runs/payload.cpio"
+scripts/kernel-table.sh "$runs" >"$runs/table.md" && echo "README table: $runs/table.md"
 echo "kernels: $sum_p passed, $sum_f failed"
 [ "$total_fail" -eq 0 ]

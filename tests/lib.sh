@@ -195,6 +195,25 @@ metric() {
 		}
 		END { if (found) printf "%.0f\n", v; else print 0 }' "$TMP/metrics"
 }
+# What the running kernel gives, from what the agent said it chose (after agent_start):
+# tc_hook DIR: the link programs' hook, tcx_DIR on 6.6+ (tcx links), tc_DIR with classic
+# clsact filters; link_prog NAME: the program's name, NAME_pr where the packet programs
+# read the device with probe reads (before 6.3, or --bpf.attach).
+tc_hook() {
+	if grep -q "link: tc programs as tcx links" "$TMP/agent.log"; then echo "tcx_$1"; else echo "tc_$1"; fi
+}
+link_prog() {
+	if grep -q "link: packet programs read the device with bpf_probe_read_kernel" "$TMP/agent.log"; then
+		echo "${1}_pr"
+	else
+		echo "$1"
+	fi
+}
+# has_tracepoint CATEGORY/NAME: whether the kernel has that tracepoint
+has_tracepoint() {
+	[ -d "/sys/kernel/tracing/events/$1" ] || [ -d "/sys/kernel/debug/tracing/events/$1" ]
+}
+
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 

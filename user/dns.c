@@ -345,6 +345,10 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	}
 	warn_cgroup_namespace(p->cgroup_root);
 
+	/* typed context reads where the kernel lets cgroup_skb programs call the kfunc;
+	 * its BTF may have the kfunc without allowing it to them (6.12): probe reads then */
+	bool kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx"), retried = false;
+again:
 	s = p->skel = dns_bpf__open();
 	if (!s)
 		return collector_failed(l, -errno, "open BPF object");
@@ -357,10 +361,10 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	s->rodata->sweep_ns = (uint64_t)(sweep * 1e9);
 	s->rodata->have_current_task =
 		helper_ok(BPF_FUNC_get_current_pid_tgid) && helper_ok(BPF_FUNC_get_current_comm);
-	if (!s->rodata->have_current_task)
+	if (!s->rodata->have_current_task && !retried)
 		pr_info("dns: this kernel gives cgroup_skb programs no current task: events "
 			"carry no pid/comm");
-	s->rodata->have_kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx");
+	s->rodata->have_kern_ctx = kern_ctx;
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
 		bpf_map__set_max_entries(s->maps.dns_names, 1);
@@ -377,6 +381,17 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
 	err = dns_bpf__load(s);
+	if (err && kern_ctx) {
+		pr_info("dns: programs with bpf_cast_to_kern_ctx did not load (%s); trying the "
+			"probe-read ones",
+			probe_strerror(err));
+		dns_bpf__destroy(s);
+		p->skel = NULL;
+		l->obj = NULL;
+		kern_ctx = false;
+		retried = true;
+		goto again;
+	}
 	if (err)
 		return collector_failed(l, err, "load BPF object");
 	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);

@@ -25,15 +25,20 @@ struct route_prev {
 
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
 
+/* optional fentry/fexit/kprobe programs */
+enum { F_SEND, F_COUNT };
+
 struct route_priv {
 	struct route_bpf *skel;
-	struct bpf_link *links[H_COUNT];
+	struct bpf_link *links[H_COUNT + F_COUNT];
 	int nlinks;
 	struct nstab prev; /* struct route_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	struct hook hooks[H_COUNT];
+	struct fhook fhooks[F_COUNT];
 	bool icmp_hooked; /* ICMPv4 errors come from the tracepoint, with their code */
+	bool send_hooked; /* send failures are counted (else their series are absent) */
 	struct metric *lookups, *sends, *sent, *received;
 };
 
@@ -165,6 +170,15 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 					      "task's lookup from a softirq's"
 					    : "no classic tracepoint flavour: its record lacks the "
 					      "namespace");
+	/* send failures before v6.3: sock_sendmsg()'s return instead of sock_send_length */
+	struct fhook fh[F_COUNT] = {
+		[F_SEND] = { "sock_sendmsg", s->progs.route_send_fexit, NULL, true },
+	};
+	memcpy(p->fhooks, fh, sizeof(fh));
+	l->fhooks = p->fhooks;
+	l->nfhooks = F_COUNT;
+	fhooks_select(&p->fhooks[F_SEND], 1, !p->hooks[H_SEND].chosen,
+		      "sock:sock_send_length counts them on this kernel");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.route_events, 4096); /* never written */
 
@@ -175,6 +189,11 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	if (err)
 		return err;
 	p->icmp_hooked = p->hooks[H_ICMP].chosen != NULL;
+	p->send_hooked = p->hooks[H_SEND].chosen || p->fhooks[F_SEND].chosen;
+	if (!p->send_hooked)
+		pr_warn("route: osiscope_route_send_failures_total is absent: no sock:sock_send_length "
+			"(v6.3+) and no program on sock_sendmsg (%s)",
+			p->fhooks[F_SEND].why);
 	if (!p->icmp_hooked)
 		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
 			"without their code");
@@ -199,7 +218,7 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 
 			metric_counter_observe(p->lookups, lab, n->lookup_failures[f][k], o);
 		}
-		for (int e = 0; e < ROUTE_SEND_ERRORS; e++) {
+		for (int e = 0; p->send_hooked && e < ROUTE_SEND_ERRORS; e++) {
 			const char *lab[] = { ns, families[f], send_errors[e] };
 
 			metric_counter_observe(p->sends, lab, n->send_failures[f][e], o);

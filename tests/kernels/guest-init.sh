@@ -40,7 +40,9 @@ export OSI_WAIT_SCALE=${scale:-10} OSI_SCENARIO_TIMEOUT=$((300 * ${scale:-10} / 
 echo "OSIK-PROBE-BEGIN"
 ./osiscope probe 2>&1
 echo "OSIK-PROBE-END"
-if [ "$tests" = all ] || [ -z "$tests" ]; then
+if [ -x /osiscope/guest-cmd.sh ]; then # OSI_GUEST_CMD: a command of one's own instead
+	/osiscope/guest-cmd.sh 2>&1
+elif [ "$tests" = all ] || [ -z "$tests" ]; then
 	OSI_WITH_UNIT=1 tests/run.sh 2>&1
 else
 	# shellcheck disable=SC2086 # one pattern per scenario

@@ -31,7 +31,7 @@ ipstat() {
 series() { grep -c "^$1{netns=\"$2\",device=\"$3\"}" "$TMP/metrics"; }
 wait_attached() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * SCALE))); do
 		scrape
 		[ "$(metric osiscope_link_bpf_attached netns=$1 device=$2 hook=tcx_ingress)$(metric osiscope_link_bpf_attached netns=$1 device=$2 hook=tc_ingress)" != 00 ] && return 0
 		sleep 0.1
@@ -79,7 +79,7 @@ nsx b ip link set eth0 mtu 1280
 out=$(nsx a "$LP" ping 192.0.2.2 $D 1400 DF)
 assert_eq "$out" "sent=$D replies=0" "pings larger than b's MTU, unanswered"
 # ARP replies are sent from b's softirq: wait until all are in a's counters
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(ipstat a eth0 rx packets)" = $((N + M)) ] && break
 	sleep 0.1
 done

@@ -46,7 +46,7 @@ q 192.0.2.5 53 no.test TXT 1 >/dev/null
 pid_to=$(field pid "$(q 192.0.2.3 53 gone.test A 2 200)")
 # the same failures from another namespace: filtered out by --netns
 nsx other "$DNSQ" query 198.51.100.2 53 nope.test A 2 >/dev/null
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(grep -c '"type":"dns_timeout"' "$TMP/json")" -ge 2 ] && break
 	sleep 0.1
 done
