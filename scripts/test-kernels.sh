@@ -10,6 +10,7 @@
 #   TESTS="a b"     these scenario patterns instead
 #   OSI_KERNEL_CACHE  downloads, kernels and the guest root (default /var/cache/osiscope-kernels)
 #   OSI_GUEST_CMD=FILE  run this script in the guest instead of the tests (debugging)
+#   OSI_KERNEL_RUNS   where the console logs go (default $OUTPUT/kernels)
 #
 # Kernel packages come through a private apt configuration under the cache: the machine's
 # own apt sources are never read or changed. The guest has no network device (loopback
@@ -22,8 +23,9 @@ MIRROR=${OSI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 OUTPUT=${OUTPUT:-.output}
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm bookworm-backports)
-# One scenario per collector, plus the reset (01) and send-failure (50) checks.
-QUICK="01_refused 20_drop_nft 30_link_counters 40_neigh_failures 50_route_no_route 60_tls_handshakes 70_dns_queries"
+# One scenario per collector, plus the reset (01) and send-failure (50) checks and the
+# optional fentry/kprobe programs (55).
+QUICK="01_refused 20_drop_nft 30_link_counters 40_neigh_failures 50_route_no_route 55_route_icmp_codes 60_tls_handshakes 70_dns_queries"
 if [ -n "${TESTS:-}" ]; then
 	tests=$TESTS
 elif [ "${FULL:-0}" = 1 ]; then
@@ -175,7 +177,7 @@ report() {
 
 [ -x osiscope ] && [ -x "$OUTPUT/unit-tests" ] || die "build first: make all $OUTPUT/unit-tests helpers"
 build_root
-runs=$TREE/$OUTPUT/kernels
+runs=${OSI_KERNEL_RUNS:-$TREE/$OUTPUT/kernels} # console logs, probe output, results
 mkdir -p "$runs"
 rels=()
 for s in "${SUITES[@]}"; do

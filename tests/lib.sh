@@ -209,10 +209,17 @@ link_prog() {
 		echo "$1"
 	fi
 }
-# has_tracepoint CATEGORY/NAME: whether the kernel has that tracepoint
-has_tracepoint() {
-	[ -d "/sys/kernel/tracing/events/$1" ] || [ -d "/sys/kernel/debug/tracing/events/$1" ]
+# has_tracepoint CATEGORY/NAME: whether the kernel has that tracepoint;
+# tracepoint_has_field CATEGORY/NAME FIELD: and whether its record has that field
+tracefs_events() {
+	local d
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$d/events" ] && { echo "$d/events"; return; }
+	done
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null && echo /sys/kernel/tracing/events
 }
+has_tracepoint() { [ -d "$(tracefs_events)/$1" ]; }
+tracepoint_has_field() { grep -q "field:.*[ *]$2;" "$(tracefs_events)/$1/format" 2>/dev/null; }
 
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }

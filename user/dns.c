@@ -136,6 +136,7 @@ cut:
 struct dns_prev {
 	uint32_t netns; /* first: the nstab key */
 	uint64_t emitted_gen; /* collection that last handed its counters over */
+	uint64_t swept; /* timeouts the agent's own sweep counted (kernels without bpf_timer) */
 };
 
 struct dns_priv {
@@ -147,6 +148,10 @@ struct dns_priv {
 	uint64_t gen;
 	struct hook hooks[2];
 	char cgroup_root[256];
+	/* before v5.15 (no bpf_timer, no syscall programs): the agent sweeps the queries in
+	 * flight itself, every MAINTAIN_PERIOD_S */
+	bool user_sweep;
+	uint64_t timeout_ns;
 	/* metrics */
 	struct metric *queries, *responses, *duration, *timeouts, *malformed, *unmatched,
 		*untracked, *truncated;
@@ -380,6 +385,16 @@ again:
 	l->hooks = p->hooks;
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
+	p->timeout_ns = s->rodata->timeout_ns;
+	p->user_sweep = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
+			libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_timer_init, NULL) != 1;
+	if (p->user_sweep) {
+		bpf_program__set_autoload(s->progs.dns_sweep_start, false);
+		if (!retried)
+			pr_info("dns: no bpf_timer in this kernel (v5.15+): the agent sweeps "
+				"timed-out queries itself every %d s; timeouts send no event",
+				MAINTAIN_PERIOD_S);
+	}
 	err = dns_bpf__load(s);
 	if (err && kern_ctx) {
 		pr_info("dns: programs with bpf_cast_to_kern_ctx did not load (%s); trying the "
@@ -394,7 +409,7 @@ again:
 	}
 	if (err)
 		return collector_failed(l, err, "load BPF object");
-	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
+	err = p->user_sweep ? 0 : bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
 	if (err || run.retval) {
 		err = err ? -errno : (int)run.retval;
 		snprintf(l->why, sizeof(l->why), "start the timeout sweep (bpf_timer): %s",
@@ -451,7 +466,7 @@ static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct 
 	const char *lab[] = { ns, NULL };
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	metric_counter_observe(p->timeouts, lab, n->timeouts, o);
+	metric_counter_observe(p->timeouts, lab, n->timeouts + pv->swept, o);
 	metric_counter_observe(p->unmatched, lab, n->unmatched, o);
 	metric_counter_observe(p->truncated, lab, n->truncated, o);
 	for (int d = 0; d < DNS_DIRS; d++) {
@@ -535,6 +550,56 @@ static void dns_collect(struct collector *l, struct registry *reg, const struct 
 	}
 }
 
+/* Kernels without bpf_timer: what the kernel's sweep does (bpf/dns.bpf.c sweep_one), from
+ * here. A response deleting an entry at the same moment counts it instead. */
+static void dns_maintain(struct collector *l, const struct collect_ctx *cx)
+{
+	struct dns_priv *p = l->priv;
+	int fd, names_fd;
+	struct dns_query_key key, next, *old;
+	struct dns_pending v;
+	struct timespec ts;
+	uint64_t now;
+	size_t n = 0, cap = 0;
+
+	if (!p->user_sweep || !p->skel)
+		return;
+	fd = bpf_map__fd(p->skel->maps.dns_pending);
+	names_fd = bpf_map__fd(p->skel->maps.dns_names);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	old = NULL;
+	/* collect first, delete after: deleting while walking would restart the walk */
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); r == 0;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v) || now <= v.ts_ns ||
+		    now - v.ts_ns <= p->timeout_ns)
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			struct dns_query_key *o = c <= 16384 ? realloc(old, c * sizeof(*o)) : NULL;
+
+			if (!o)
+				break;
+			old = o;
+			cap = c;
+		}
+		old[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dns_prev *pv;
+
+		if (bpf_map_delete_elem(fd, &old[i]))
+			continue;
+		bpf_map_delete_elem(names_fd, &old[i]);
+		pv = nstab_get(&p->prev, old[i].netns, true);
+		if (pv)
+			pv->swept++;
+	}
+	free(old);
+}
+
 /* Everything dns keeps is counted by the kernel under the inode: the registry keeps the
  * baselines, and forget_netns would delete the entries. */
 static void dns_renew_netns(struct collector *l, uint32_t netns)
@@ -610,6 +675,7 @@ static const struct collector_desc dns_collector = {
 		    .decode = dns_decode },
 	.open = dns_open,
 	.collect = dns_collect,
+	.maintain = dns_maintain,
 	.forget_netns = dns_forget_netns,
 	.renew_netns = dns_renew_netns,
 	.describe = dns_describe,
