@@ -164,6 +164,12 @@ int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nl
 		links[(*nlinks)++] = link;
 		pr_debug("%s: attached %s/%s", l->name, h->mode, h->name);
 	}
+	collector_attach_fhooks(l, links, nlinks);
+	return 0;
+}
+
+void collector_attach_fhooks(struct collector *l, struct bpf_link **links, int *nlinks)
+{
 	for (size_t i = 0; i < l->nfhooks; i++) {
 		struct fhook *f = &l->fhooks[i];
 		struct bpf_link *link;
@@ -186,7 +192,6 @@ int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nl
 		links[(*nlinks)++] = link;
 		pr_debug("%s: attached %s/%s", l->name, f->mode, f->func);
 	}
-	return 0;
 }
 
 int collector_failed(struct collector *l, int err, const char *what)

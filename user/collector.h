@@ -181,6 +181,8 @@ static inline void collect_note_netns(const struct collect_ctx *cx, uint32_t net
  * dropped (its chosen set to NULL) unless it is required, which fails the collector with
  * l->why set. links has room for l->nhooks + l->nfhooks. Returns 0 or -errno. */
 int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nlinks);
+/* Only the optional l->fhooks (collector_attach_hooks() does them too). */
+void collector_attach_fhooks(struct collector *l, struct bpf_link **links, int *nlinks);
 
 /* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
  * collector's open() says why it failed. */

@@ -141,12 +141,13 @@ struct dns_prev {
 
 struct dns_priv {
 	struct dns_bpf *skel;
-	struct bpf_link *links[2];
+	struct bpf_link *links[4];
 	int nlinks;
 	struct nstab prev; /* struct dns_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	struct hook hooks[2];
+	struct fhook fhooks[2]; /* senders of queries, where cgroup_skb has no current task */
 	char cgroup_root[256];
 	/* before v5.15 (no bpf_timer, no syscall programs): the agent sweeps the queries in
 	 * flight itself, every MAINTAIN_PERIOD_S */
@@ -366,9 +367,23 @@ again:
 	s->rodata->sweep_ns = (uint64_t)(sweep * 1e9);
 	s->rodata->have_current_task =
 		helper_ok(BPF_FUNC_get_current_pid_tgid) && helper_ok(BPF_FUNC_get_current_comm);
+	struct fhook fh[] = {
+		{ "udp_sendmsg", s->progs.dns_owner_fentry, s->progs.dns_owner_kprobe },
+		{ "udpv6_sendmsg", s->progs.dns_owner6_fentry, s->progs.dns_owner6_kprobe },
+	};
+	memcpy(p->fhooks, fh, sizeof(fh));
+	l->fhooks = p->fhooks;
+	l->nfhooks = 2;
+	int owners = fhooks_select(p->fhooks, 2, !s->rodata->have_current_task,
+				   "cgroup_skb programs have the sending task here");
+
+	s->rodata->have_owner = !s->rodata->have_current_task && owners == 2;
+	if (!s->rodata->have_owner)
+		bpf_map__set_max_entries(s->maps.dns_owners, 1);
 	if (!s->rodata->have_current_task && !retried)
-		pr_info("dns: this kernel gives cgroup_skb programs no current task: events "
-			"carry no pid/comm");
+		pr_info("dns: this kernel gives cgroup_skb programs no current task: %s",
+			s->rodata->have_owner ? "the sender of a query comes from udp_sendmsg"
+					      : "events carry no pid/comm");
 	s->rodata->have_kern_ctx = kern_ctx;
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
@@ -439,6 +454,7 @@ again:
 		p->links[p->nlinks++] = link;
 	}
 	close(cgfd);
+	collector_attach_fhooks(l, p->links, &p->nlinks);
 	pr_debug("dns: cgroup_skb attached to the cgroup v2 root %s; timeout %g s, swept every "
 		 "%g s",
 		 p->cgroup_root, timeout, sweep);
