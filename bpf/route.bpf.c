@@ -431,10 +431,18 @@ int route_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 	return 0;
 }
 
-/* Before v6.3 (no sock_send_length): sock_sendmsg()'s return, where fexit is allowed.
- * Every send syscall and kernel_sendmsg() end there, as the tracepoint's caller does. */
-SEC("fexit/sock_sendmsg")
-int BPF_PROG(route_send_fexit, struct socket *sock, struct msghdr *msg, int ret)
+/* Before v6.3 (no sock_send_length): the return of the IPv4 and IPv6 sockets' sendmsg,
+ * where fexit is allowed. sock_sendmsg() itself is inlined into the send syscalls; these
+ * are reached through the socket's ops, never inlined, by every send of an inet socket. */
+SEC("fexit/inet_sendmsg")
+int BPF_PROG(route_send_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret)
+{
+	handle_send(BPF_CORE_READ(sock, sk), ret, false);
+	return 0;
+}
+
+SEC("fexit/inet6_sendmsg")
+int BPF_PROG(route_send6_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret)
 {
 	handle_send(BPF_CORE_READ(sock, sk), ret, false);
 	return 0;

@@ -220,6 +220,10 @@ tracefs_events() {
 }
 has_tracepoint() { [ -d "$(tracefs_events)/$1" ]; }
 tracepoint_has_field() { grep -q "field:.*[ *]$2;" "$(tracefs_events)/$1/format" 2>/dev/null; }
+# the drop reasons the drop scenarios count by: skb:kfree_skb's reason (v5.17+)
+require_drop_reasons() {
+	tracepoint_has_field skb/kfree_skb reason || skip "needs 5.17+: skb:kfree_skb has no drop reason"
+}
 
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }

@@ -26,7 +26,7 @@ struct route_prev {
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
 
 /* optional fentry/fexit/kprobe programs */
-enum { F_SEND, F_ICMP_RCV, F_ICMP6_RCV, F_COUNT };
+enum { F_SEND, F_SEND6, F_ICMP_RCV, F_ICMP6_RCV, F_COUNT };
 
 struct route_priv {
 	struct route_bpf *skel;
@@ -172,9 +172,10 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 					      "task's lookup from a softirq's"
 					    : "no classic tracepoint flavour: its record lacks the "
 					      "namespace");
-	/* send failures before v6.3: sock_sendmsg()'s return instead of sock_send_length */
+	/* send failures before v6.3: inet{,6}_sendmsg()'s return instead of sock_send_length */
 	struct fhook fh[F_COUNT] = {
-		[F_SEND] = { "sock_sendmsg", s->progs.route_send_fexit, NULL, true },
+		[F_SEND] = { "inet_sendmsg", s->progs.route_send_fexit, NULL, true },
+		[F_SEND6] = { "inet6_sendmsg", s->progs.route_send6_fexit, NULL, true },
 		[F_ICMP_RCV] = { "icmp_rcv", s->progs.route_icmp_rcv_fentry,
 				 s->progs.route_icmp_rcv_kprobe },
 		[F_ICMP6_RCV] = { "icmpv6_rcv", s->progs.route_icmp6_rcv_fentry,
@@ -183,7 +184,7 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	memcpy(p->fhooks, fh, sizeof(fh));
 	l->fhooks = p->fhooks;
 	l->nfhooks = F_COUNT;
-	fhooks_select(&p->fhooks[F_SEND], 1, !p->hooks[H_SEND].chosen,
+	fhooks_select(&p->fhooks[F_SEND], 2, !p->hooks[H_SEND].chosen,
 		      "sock:sock_send_length counts them on this kernel");
 	/* ICMP received by type and code: no tracepoint sees them on any kernel */
 	fhooks_select(&p->fhooks[F_ICMP_RCV], 2, true, "");
@@ -197,13 +198,14 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	if (err)
 		return err;
 	p->icmp_hooked = p->hooks[H_ICMP].chosen != NULL;
-	p->send_hooked = p->hooks[H_SEND].chosen || p->fhooks[F_SEND].chosen;
+	p->send_hooked = p->hooks[H_SEND].chosen ||
+			 (p->fhooks[F_SEND].chosen && p->fhooks[F_SEND6].chosen);
 	p->rcv_hooked[ROUTE_IPV4] = p->fhooks[F_ICMP_RCV].chosen != NULL;
 	p->rcv_hooked[ROUTE_IPV6] = p->fhooks[F_ICMP6_RCV].chosen != NULL;
 	if (!p->send_hooked)
 		pr_warn("route: osiscope_route_send_failures_total is absent: no sock:sock_send_length "
-			"(v6.3+) and no program on sock_sendmsg (%s)",
-			p->fhooks[F_SEND].why);
+			"(v6.3+) and no program on inet_sendmsg/inet6_sendmsg (%s)",
+			p->fhooks[F_SEND].chosen ? p->fhooks[F_SEND6].why : p->fhooks[F_SEND].why);
 	if (!p->icmp_hooked)
 		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
 			"without their code");

@@ -36,7 +36,7 @@ done
 
 cd /osiscope || exit 1
 export OSI_BIN=/osiscope/osiscope OUTPUT=/osiscope/.output OSI_LOG_DIR=/tmp/logs
-export OSI_WAIT_SCALE=${scale:-10} OSI_SCENARIO_TIMEOUT=$((300 * ${scale:-10} / 4))
+export OSI_WAIT_SCALE=${scale:-5} OSI_SCENARIO_TIMEOUT=600
 echo "OSIK-PROBE-BEGIN"
 ./osiscope probe 2>&1
 echo "OSIK-PROBE-END"

@@ -6,6 +6,7 @@
 # TcpOutRsts delta (each SYN is answered with a reset, then dropped).
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=6 N6=3 M=5
 DROPLOAD=$HELPERS/dropload
 

@@ -6,6 +6,7 @@
 # receiver's namespace and on its eth0.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=7 M=4
 DROPLOAD=$HELPERS/dropload
 

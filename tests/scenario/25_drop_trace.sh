@@ -5,6 +5,7 @@
 # kernel function that freed it; --netns keeps the sender's namespace out.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=5
 DROPLOAD=$HELPERS/dropload
 

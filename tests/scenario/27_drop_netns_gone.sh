@@ -5,6 +5,7 @@
 # after the agent saw it go); another namespace's drops stay.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 DROPLOAD=$HELPERS/dropload
 
 # map_keys NETNS: entries of the agent's drop map for that namespace
