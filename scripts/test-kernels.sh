@@ -9,7 +9,8 @@
 #   FULL=1          every scenario (about 27 min per kernel); default the quick set
 #   TESTS="a b"     these scenario patterns instead
 #   OSI_KERNEL_CACHE  downloads, kernels and the guest root (default /var/cache/osiscope-kernels)
-#   OSI_GUEST_CMD=FILE  run this script in the guest instead of the tests (debugging)
+#   OSI_GUEST_CMD=FILE  run this script in the guest instead of the tests (debugging),
+#   OSI_GUEST_FILES="F..." with these files in /osiscope/extra
 #   OSI_KERNEL_RUNS   where the console logs go (default $OUTPUT/kernels)
 #
 # Kernel packages come through a private apt configuration under the cache: the machine's
@@ -140,6 +141,11 @@ payload_cpio() {
 	cp -a tests "$p/osiscope/"
 	install -m 0755 tests/kernels/guest-init.sh "$p/init"
 	[ -z "${OSI_GUEST_CMD:-}" ] || install -m 0755 "$OSI_GUEST_CMD" "$p/osiscope/guest-cmd.sh"
+	if [ -n "${OSI_GUEST_FILES:-}" ]; then
+		mkdir -p "$p/osiscope/extra"
+		# shellcheck disable=SC2086 # a list of files
+		cp -a $OSI_GUEST_FILES "$p/osiscope/extra/"
+	fi
 	(cd "$p" && find . -print | cpio -o -H newc --quiet) >"$1/payload.cpio"
 	rm -rf "$p"
 }
