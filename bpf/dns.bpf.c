@@ -292,7 +292,10 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 	}
 	/* NOEXIST: a retry with the same id and ports keeps the first send's time */
 	err = bpf_map_update_elem(&dns_pending, &qk, &p, BPF_NOEXIST);
-	if (err == -EEXIST)
+	/* the error as an int: before v6.4 ("bpf: return long from bpf_map_ops funcs") the
+	 * map's update returned int, and the program sees it zero-extended (-EEXIST as
+	 * 4294967279) */
+	if ((int)err == -EEXIST)
 		INC(s->untracked_in_flight);
 	else if (err)
 		INC(s->untracked_full);
