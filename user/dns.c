@@ -354,6 +354,11 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	/* typed context reads where the kernel lets cgroup_skb programs call the kfunc;
 	 * its BTF may have the kfunc without allowing it to them (6.12): probe reads then */
 	bool kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx"), retried = false;
+	/* libbpf 1.1's probe takes "program of this type cannot use helper" for a yes
+	 * (6.12 has pid_tgid but not comm for cgroup_skb): a refused load tries without */
+	bool task = helper_ok(BPF_FUNC_get_current_pid_tgid) &&
+		    helper_ok(BPF_FUNC_get_current_comm);
+	bool said_task = false;
 again:
 	s = p->skel = dns_bpf__open();
 	if (!s)
@@ -365,8 +370,7 @@ again:
 	sweep = timeout / 4;
 	sweep = sweep < 0.01 ? 0.01 : sweep > 1.0 ? 1.0 : sweep;
 	s->rodata->sweep_ns = (uint64_t)(sweep * 1e9);
-	s->rodata->have_current_task =
-		helper_ok(BPF_FUNC_get_current_pid_tgid) && helper_ok(BPF_FUNC_get_current_comm);
+	s->rodata->have_current_task = task;
 	struct fhook fh[] = {
 		{ "udp_sendmsg", s->progs.dns_owner_fentry, s->progs.dns_owner_kprobe },
 		{ "udpv6_sendmsg", s->progs.dns_owner6_fentry, s->progs.dns_owner6_kprobe },
@@ -380,10 +384,12 @@ again:
 	s->rodata->have_owner = !s->rodata->have_current_task && owners == 2;
 	if (!s->rodata->have_owner)
 		bpf_map__set_max_entries(s->maps.dns_owners, 1);
-	if (!s->rodata->have_current_task && !retried)
+	if (!task && !said_task) {
+		said_task = true;
 		pr_info("dns: this kernel gives cgroup_skb programs no current task: %s",
 			s->rodata->have_owner ? "the sender of a query comes from udp_sendmsg"
 					      : "events carry no pid/comm");
+	}
 	s->rodata->have_kern_ctx = kern_ctx;
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
@@ -419,6 +425,17 @@ again:
 		p->skel = NULL;
 		l->obj = NULL;
 		kern_ctx = false;
+		retried = true;
+		goto again;
+	}
+	if (err && task) {
+		pr_info("dns: programs that read the current task did not load (%s); trying "
+			"without",
+			probe_strerror(err));
+		dns_bpf__destroy(s);
+		p->skel = NULL;
+		l->obj = NULL;
+		task = false;
 		retried = true;
 		goto again;
 	}
