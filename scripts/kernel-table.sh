@@ -33,6 +33,8 @@ for d in $(ls -d "$runs"/*/ | sort -V); do
 			}
 			if (rest ~ /classic clsact/) modes = modes " + tc classic"
 			else if (rest ~ /tcx/) modes = modes " + tcx"
+			if (rest ~ /with probe reads/) modes = modes ", probe reads"
+			else if (rest ~ /typed loads/) modes = modes ", typed loads"
 			if (rest ~ /no drop reasons/) modes = modes "; no drop reasons"
 			if (rest ~ /TcpOutRsts/) modes = modes "; resets from TcpOutRsts"
 			printf " up: %s%s%s |", modes, extra ? "; " extra : "", none ? "; missing: " none : ""
