@@ -56,7 +56,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps run test test-kernels unit bench vmlinux format clean
+.PHONY: all deps run test test-kernels unit bench vmlinux format clean fuzz fuzz-deps
 all: $(BIN)
 
 deps:
@@ -88,7 +88,8 @@ $(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 # the floor attaches tc the way the link collector does (user/link_tc.c)
-FLOOR_OBJS  := $(addprefix $(OUTPUT)/user/,link_tc.o log.o probe.o strbuf.o)
+FLOOR_OBJS  := $(addprefix $(OUTPUT)/user/,link_tc.o log.o nlmsg.o probe.o strbuf.o) \
+	$(OUTPUT)/exporters/escape.o
 $(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h $(FLOOR_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(FLOOR_OBJS) $(LDLIBS) -o $@
@@ -129,10 +130,58 @@ $(OUTPUT)/helpers/%: tests/helpers/%.c | $(OUTPUT)/helpers
 unit: $(OUTPUT)/unit-tests
 	$(Q)$(OUTPUT)/unit-tests
 
+# Untrusted input (issue 12): tests/fuzz/fuzz_NAME.c is a libFuzzer harness per parser.
+# make test builds the unit tests and each harness (with tests/fuzz/driver.c, replaying
+# tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME) under ASan+UBSan in $(OUTPUT)/asan;
+# make fuzz builds them with libFuzzer in $(OUTPUT)/fuzz, and with FUZZ_SECONDS=N runs
+# each for N seconds (scripts/fuzz.sh).
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+ASAN_DIR    := $(OUTPUT)/asan
+FUZZ_DIR    := $(OUTPUT)/fuzz
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES  := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+# whole objects, no archive: collectors register themselves and nothing calls them
+ASAN_LIB    := $(patsubst %.c,$(ASAN_DIR)/%.o,$(LIB_SRCS))
+FUZZ_LIB    := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(LIB_SRCS))
+ASAN_FUZZ   := $(addprefix $(ASAN_DIR)/,$(FUZZ_NAMES))
+FUZZ_BINS   := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
+FUZZ_SECONDS ?=
+FUZZ_CFLAGS  = $(CFLAGS) -O1 -Itests/fuzz -Wno-unknown-warning-option \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+
+$(ASAN_DIR)/%.o: %.c $(SKELS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -O1 -Itests/fuzz $(SAN_FLAGS) -c $< -o $@
+
+$(ASAN_DIR)/unit-tests: $(patsubst %.c,$(ASAN_DIR)/%.o,$(UNIT_SRCS)) $(ASAN_LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(ASAN_DIR)/fuzz_%: $(ASAN_DIR)/tests/fuzz/fuzz_%.o $(ASAN_DIR)/tests/fuzz/driver.o $(ASAN_LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+$(FUZZ_DIR)/%.o: %.c $(SKELS) | fuzz-deps
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz-deps:
+	$(Q)scripts/deps.sh fuzz
+
+fuzz: fuzz-deps $(FUZZ_BINS)
+	$(Q)$(if $(FUZZ_SECONDS),scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_NAMES))
+
 run: deps all
 	./$(BIN) run $(ARGS)
 
-test: deps all $(OUTPUT)/unit-tests $(HELPERS)
+test: deps all $(OUTPUT)/unit-tests $(ASAN_DIR)/unit-tests $(ASAN_FUZZ) $(HELPERS)
 	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) tests/run.sh
 
 # Debian's 5.10, 6.1 and 6.12 under qemu (TCG); FULL=1 every scenario, else the quick set
@@ -148,10 +197,10 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h
 
 format:
-	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) $(BIN)
 
--include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d $(OUTPUT)/*/*/*/*.d)

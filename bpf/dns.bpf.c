@@ -303,6 +303,28 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 		bpf_map_update_elem(&dns_names, &qk, q, BPF_ANY);
 }
 
+/* Whether the first len bytes (of at most DNS_NAME_COPY) of two names are the same:
+ * compared 8 bytes at a time, little verifier work. */
+static __always_inline bool same_name(const __u8 *a, const __u8 *b, int len)
+{
+	__u64 diff = 0;
+
+#pragma unroll
+	for (int w = 0; w < DNS_NAME_COPY / 8; w++) {
+		__u64 x, y, mask = ~0ULL;
+		int left = len - w * 8;
+
+		if (left <= 0)
+			break;
+		__builtin_memcpy(&x, a + w * 8, 8);
+		__builtin_memcpy(&y, b + w * 8, 8);
+		if (left < 8)
+			mask = (1ULL << (left * 8)) - 1; /* the bytes in front: little-endian */
+		diff |= (x ^ y) & mask;
+	}
+	return diff == 0;
+}
+
 static __always_inline void on_response(struct dns_netns_stats *s, const struct dns_flow_key *k,
 					const __u8 *q, int nlen, __u16 qtype, __u8 flags,
 					__u8 rcode)
@@ -364,12 +386,24 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		type = 0;
 	}
 	if (type && (e = event_new(type, k))) {
-		if (matched)
+		struct dns_qname *asked = NULL;
+
+		if (matched) {
 			event_from_pending(e, &got);
-		/* the response's own question names what failed, whatever was matched */
-		e->qtype = qtype;
-		e->qname_len = nlen;
-		__builtin_memcpy(e->qname, q, sizeof(e->qname));
+			asked = bpf_map_lookup_elem(&dns_names, &qk);
+		}
+		if (asked) {
+			/* what the client asked for; the response's question only marks it */
+			__builtin_memcpy(e->qname, asked->b, sizeof(e->qname));
+			e->qname_len = got.qname_len;
+			e->name_src = nlen != got.qname_len || qtype != got.qtype ||
+				      !same_name(q, asked->b, nlen);
+		} else {
+			e->qtype = qtype;
+			e->qname_len = nlen;
+			__builtin_memcpy(e->qname, q, sizeof(e->qname));
+			e->name_src = DNS_NAME_SRC_RESPONSE;
+		}
 		e->rcode = rcode;
 		e->latency_ns = lat;
 		bpf_ringbuf_submit(e, 0);

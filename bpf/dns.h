@@ -100,6 +100,14 @@ enum dns_event_type {
 	DNS_EV_TIMEOUT,
 };
 
+/* An event's name is the one the client asked for, from the query in flight: a server,
+ * or a spoofer that guessed id and port, cannot make it name a domain never asked for. */
+enum dns_name_src {
+	DNS_NAME_SRC_QUERY = 0, /* the query's, and the response repeated it */
+	DNS_NAME_SRC_DIFFERS = 1, /* the query's; the response's question was another */
+	DNS_NAME_SRC_RESPONSE = 2, /* no query's name known: the response's own */
+};
+
 /* Ring-buffer record: largest fields first, explicit padding, fixed size. */
 struct dns_event {
 	/* type: enum dns_event_type; cgroup_id: of the querying socket; pid/comm: the task
@@ -116,7 +124,8 @@ struct dns_event {
 	__u16 id;
 	__u8 rcode; /* of the response; for a timeout, of a late response if one came */
 	__u8 late; /* timeout: a response did come, after the timeout */
-	__u8 __pad[2];
+	__u8 name_src; /* enum dns_name_src: where qname and qtype come from */
+	__u8 __pad;
 	__u8 qname[DNS_NAME_COPY]; /* wire format, the first qname_len bytes (at most 128) */
 };
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
+
 static void format_time(char *buf, size_t len, uint64_t ts_ns, int64_t offset, bool date)
 {
 	int64_t wall = (int64_t)ts_ns + offset;
@@ -196,7 +198,7 @@ void events_columns_header(struct strbuf *out)
 
 void events_columns(struct strbuf *out, const struct event_record *ev, int64_t wall_offset_ns)
 {
-	char when[96], pid[12], src[64], dst[64], detail[160];
+	char when[96], pid[12], src[64], dst[64], detail[160], comm[72], device[72], shown[640];
 	const char *state = ev->state && ev->state[0] ? ev->state : "-";
 
 	format_time(when, sizeof(when), ev->ts_ns, wall_offset_ns, false);
@@ -207,8 +209,12 @@ void events_columns(struct strbuf *out, const struct event_record *ev, int64_t w
 		snprintf(pid, sizeof(pid), "%u", ev->pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
+	/* names and details come from processes and containers: no terminal escapes */
+	esc_column(comm, sizeof(comm), ev->comm);
+	esc_column(device, sizeof(device), ev->device);
+	esc_column(shown, sizeof(shown), detail);
 	strbuf_printf(out, "%-15s %-5s %-20s %-10u %-7s %-16s %-24s %-24s %-12s %s%s%s%s\n",
-		      when, ev->osi, ev->type, ev->netns, pid, ev->comm[0] ? ev->comm : "-",
-		      src[0] ? src : "-", dst[0] ? dst : "-", state, ev->device[0] ? "dev=" : "",
-		      ev->device, ev->device[0] && detail[0] ? " " : "", detail);
+		      when, ev->osi, ev->type, ev->netns, pid, comm[0] ? comm : "-",
+		      src[0] ? src : "-", dst[0] ? dst : "-", state, device[0] ? "dev=" : "",
+		      device, device[0] && shown[0] ? " " : "", shown);
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,70 +18,16 @@
 #include <microhttpd.h>
 #include <zlib.h>
 
-/* Length of the valid UTF-8 sequence at p, 0 if there is none (RFC 3629 table 3-7). */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	}
-	return n;
-}
+#include "../user/log.h"
+#include "escape.h"
 
 void prom_escape_label(struct strbuf *out, const char *v)
 {
-	const unsigned char *p = (const unsigned char *)v, *run = p;
-	size_t n;
-
-	/*
-	 * Label values come from the kernel (comm, device names) and may hold any byte. One
-	 * invalid UTF-8 sequence makes Prometheus reject the whole scrape, so each one is
-	 * replaced by U+FFFD.
-	 */
-	while (*p) {
-		const char *esc = NULL;
-
-		if (*p == '\\')
-			esc = "\\\\";
-		else if (*p == '"')
-			esc = "\\\"";
-		else if (*p == '\n')
-			esc = "\\n";
-		else if (!(n = utf8_seq(p)))
-			esc = "\xef\xbf\xbd";
-		if (!esc) {
-			p += n;
-			continue;
-		}
-		strbuf_append(out, (const char *)run, (size_t)(p - run));
-		strbuf_puts(out, esc);
-		run = ++p;
-	}
-	strbuf_append(out, (const char *)run, (size_t)(p - run));
+	/* Label values come from the kernel and from containers (comm, device names, paths)
+	 * and may hold any byte: one invalid UTF-8 sequence would make Prometheus reject the
+	 * whole scrape, and replacing it by U+FFFD made "curl\xff" and "curl\xfe" one
+	 * series. The display form keeps them apart (exporters/escape.h). */
+	esc_prom_label(out, v);
 }
 
 const char *prom_format_value(double v, char *buf)
@@ -568,6 +515,20 @@ static void close_if_listening(int fd, uint16_t port)
 		close(fd);
 }
 
+/* libmicrohttpd's messages (a client that went away, one over its address's limit) are
+ * what clients did, not the agent: debug lines, so that no client can fill the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_msg(LOG_DEBUG, "http: %s", msg);
+}
+
 struct prom_server *prom_server_start(const char *addr, const struct prom_server_ops *ops,
 				      char *err, size_t errlen)
 {
@@ -594,9 +555,20 @@ struct prom_server *prom_server_start(const char *addr, const struct prom_server
 		free(srv);
 		return NULL;
 	}
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET,
-				       fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				       MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_END);
+	/*
+	 * Clients that send their request slowly, or many at once, must not keep a scrape
+	 * out: an idle connection is closed after PROM_CONN_TIMEOUT_S, one address holds
+	 * at most PROM_CONN_PER_IP (more are closed at accept), and PROM_THREADS threads
+	 * each serve their share, so one scrape that waits for the registry lock holds up
+	 * no other connection.
+	 */
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)PROM_CONN_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)PROM_CONN_MAX,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PROM_CONN_PER_IP,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)PROM_THREADS,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		close_if_listening(fd, port);
 		snprintf(err, errlen, "listen on %s: cannot start the HTTP server", addr);

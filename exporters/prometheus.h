@@ -13,14 +13,22 @@
 /* Renders every metric of reg in the Prometheus text format 0.0.4. The caller holds
  * the registry lock. Histograms are rendered cumulative with _bucket/_sum/_count. */
 void prom_render(const struct registry *reg, struct strbuf *out);
-/* Escapes a label value (backslash, double quote, newline) into out. */
+/* Escapes a label value into out: its display form (exporters/escape.h: invalid UTF-8
+ * bytes as \xNN, backslashes doubled), then backslash, double quote and newline. */
 void prom_escape_label(struct strbuf *out, const char *v);
 /* Formats a sample value the way Prometheus parses it (+Inf, -Inf, NaN, integers
  * without exponent). buf must hold 32 bytes. */
 const char *prom_format_value(double v, char *buf);
 
+/* The HTTP server's limits against slow or many clients. */
+#define PROM_CONN_TIMEOUT_S 10 /* an idle connection is closed */
+#define PROM_CONN_MAX 256 /* connections at once */
+#define PROM_CONN_PER_IP 16 /* connections at once from one address */
+#define PROM_THREADS 4
+
 /* HTTP server (libmicrohttpd). scrape() fills out with the whole body; ready() says
- * whether /-/ready answers 200. Both are called from the server's thread. */
+ * whether /-/ready answers 200. Both are called from the server's threads, several at
+ * once (PROM_THREADS): scrape() serializes what it needs. */
 struct prom_server;
 struct prom_server_ops {
 	int (*scrape)(void *ctx, struct strbuf *out);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 void report_init(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -170,13 +172,14 @@ static void put_num(struct strbuf *out, const struct report_node *n)
 
 static void put_scalar_text(struct strbuf *out, const struct report_node *n)
 {
+	/* values may be names that processes chose: no terminal escape passes */
 	if (n->text) {
-		strbuf_puts(out, n->text);
+		esc_text(out, n->text);
 		return;
 	}
 	switch (n->type) {
 	case REPORT_STR:
-		strbuf_puts(out, n->str);
+		esc_text(out, n->str);
 		break;
 	case REPORT_NUM:
 		put_num(out, n);

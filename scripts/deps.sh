@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Installs what osiscope needs to build, run and test, from Debian 12 packages only.
 # Idempotent: quiet and quick when everything is already present.
-# `deps.sh bench` also installs what make bench compares against; `deps.sh kernels` what
-# make test-kernels needs (qemu, debootstrap, cpio).
+# `deps.sh bench` also installs what make bench compares against; `deps.sh fuzz` what
+# make fuzz links with; `deps.sh kernels` what make test-kernels needs (qemu,
+# debootstrap, cpio).
 set -euo pipefail
 
 # package -> a file it provides, so the check needs no dpkg query per package
@@ -30,6 +31,11 @@ declare -A need=(
 	[psmisc]=/usr/bin/killall
 	[dnsmasq-base]=/usr/sbin/dnsmasq # dns tests; -base: the binary only, no service started
 )
+
+# `deps.sh fuzz`: libFuzzer and the sanitizer runtimes of Debian's clang (make fuzz)
+if [ "${1:-}" = fuzz ]; then
+	need[libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+fi
 
 if [ "${1:-}" = bench ]; then
 	need[iperf3]=/usr/bin/iperf3

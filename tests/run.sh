@@ -22,6 +22,44 @@ if [ -z "$pattern" ] || [ "${OSI_WITH_UNIT:-}" = 1 ]; then
 	[ "$p" -gt 0 ] || f=$((f + 1)) # a unit binary that ran nothing is a failure
 	passed=$((passed + p))
 	failed=$((failed + f))
+
+	# The same unit tests under ASan+UBSan, and each fuzz harness replaying its seeds and
+	# regression inputs (tests/fuzz): one result line each.
+	asan=${OUTPUT:-.output}/asan
+	echo "== under ASan+UBSan: unit tests, fuzz seeds and regression inputs"
+	if [ -x "$asan/unit-tests" ]; then
+		out=$("$asan"/unit-tests 2>&1)
+		rc=$?
+		if [ $rc -eq 0 ] && ! echo "$out" | grep -q '^FAIL '; then
+			echo "  ok unit tests under ASan+UBSan: $(echo "$out" | grep -c '^ok ') passed"
+			passed=$((passed + 1))
+		else
+			echo "$out" | grep -v '^ok ' | sed 's/^/  /'
+			echo "  FAIL unit tests under ASan+UBSan (exit $rc)"
+			failed=$((failed + 1))
+		fi
+	else
+		echo "  FAIL $asan/unit-tests not built (make test builds it)"
+		failed=$((failed + 1))
+	fi
+	for src in tests/fuzz/fuzz_*.c; do
+		name=$(basename "$src" .c)
+		if [ ! -x "$asan/$name" ]; then
+			echo "  FAIL $asan/$name not built"
+			failed=$((failed + 1))
+			continue
+		fi
+		out=$("$asan/$name" "tests/fuzz/corpus/$name" "tests/fuzz/regress/$name" 2>&1)
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			echo "  $(echo "$out" | tail -1)"
+			passed=$((passed + 1))
+		else
+			echo "$out" | tail -20 | sed 's/^/  /'
+			echo "  FAIL $name (exit $rc)"
+			failed=$((failed + 1))
+		fi
+	done
 fi
 
 echo "== scenario tests"

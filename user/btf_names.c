@@ -2,6 +2,7 @@
 #include "btf_names.h"
 
 #include <bpf/btf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,10 @@ const char *btf_enum_name_in(const struct btf *btf, const char *type, int64_t v,
 	if (id < 0)
 		return NULL;
 	t = btf__type_by_id(btf, id);
+	/* libbpf takes a header length that is no multiple of 4, and then hands out
+	 * misaligned types (found by tests/fuzz/fuzz_btf); no kernel writes such BTF */
+	if (!t || (uintptr_t)t % _Alignof(struct btf_type))
+		return NULL;
 	for (int i = 0; i < btf_vlen(t); i++) {
 		const char *name;
 		int64_t val;

@@ -249,6 +249,12 @@ static bool dns_decode(struct collector *l, const void *event, struct event_reco
 	} else {
 		record_seconds(r, "after", (double)e->latency_ns / 1e9, 3);
 	}
+	/* the name is the query's; say so when the response asked about another, or when
+	 * no query was matched and the name is only what the response claims */
+	if (e->name_src == DNS_NAME_SRC_DIFFERS)
+		record_str(r, "question", "differs");
+	else if (e->name_src == DNS_NAME_SRC_RESPONSE && e->hdr.type != DNS_EV_TIMEOUT)
+		record_str(r, "question", "unverified");
 	/* the name last: a long one is what gets cut, and shows it was */
 	record_str(r, "name", "%s", name);
 	r->mark_cut = true;

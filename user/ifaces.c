@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "nlmsg.h"
+
 /* Gone devices kept per namespace for naming late counts; the oldest go first. */
 #define IFACES_GONE_MAX 64
 
@@ -169,6 +171,19 @@ static void prune(struct iface_ns *ns, uint64_t gen)
 	}
 }
 
+static int dump_link(const struct nlmsghdr *h, void *ctx)
+{
+	struct iface_ns *ns = ctx;
+	struct iface d, *slot;
+
+	if (ifaces_parse_link(h, &d))
+		return 0;
+	slot = dev_slot(ns, d.ifindex);
+	if (slot)
+		*slot = d;
+	return 0;
+}
+
 int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
 {
 	struct {
@@ -179,11 +194,8 @@ int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
 			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.ifi = { .ifi_family = AF_UNSPEC },
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static __thread char buf[65536];
 	struct iface_ns *ns;
-	int fd, err = 0;
-	bool done = false;
+	int fd, err;
 
 	ns = ns_get(c, netns, true);
 	if (!ns)
@@ -191,45 +203,11 @@ int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out;
-	}
 	/* mark every known device as not seen yet: gone_gen == UINT64_MAX while pending */
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i].present)
 			ns->v[i].gone_gen = UINT64_MAX;
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct iface d, *slot;
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				err = e->error ? e->error : -EIO;
-				done = true;
-				break;
-			}
-			if (ifaces_parse_link(h, &d))
-				continue;
-			slot = dev_slot(ns, d.ifindex);
-			if (slot)
-				*slot = d;
-		}
-	}
+	err = nl_dump(fd, &req, sizeof(req), dump_link, ns);
 	if (!err) {
 		prune(ns, gen);
 		ns->gen = gen;
@@ -239,7 +217,6 @@ int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
 			if (ns->v[i].gone_gen == UINT64_MAX)
 				ns->v[i].gone_gen = 0;
 	}
-out:
 	close(fd);
 	return err;
 }

@@ -22,6 +22,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "nlmsg.h"
 #include "probe.h"
 
 /* include/uapi/linux/bpf.h of 6.6 (tcx and the mprog attach flags): absent from the
@@ -135,24 +136,15 @@ static void tc_dump_msg(struct tc_dump_counts *c, const struct nlmsghdr *h)
 	}
 }
 
+static int tc_dump_one(const struct nlmsghdr *h, void *ctx)
+{
+	tc_dump_msg(ctx, h);
+	return 0;
+}
+
 int tc_dump_parse(struct tc_dump_counts *c, const void *buf, size_t len)
 {
-	const struct nlmsghdr *h;
-	size_t n = len;
-
-	for (h = buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-		if (h->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return -EIO;
-			return e->error ? e->error : 1;
-		}
-		tc_dump_msg(c, h);
-	}
-	return 0;
+	return nl_walk(buf, len, tc_dump_one, c);
 }
 
 static int tc_dump(uint16_t type, int ifindex, uint32_t parent, struct tc_dump_counts *c)
@@ -167,34 +159,13 @@ static int tc_dump(uint16_t type, int ifindex, uint32_t parent, struct tc_dump_c
 			 .nlmsg_seq = 1 },
 		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent },
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static __thread char buf[32768];
-	int fd, err = 0;
+	int fd, err;
 
 	c->ifindex = ifindex;
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		err = tc_dump_parse(c, buf, (size_t)n);
-		if (err) {
-			err = err < 0 ? err : 0;
-			break;
-		}
-	}
-out:
+	err = nl_dump(fd, &req, sizeof(req), tc_dump_one, c);
 	close(fd);
 	return err;
 }

@@ -18,6 +18,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "nlmsg.h"
+
 const char *const tcp_state_names[TCP_STATE_MAX] = {
 	[1] = "established", [2] = "syn_sent",   [3] = "syn_recv",   [4] = "fin_wait1",
 	[5] = "fin_wait2",   [6] = "time_wait",  [7] = "close",      [8] = "close_wait",
@@ -276,6 +278,24 @@ void netns_tracker_free(struct netns_tracker *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static int sockdiag_msg(const struct nlmsghdr *h, void *ctx)
+{
+	uint64_t *counts = ctx;
+	struct inet_diag_msg m;
+
+	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(m))) {
+		memcpy(&m, NLMSG_DATA(h), sizeof(m));
+		if (m.idiag_state < TCP_STATE_MAX)
+			counts[m.idiag_state]++;
+	}
+	return 0;
+}
+
+int sockdiag_parse(const void *buf, size_t len, uint64_t counts[TCP_STATE_MAX])
+{
+	return nl_walk(buf, len, sockdiag_msg, counts);
+}
+
 static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_STATE_MAX])
 {
 	struct {
@@ -290,36 +310,10 @@ static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_
 			  * bound-inactive sockets */
 			 .idiag_states = timewait ? 0xfff : 0xfff & ~(1u << 6) },
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static __thread char buf[32768];
+	int err = nl_dump(fd, &msg, sizeof(msg), sockdiag_msg, counts);
 
-	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct inet_diag_msg *m;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				/* no IPv6 in this kernel or namespace: nothing to count */
-				return e->error == -ENOENT ? 0 : e->error;
-			}
-			m = NLMSG_DATA(h);
-			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) && m->idiag_state < TCP_STATE_MAX)
-				counts[m->idiag_state]++;
-		}
-	}
+	/* no IPv6 in this kernel or namespace: nothing to count */
+	return err == -ENOENT ? 0 : err;
 }
 
 /* "TCP: inuse 3 orphan 0 tw 25 alloc 5 mem 1": inuse counts hashed IPv4 sockets (all

@@ -83,6 +83,8 @@ void netns_tracker_free(struct netns_tracker *t);
  * sockets, which change with no state change to tell: dumped (0), or above
  * SOCKDIAG_TW_MAX only counts[TIME_WAIT] read (2: the caller keeps the others). */
 int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump);
+/* Adds the sockets of one sock_diag reply datagram to counts: nl_walk()'s result. */
+int sockdiag_parse(const void *buf, size_t len, uint64_t counts[TCP_STATE_MAX]);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 
 /* Reads counters of one group of /proc/thread-self/net/{netstat,snmp} in the current

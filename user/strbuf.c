@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "strbuf.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,34 +90,9 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* JSON escaping lives with the other escapes (exporters/escape.c): one mapping for
+ * every output, logs included. */
 void strbuf_json_str(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	strbuf_putc(sb, '"');
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			strbuf_puts(sb, "\\\"");
-			break;
-		case '\\':
-			strbuf_puts(sb, "\\\\");
-			break;
-		case '\n':
-			strbuf_puts(sb, "\\n");
-			break;
-		case '\t':
-			strbuf_puts(sb, "\\t");
-			break;
-		case '\r':
-			strbuf_puts(sb, "\\r");
-			break;
-		default:
-			if (*p < 0x20)
-				strbuf_printf(sb, "\\u%04x", *p);
-			else
-				strbuf_putc(sb, (char)*p);
-		}
-	}
-	strbuf_putc(sb, '"');
+	esc_json_str(sb, s);
 }

@@ -22,7 +22,8 @@ void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
 __attribute__((format(printf, 2, 3))) void strbuf_printf(struct strbuf *sb, const char *fmt, ...);
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
-/* Appends s as a JSON string literal, quotes included. */
+/* Appends s as a JSON string literal, quotes included: esc_json_str() of
+ * exporters/escape.h (valid UTF-8 always, invalid bytes as \\xNN). */
 void strbuf_json_str(struct strbuf *sb, const char *s);
 
 #endif

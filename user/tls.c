@@ -5,6 +5,7 @@
  * paths, and decode failed-handshake events. */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #define MAX_FILE_PROBES 16
 #define SCAN_BUDGET 1000 /* new processes looked at per maintain */
 #define CGROUP_SWEEP_EVERY 15 /* maintains: 30 s */
+#define DISC_QUEUE_MAX 4096 /* exec records waiting for the discovery thread */
 
 struct tls_att {
 	struct bpf_link *links[MAX_FILE_PROBES];
@@ -38,9 +40,36 @@ struct prev_fail {
 	uint64_t n;
 };
 
+/* What a scrape shows of a probed file (osiscope_tls_libraries), copied out by the
+ * discovery thread after each of its rounds. */
+struct tls_lib_row {
+	unsigned int kind, nprobes;
+	struct tls_file_key key;
+	char path[256];
+};
+
+/*
+ * Discovery opens and reads files that any container can shape, so it runs in a thread
+ * of its own and never under the registry lock: a slow file delays the next discovery
+ * round, not a scrape. The thread alone touches disc after tls_open(); the rest of the
+ * collector hands it exec records and scan requests, and reads its results, under mu.
+ */
+struct tls_disc_thread {
+	pthread_t tid;
+	bool started, stop, scan_due;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct tls_disc_event *queue;
+	size_t nqueue;
+	uint64_t queue_lost;
+	struct tls_lib_row *libs;
+	size_t nlibs;
+};
+
 struct tls_priv {
 	struct tls_bpf *skel;
 	struct tls_disc disc;
+	struct tls_disc_thread dt;
 	struct tls_cgroups cg;
 	struct registry *reg;
 	struct bpf_link *links[1];
@@ -369,12 +398,11 @@ static void fails_one(void *ctx, const void *key, const void *sum)
 
 static void collect_libraries(struct tls_priv *p)
 {
-	for (size_t i = 0; i < p->disc.nfiles; i++) {
-		const struct tls_file *f = p->disc.files[i];
+	pthread_mutex_lock(&p->dt.mu);
+	for (size_t i = 0; i < p->dt.nlibs; i++) {
+		const struct tls_lib_row *f = &p->dt.libs[i];
 		char dev[24], ino[24];
 
-		if (!f->nprobes)
-			continue;
 		snprintf(dev, sizeof(dev), "%u:%u", f->key.dev >> 20, f->key.dev & 0xfffff);
 		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)f->key.ino);
 		const char *labels[] = { f->kind & TLS_KIND_EXE	  ? "static"
@@ -384,6 +412,101 @@ static void collect_libraries(struct tls_priv *p)
 
 		metric_gauge_set(p->libraries, labels, (double)f->nprobes);
 	}
+	pthread_mutex_unlock(&p->dt.mu);
+}
+
+/* --- the discovery thread --- */
+
+/* Copies what scrapes show of the probed files; called by the thread (or before it). */
+static void libs_publish(struct tls_priv *p)
+{
+	struct tls_lib_row *v = calloc(p->disc.nfiles ? p->disc.nfiles : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < p->disc.nfiles; i++) {
+		const struct tls_file *f = p->disc.files[i];
+
+		if (!f->nprobes)
+			continue;
+		v[n] = (struct tls_lib_row){ f->kind, f->nprobes, f->key, "" };
+		snprintf(v[n].path, sizeof(v[n].path), "%s", f->path);
+		n++;
+	}
+	pthread_mutex_lock(&p->dt.mu);
+	free(p->dt.libs);
+	p->dt.libs = v;
+	p->dt.nlibs = n;
+	pthread_mutex_unlock(&p->dt.mu);
+}
+
+static void *disc_main(void *arg)
+{
+	struct tls_priv *p = arg;
+	struct tls_disc_event *batch = calloc(DISC_QUEUE_MAX, sizeof(*batch));
+
+	if (!batch) {
+		pr_warn("tls: discovery thread: out of memory, new OpenSSL files are not probed");
+		return NULL;
+	}
+	for (;;) {
+		size_t n;
+		bool scan;
+
+		pthread_mutex_lock(&p->dt.mu);
+		while (!p->dt.stop && !p->dt.scan_due && !p->dt.nqueue)
+			pthread_cond_wait(&p->dt.cond, &p->dt.mu);
+		if (p->dt.stop) {
+			pthread_mutex_unlock(&p->dt.mu);
+			break;
+		}
+		n = p->dt.nqueue;
+		memcpy(batch, p->dt.queue, n * sizeof(*batch));
+		p->dt.nqueue = 0;
+		scan = p->dt.scan_due;
+		p->dt.scan_due = false;
+		pthread_mutex_unlock(&p->dt.mu);
+
+		for (size_t i = 0; i < n; i++)
+			tls_disc_on_exec(&p->disc, &batch[i]);
+		if (scan)
+			tls_disc_scan(&p->disc, SCAN_BUDGET);
+		libs_publish(p);
+	}
+	free(batch);
+	return NULL;
+}
+
+static int disc_thread_start(struct tls_priv *p)
+{
+	int err;
+
+	p->dt.queue = calloc(DISC_QUEUE_MAX, sizeof(*p->dt.queue));
+	if (!p->dt.queue)
+		return -ENOMEM;
+	err = pthread_create(&p->dt.tid, NULL, disc_main, p);
+	if (err)
+		return -err;
+	p->dt.started = true;
+	return 0;
+}
+
+static void disc_thread_stop(struct tls_priv *p)
+{
+	if (p->dt.started) {
+		pthread_mutex_lock(&p->dt.mu);
+		p->dt.stop = true;
+		pthread_cond_signal(&p->dt.cond);
+		pthread_mutex_unlock(&p->dt.mu);
+		pthread_join(p->dt.tid, NULL);
+		p->dt.started = false;
+	}
+	free(p->dt.queue);
+	free(p->dt.libs);
+	p->dt.queue = NULL;
+	p->dt.libs = NULL;
+	p->dt.nlibs = 0;
 }
 
 static void tls_begin(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
@@ -470,7 +593,10 @@ static void tls_maintain(struct collector *l, const struct collect_ctx *cx)
 	__u32 zero = 0;
 	__u64 *lost = calloc(p->ncpus, sizeof(*lost));
 
-	tls_disc_scan(&p->disc, SCAN_BUDGET);
+	pthread_mutex_lock(&p->dt.mu);
+	p->dt.scan_due = true;
+	pthread_cond_signal(&p->dt.cond);
+	pthread_mutex_unlock(&p->dt.mu);
 	if (++p->ticks % CGROUP_SWEEP_EVERY == 0)
 		tls_cgroups_sweep(&p->cg, cgroup_gone, p);
 	if (lost && !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.disc_lost), &zero, lost)) {
@@ -485,6 +611,13 @@ static void tls_maintain(struct collector *l, const struct collect_ctx *cx)
 		p->disc_lost = sum;
 	}
 	free(lost);
+	pthread_mutex_lock(&p->dt.mu);
+	if (p->dt.queue_lost)
+		pr_debug("tls: %llu exec records found the discovery queue full: those "
+			 "processes wait for the periodic scan",
+			 (unsigned long long)p->dt.queue_lost);
+	p->dt.queue_lost = 0;
+	pthread_mutex_unlock(&p->dt.mu);
 }
 
 /* --- events --- */
@@ -505,7 +638,15 @@ static int on_disc(void *ctx, void *data, size_t size)
 	pr_debug("tls: pid %u exec'ed%s%s", e->pid,
 		 e->flags & TLS_DISC_NEW_MNTNS ? " in a new mount namespace" : "",
 		 e->flags & TLS_DISC_NEW_EXE ? " a new executable" : "");
-	tls_disc_on_exec(&p->disc, e);
+	/* queued for the discovery thread: never a file read under the registry lock */
+	pthread_mutex_lock(&p->dt.mu);
+	if (p->dt.nqueue < DISC_QUEUE_MAX) {
+		p->dt.queue[p->dt.nqueue++] = *e;
+		pthread_cond_signal(&p->dt.cond);
+	} else {
+		p->dt.queue_lost++;
+	}
+	pthread_mutex_unlock(&p->dt.mu);
 	return 0;
 }
 
@@ -555,6 +696,8 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	p->events = opts->events;
 	p->data_path = opts->cfg->tls_data_path;
 	tls_disc_init(&p->disc, &disc_ops, p);
+	pthread_mutex_init(&p->dt.mu, NULL);
+	pthread_cond_init(&p->dt.cond, NULL);
 	tls_cgroups_init(&p->cg);
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
@@ -623,6 +766,10 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	}
 	pr_info("tls: %zu OpenSSL files probed (%zu uprobes) in %zu mount namespaces", probed,
 		probes, tls_disc_mntns_count(&p->disc));
+	libs_publish(p);
+	err = disc_thread_start(p);
+	if (err)
+		return collector_failed(l, err, "start the discovery thread");
 	return 0;
 }
 
@@ -637,6 +784,7 @@ static void tls_close(struct collector *l)
 
 	if (!p)
 		return;
+	disc_thread_stop(p); /* first: it alone touches disc */
 	tls_disc_free(&p->disc); /* every uprobe */
 	collector_release(l, p->links, p->nlinks);
 	tls_bpf__destroy(p->skel);

@@ -21,10 +21,15 @@
 #include "tls_util.h"
 
 #define PROC_MAX_FILES 6 /* libssl, libcrypto, the executable, and a second OpenSSL */
-#define MAX_FILES 1024
+#define MAX_FILES 1024 /* OpenSSL files probed, host-wide */
+#define MAX_OTHER_FILES 1024 /* libssl-named files that are not OpenSSL, remembered */
+/* Of each of the two, per mount namespace other than the agent's: one container
+ * cannot use up the probing of the host. */
+#define MNTNS_MAX_FILES 32
+#define DIR_MAX_CANDIDATES 4096 /* libssl-named entries looked at per directory */
 #define MAX_MNTNS 8192
 #define MAX_EXES 8192
-#define MAX_IMAGE (1ULL << 31) /* larger files are not examined */
+
 
 #if defined(__x86_64__)
 #define TRIPLET "x86_64-linux-gnu"
@@ -69,6 +74,7 @@ struct tls_mntns {
 	int64_t dir_mtime_ns[NDIRS];
 	struct tls_dirent *ents;
 	size_t nents, capents;
+	bool quota_warned;
 };
 
 struct tls_exe {
@@ -77,11 +83,15 @@ struct tls_exe {
 	struct tls_file_key mkey; /* the file, as mapped */
 };
 
+static int read_mntns(uint32_t pid, uint32_t *inode);
+
 void tls_disc_init(struct tls_disc *d, const struct tls_disc_ops *ops, void *ctx)
 {
 	memset(d, 0, sizeof(*d));
 	d->ops = ops;
 	d->ctx = ctx;
+	if (read_mntns((uint32_t)getpid(), &d->self_mntns))
+		d->self_mntns = 0;
 }
 
 static bool grow(void **v, size_t *cap, size_t n, size_t esize)
@@ -149,16 +159,43 @@ static int self_mapping_key(const void *addr, struct tls_file_key *k)
 
 static int read_mntns(uint32_t pid, uint32_t *inode);
 
+/* O_PATH descriptor of what path names in the mount namespace of pid, resolved inside
+ * that namespace's root (tls_open_in_root). -errno. */
+static int open_in_proc_root(uint32_t pid, const char *path, int flags)
+{
+	char root[32];
+	int rootfd, fd;
+
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = tls_open_in_root(rootfd, path, flags, false);
+	close(rootfd);
+	return fd;
+}
+
+/* What stat() of path in the mount namespace of pid says, no symlink followed. */
+static int stat_in_proc_root(uint32_t pid, const char *path, struct stat *st)
+{
+	int fd = open_in_proc_root(pid, path, O_PATH | O_NOFOLLOW), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* f is at f->path in the mount namespace of pid: remember what stat() says there. */
 static void set_source(struct tls_file *f, uint32_t pid)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
 	if (strstr(f->path, " (deleted)") || read_mntns(pid, &f->src_mntns))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", pid, f->path);
-	if (stat(path, &st))
+	if (stat_in_proc_root(pid, f->path, &st) || !S_ISREG(st.st_mode))
 		return;
 	f->src_stat = stat_key(&st);
 	f->has_src = true;
@@ -236,29 +273,81 @@ static void read_image(void *ctx)
 		tls_elf_lookup(r->img, (size_t)r->st->st_size, r->syms);
 }
 
-static struct tls_file *examine(struct tls_disc *d, const char *open_path, const char *label,
-				bool exe, uint32_t src_pid)
+static struct tls_mntns *ns_find(struct tls_disc *d, uint32_t inode);
+
+/* Whether mntns may have one more file remembered, OpenSSL or not: host-wide limits,
+ * and a quota per mount namespace but the agent's own. */
+static bool quota_ok(const struct tls_disc *d, uint32_t mntns, bool openssl)
+{
+	unsigned int n = 0;
+
+	if (openssl ? d->nssl >= MAX_FILES : d->nother >= MAX_OTHER_FILES)
+		return false;
+	if (mntns && mntns == d->self_mntns)
+		return true;
+	for (size_t i = 0; i < d->nfiles; i++)
+		n += d->files[i]->mntns == mntns && !d->files[i]->kind == !openssl;
+	return n < MNTNS_MAX_FILES;
+}
+
+static void quota_warn(struct tls_disc *d, uint32_t mntns, const char *label, bool openssl)
+{
+	struct tls_mntns *ns = ns_find(d, mntns);
+
+	if (openssl ? d->nssl >= MAX_FILES : d->nother >= MAX_OTHER_FILES) {
+		if (!d->full_warned)
+			pr_warn("tls: more than %d %s files, %s and later ones are not probed",
+				openssl ? MAX_FILES : MAX_OTHER_FILES,
+				openssl ? "OpenSSL" : "libssl-named", label);
+		d->full_warned = true;
+	} else if (ns && !ns->quota_warned) {
+		pr_warn("tls: mount namespace %u has more than %d %s files, %s and later ones "
+			"are not probed",
+			mntns, MNTNS_MAX_FILES, openssl ? "OpenSSL" : "libssl-named", label);
+		ns->quota_warned = true;
+	}
+}
+
+/*
+ * pathfd: an O_PATH descriptor of the candidate (closed here). Only a regular file is
+ * opened for reading, and with O_NONBLOCK: a FIFO or device swapped in is never
+ * opened, let alone waited on. expect: what lstat() said before, which it must still
+ * be. mntns: where it was found, for the quota.
+ */
+static struct tls_file *examine(struct tls_disc *d, int pathfd, const struct stat *expect,
+				const char *label, bool exe, uint32_t src_pid, uint32_t mntns)
 {
 	struct tls_sym syms[TLS_SYM_COUNT];
 	struct tls_file *f = NULL;
 	struct tls_file_key key;
 	unsigned int kind = 0;
 	void *img = MAP_FAILED;
-	struct stat st;
+	struct stat st, pst;
 	char fdpath[32];
-	int fd;
+	int fd = -1;
 
-	fd = open(open_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_debug("tls: open %s: %s", open_path, strerror(errno));
+	if (pathfd < 0) {
+		pr_debug("tls: open %s: %s", label, strerror(-pathfd));
 		return NULL;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 64 ||
-	    (unsigned long long)st.st_size > MAX_IMAGE)
+	if (fstat(pathfd, &pst) || !S_ISREG(pst.st_mode) ||
+	    (expect && (pst.st_ino != expect->st_ino || pst.st_dev != expect->st_dev))) {
+		pr_debug("tls: %s is not a regular file, or not the one listed", label);
+		goto out;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", pathfd);
+	fd = open(fdpath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		pr_debug("tls: open %s: %s", label, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != pst.st_ino ||
+	    st.st_dev != pst.st_dev || st.st_size < 64 ||
+	    (unsigned long long)st.st_size > TLS_ELF_MAX_SIZE)
 		goto out;
 	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED) {
-		pr_debug("tls: map %s: %s", open_path, strerror(errno));
+		pr_debug("tls: map %s: %s", label, strerror(errno));
 		goto out;
 	}
 	struct image_read r = { d, img, &st, &key, &f, syms };
@@ -279,19 +368,22 @@ static struct tls_file *examine(struct tls_disc *d, const char *open_path, const
 			goto out;
 		kind |= TLS_KIND_EXE;
 	}
-	if (d->nfiles >= MAX_FILES ||
-	    !grow((void **)&d->files, &d->capfiles, d->nfiles, sizeof(*d->files))) {
-		if (!d->full_warned)
-			pr_warn("tls: more than %d OpenSSL files, %s and later ones are not probed",
-				MAX_FILES, label);
-		d->full_warned = true;
+	if (!quota_ok(d, mntns, kind != 0)) {
+		quota_warn(d, mntns, label, kind != 0);
 		goto out;
 	}
+	if (!grow((void **)&d->files, &d->capfiles, d->nfiles, sizeof(*d->files)))
+		goto out;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		goto out;
 	f->key = key;
 	f->kind = kind;
+	f->mntns = mntns;
+	if (kind)
+		d->nssl++;
+	else
+		d->nother++;
 	snprintf(f->path, sizeof(f->path), "%s", label);
 	if (src_pid)
 		set_source(f, src_pid);
@@ -310,7 +402,9 @@ static struct tls_file *examine(struct tls_disc *d, const char *open_path, const
 out:
 	if (img != MAP_FAILED)
 		munmap(img, (size_t)st.st_size);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	close(pathfd);
 	return f;
 }
 
@@ -326,6 +420,10 @@ static void file_drop(struct tls_disc *d, size_t i)
 	for (size_t x = 0; (f->kind & TLS_KIND_EXE) && x < d->nexes; x++)
 		if (d->exes[x].tls && key_eq(&d->exes[x].mkey, &f->key))
 			d->ops->exe_known(d->ctx, &d->exes[x].key, false);
+	if (f->kind)
+		d->nssl--;
+	else
+		d->nother--;
 	free(f);
 	d->files[i] = d->files[--d->nfiles];
 }
@@ -363,64 +461,54 @@ static struct tls_dirent *ns_entry(struct tls_mntns *ns, uint8_t dir, const char
 	return NULL;
 }
 
-/*
- * /proc/PID/root/DIR when DIR is a directory and no component of it is a symlink: an
- * absolute link would resolve against the agent's root, not the namespace's (Debian's
- * /lib -> usr/lib is relative, but the list has /usr/lib anyway).
- */
-static bool real_dir(uint32_t rep, const char *dir, char *path, size_t len, struct stat *st)
-{
-	int base = snprintf(path, len, "/proc/%u/root", rep);
-
-	if (base < 0 || (size_t)base + strlen(dir) >= len)
-		return false;
-	for (const char *c = dir + 1;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		memcpy(path + base, dir, (size_t)(c - dir));
-		path[base + (c - dir)] = '\0';
-		if (lstat(path, st) || !S_ISDIR(st->st_mode))
-			return false;
-		if (!*c)
-			return true;
-	}
-}
-
-/* Rereads the library directories of a namespace whose mtime changed. */
+/* Rereads the library directories of a namespace whose mtime changed. Each is opened
+ * inside the namespace's root with no symlink on the way (an absolute link would
+ * otherwise resolve against the agent's root; Debian's /lib -> usr/lib is in the list
+ * anyway), and its entries relative to it, with O_NOFOLLOW. */
 static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 {
-	char path[PATH_MAX];
-
 	for (uint8_t k = 0; k < NDIRS; k++) {
 		struct tls_dirent *fresh = NULL;
-		size_t nfresh = 0, capfresh = 0;
+		size_t nfresh = 0, capfresh = 0, candidates = 0;
 		struct dirent *de;
 		struct stat st;
-		DIR *dir;
+		DIR *dir = NULL;
+		int dfd;
 
-		if (!real_dir(ns->rep, lib_dirs[k], path, sizeof(path), &st)) {
+		dfd = open_in_proc_root(ns->rep, lib_dirs[k], O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+		if (dfd < 0 || fstat(dfd, &st) || !S_ISDIR(st.st_mode)) {
+			if (dfd >= 0)
+				close(dfd);
 			if (ns->dir_ok[k])
 				ns_unref_entries(ns, k);
 			ns->dir_ok[k] = false;
 			continue;
 		}
-		if (ns->dir_ok[k] && ns->dir_mtime_ns[k] == mtime_ns(&st))
+		if (ns->dir_ok[k] && ns->dir_mtime_ns[k] == mtime_ns(&st)) {
+			close(dfd);
 			continue;
-		dir = opendir(path);
-		if (!dir)
+		}
+		dir = fdopendir(dfd);
+		if (!dir) {
+			close(dfd);
 			continue;
+		}
 		while ((de = readdir(dir))) {
-			char fpath[PATH_MAX], label[PATH_MAX];
+			char label[PATH_MAX];
 			struct tls_dirent e = { .dir = k }, *prev;
 			struct stat fst;
 
 			if (!tls_lib_kind(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
 				continue;
-			if ((size_t)snprintf(fpath, sizeof(fpath), "%s/%s", path, de->d_name) >=
-			    sizeof(fpath))
-				continue;
+			if (++candidates > DIR_MAX_CANDIDATES) {
+				pr_debug("tls: mount namespace %u: more than %d libssl-named files in "
+					 "%s, the rest are passed over",
+					 ns->inode, DIR_MAX_CANDIDATES, lib_dirs[k]);
+				break;
+			}
 			/* a symlink (libssl.so -> libssl.so.3) names a file listed anyway */
-			if (lstat(fpath, &fst) || !S_ISREG(fst.st_mode))
+			if (fstatat(dfd, de->d_name, &fst, AT_SYMLINK_NOFOLLOW) ||
+			    !S_ISREG(fst.st_mode))
 				continue;
 			snprintf(e.name, sizeof(e.name), "%s", de->d_name);
 			e.sdev = tls_kdev(major(fst.st_dev), minor(fst.st_dev));
@@ -432,11 +520,16 @@ static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 				e.file = prev->file;
 				if (e.file)
 					e.file->ondisk++;
-			} else {
+			} else if (quota_ok(d, ns->inode, true) || quota_ok(d, ns->inode, false)) {
+				int pfd = openat(dfd, e.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
 				snprintf(label, sizeof(label), "%s/%s", lib_dirs[k], e.name);
-				e.file = examine(d, fpath, label, false, 0);
+				e.file = examine(d, pfd < 0 ? -errno : pfd, &fst, label, false, 0,
+						 ns->inode);
 				if (e.file)
 					e.file->ondisk++;
+			} else {
+				continue; /* over its quota: not even opened */
 			}
 			if (!grow((void **)&fresh, &capfresh, nfresh, sizeof(*fresh))) {
 				if (e.file)
@@ -576,7 +669,9 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	struct tls_exe *x;
 	struct stat st;
 	size_t at = 0;
+	uint32_t mntns;
 	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	if (stat(path, &st))
@@ -591,7 +686,12 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	if (n < 0)
 		return NULL;
 	label[n] = '\0';
-	f = examine(d, path, label, true, pid);
+	/* /proc/PID/exe is the kernel's link to the very file: no path walked in the
+	 * container (and O_NOFOLLOW would refuse it) */
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (read_mntns(pid, &mntns))
+		mntns = 0;
+	f = examine(d, fd < 0 ? -errno : fd, &st, label, true, pid, mntns);
 	if (!x) {
 		if (d->nexes >= MAX_EXES)
 			d->nexes = at = 0; /* forget them all: each costs one more look */
@@ -624,6 +724,7 @@ static void scan_maps(struct tls_disc *d, struct tls_proc *p)
 	unsigned int nc = 0;
 	bool ssl = false;
 	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
 	f = fopen(path, "re");
@@ -664,15 +765,14 @@ static void scan_maps(struct tls_disc *d, struct tls_proc *p)
 			deleted = strstr(c[i].path, " (deleted)");
 			if (deleted)
 				*deleted = '\0';
-			file = examine(d, path, c[i].path, false, deleted ? 0 : p->pid);
+			fd = open(path, O_PATH | O_CLOEXEC); /* the kernel's link, as exe */
+			file = examine(d, fd < 0 ? -errno : fd, NULL, c[i].path, false,
+				       deleted ? 0 : p->pid, p->mntns);
 			if (!file && !deleted) {
-				/* no map_files (no CAP_SYS_ADMIN): through its root, and the
-				 * key check of examine() tells if it is the same file */
-				char rooted[PATH_MAX];
-
-				snprintf(rooted, sizeof(rooted), "/proc/%u/root%s", p->pid,
-					 c[i].path);
-				file = examine(d, rooted, c[i].path, false, p->pid);
+				/* no map_files (no CAP_SYS_ADMIN): through its root, resolved
+				 * inside it, and the key check tells if it is the same file */
+				fd = open_in_proc_root(p->pid, c[i].path, O_PATH | O_NOFOLLOW);
+				file = examine(d, fd, NULL, c[i].path, false, p->pid, p->mntns);
 				if (file && !key_eq(&file->key, &c[i].key))
 					file = NULL;
 			}
@@ -781,14 +881,12 @@ static void merge_listing(struct tls_disc *d, const uint32_t *pids, size_t n)
 static bool at_source(struct tls_disc *d, const struct tls_file *f)
 {
 	struct tls_mntns *ns = f->has_src ? ns_find(d, f->src_mntns) : NULL;
-	char path[PATH_MAX];
 	struct stat st;
 	struct tls_file_key k;
 
 	if (!ns)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", ns->rep, f->path);
-	if (stat(path, &st))
+	if (stat_in_proc_root(ns->rep, f->path, &st) || !S_ISREG(st.st_mode))
 		return false;
 	k = stat_key(&st);
 	return key_eq(&k, &f->src_stat);

@@ -42,6 +42,7 @@ struct tls_file {
 	bool has_src;
 	uint32_t src_mntns;
 	struct tls_file_key src_stat; /* what stat() of the path gave */
+	uint32_t mntns; /* mount namespace it was found in, for the quota */
 	void *attach; /* the layer's attachment */
 	unsigned int nprobes; /* uprobes attached */
 };
@@ -73,6 +74,8 @@ struct tls_disc {
 	size_t nexes, capexes;
 	uint32_t *rescan; /* pids that exec'ed since their last scan */
 	size_t nrescan, caprescan;
+	size_t nssl, nother; /* files[] with kind != 0, == 0 */
+	uint32_t self_mntns; /* the agent's: no quota */
 	bool full_warned;
 };
 

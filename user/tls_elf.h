@@ -34,17 +34,26 @@ struct tls_sym {
 	size_t ncode;
 };
 
+/* What a lookup takes at most: a file (libcrypto is 5 MB, node with OpenSSL linked in
+ * 100 MB), and symbols looked at in it (.symtab then .dynsym). */
+#define TLS_ELF_MAX_SIZE (512ULL << 20)
+#define TLS_ELF_MAX_SYMS (4U << 20)
+
 /*
  * Looks the functions of tls_sym_names up in an ELF64 image (the whole file, mapped)
  * built for this machine, in .symtab and .dynsym: defined functions only, so a program
  * that merely imports SSL_do_handshake does not match. Bounded: a truncated or hostile
- * file gives -EINVAL, never a read outside [img, img + size). Returns how many were
- * found.
+ * file gives -EINVAL, never a read outside [img, img + size); a file larger than
+ * TLS_ELF_MAX_SIZE -EFBIG. The first table of each kind only, at most TLS_ELF_MAX_SYMS
+ * symbols in all: work linear in the file. Returns how many were found.
  */
 int tls_elf_lookup(const void *img, size_t size, struct tls_sym syms[TLS_SYM_COUNT]);
 /* The same for an explicit machine (EM_X86_64, EM_AARCH64), for tests. */
 int tls_elf_lookup_machine(const void *img, size_t size, unsigned int machine,
 			   struct tls_sym syms[TLS_SYM_COUNT]);
+/* ... and how many symbols it looked at (for tests of the budget). */
+int tls_elf_lookup_work(const void *img, size_t size, unsigned int machine,
+			struct tls_sym syms[TLS_SYM_COUNT], uint64_t *examined);
 
 enum tls_arch { TLS_ARCH_X86_64, TLS_ARCH_ARM64, TLS_ARCH_OTHER };
 enum tls_arch tls_arch_host(void);

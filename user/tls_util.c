@@ -3,11 +3,16 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
 
 /* Headers only, for OpenSSL's constants and prototypes: the library itself is opened
  * at run time, so the agent runs on hosts without OpenSSL 3. */
@@ -145,4 +150,66 @@ const char *tls_reason_text(uint32_t lib, uint32_t reason, char *buf, size_t len
 	else
 		snprintf(buf, len, "lib %" PRIu32 " reason %" PRIu32, lib, reason);
 	return buf;
+}
+
+static int open_walk(int rootfd, const char *path, int flags)
+{
+	char comp[NAME_MAX + 1];
+	int cur = rootfd;
+
+	for (const char *p = path;;) {
+		const char *end;
+		size_t len;
+		int next;
+
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		len = (size_t)(end - p);
+		if (len > NAME_MAX) {
+			next = -ENAMETOOLONG;
+		} else if (!len || (len == 1 && *p == '.')) {
+			next = -EINVAL; /* "", "/" or "." components: not a file's path */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			next = -EXDEV;
+		} else {
+			memcpy(comp, p, len);
+			comp[len] = '\0';
+			while (*end == '/')
+				end++;
+			/* a symlink opened with O_PATH|O_NOFOLLOW is no directory: ENOTDIR */
+			next = openat(cur, comp,
+				      *end ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+					   : flags | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0)
+				next = -errno;
+		}
+		if (cur != rootfd)
+			close(cur);
+		if (next < 0 || !*end)
+			return next;
+		cur = next;
+		p = end;
+	}
+}
+
+int tls_open_in_root(int rootfd, const char *path, int flags, bool walk)
+{
+	static int no_openat2; /* the kernel said ENOSYS once */
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
+	int fd;
+
+	if (!walk && !__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+		while (*path == '/')
+			path++;
+		fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != E2BIG)
+			return -errno;
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+	}
+	return open_walk(rootfd, path, flags);
 }

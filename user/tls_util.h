@@ -49,4 +49,14 @@ const char *tls_reason_text(uint32_t lib, uint32_t reason, char *buf, size_t len
 /* ERR_LIB_SSL of the OpenSSL headers the agent was built with. */
 unsigned int tls_err_lib_ssl(void);
 
+/*
+ * Opens path (absolute, as a container sees it) inside the tree of rootfd (its
+ * /proc/PID/root), following no symlink on the way and never going above rootfd: a
+ * container's absolute symlink or ".." cannot lead the agent out of it. openat2 with
+ * RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS (5.6+); else, or with walk set (tests), one
+ * component at a time with O_NOFOLLOW, ".." refused. A trailing symlink opened with
+ * O_PATH is the link itself: the caller checks what fstat() says. fd or -errno.
+ */
+int tls_open_in_root(int rootfd, const char *path, int flags, bool walk);
+
 #endif

@@ -17,7 +17,8 @@
  *       no answer. Prints "sent=N".
  *   dnsq serve ADDR PORT MODE
  *       A server that answers every query by MODE: drop (never), noerror, nxdomain,
- *       servfail, refused, truncated (NOERROR with the TC bit), or hostile: HOSTILE_RESPONSES
+ *       servfail, refused, truncated (NOERROR with the TC bit), othername (NXDOMAIN
+ *       whose question's first letter is 'x': a name never asked), or hostile: HOSTILE_RESPONSES
  * malformed packets, then one response with a wrong id, then the right NOERROR response. Runs until
  * killed. dnsq hostile SERVER PORT Sends HOSTILE_QUERIES malformed queries, then one valid query
  * whose name has the longest legal length (255 bytes). Prints "malformed=N valid=1". dnsq raw
@@ -58,7 +59,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dnsq query SERVER PORT NAME TYPE COUNT [WAIT_MS]\n"
 			"       dnsq serve ADDR PORT "
-			"drop|noerror|nxdomain|servfail|refused|truncated|hostile\n"
+			"drop|noerror|nxdomain|servfail|refused|truncated|hostile|othername\n"
 			"       dnsq burst SERVER PORT NAME TYPE COUNT\n"
 			"       dnsq hostile SERVER PORT\n"
 			"       dnsq raw SERVER PORT NAME TYPE [WAIT_MS]\n"
@@ -421,7 +422,8 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 		const char *mode;
 		int rcode;
 	} modes[] = { { "drop", -1 },	{ "noerror", 0 },   { "servfail", 2 },	 { "nxdomain", 3 },
-		      { "refused", 5 }, { "hostile", 100 }, { "truncated", 101 } };
+		      { "refused", 5 }, { "hostile", 100 }, { "truncated", 101 },
+		      { "othername", 102 } };
 	struct sockaddr_storage ss, peer;
 	socklen_t sl, pl;
 	uint8_t q[4096], r[4096];
@@ -467,9 +469,12 @@ static __attribute__((noreturn)) void cmd_serve(int argc, char **argv)
 			sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 			continue;
 		}
-		rl = build_response(r, q, (size_t)n, get16(q), rcode == 101 ? 0 : rcode);
+		rl = build_response(r, q, (size_t)n, get16(q),
+				    rcode == 101 ? 0 : rcode == 102 ? 3 : rcode);
 		if (rcode == 101)
 			r[2] |= 0x02; /* TC: the answer did not fit */
+		if (rcode == 102 && rl > 13 && r[12])
+			r[13] = 'x'; /* NXDOMAIN for a name never asked: nope.test -> xope.test */
 		sendto(fd, r, rl, 0, (struct sockaddr *)&peer, pl);
 	}
 }

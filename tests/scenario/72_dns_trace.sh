@@ -15,7 +15,7 @@ trap 'cleanup; [ -n "$CG" ] && rmdir "$CG" 2>/dev/null' EXIT
 
 ns_create cli srv other osrv
 ns_link cli srv 192.0.2.1 192.0.2.2
-for a in 3 4 5; do ip -n "$T-srv" addr add 192.0.2.$a/24 dev eth0; done
+for a in 3 4 5 6; do ip -n "$T-srv" addr add 192.0.2.$a/24 dev eth0; done
 ns_link other osrv 198.51.100.1 198.51.100.2
 cli=$(ns_inode cli)
 
@@ -26,8 +26,9 @@ nsx srv dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-host
 nsx srv "$DNSQ" serve 192.0.2.3 53 drop &
 nsx srv "$DNSQ" serve 192.0.2.4 53 servfail &
 nsx srv "$DNSQ" serve 192.0.2.5 53 refused &
+nsx srv "$DNSQ" serve 192.0.2.6 53 othername & # NXDOMAIN for xope.test when asked nope.test
 nsx osrv "$DNSQ" serve 198.51.100.2 53 nxdomain &
-for a in 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5; do wait_udp srv $a:53; done
+for a in 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6; do wait_udp srv $a:53; done
 wait_udp osrv 198.51.100.2:53
 
 trace_start "$TMP/json" -l dns -o json --netns "$cli" --dns.timeout=1
@@ -43,6 +44,7 @@ q 192.0.2.2 53 "$long" A 1 >/dev/null
 q 192.0.2.2 53 known.test A 3 >/dev/null
 pid_sf=$(field pid "$(q 192.0.2.4 53 fail.test MX 2)")
 q 192.0.2.5 53 no.test TXT 1 >/dev/null
+q 192.0.2.6 53 nope.test A 1 >/dev/null
 pid_to=$(field pid "$(q 192.0.2.3 53 gone.test A 2 200)")
 # the same failures from another namespace: filtered out by --netns
 nsx other "$DNSQ" query 198.51.100.2 53 nope.test A 2 >/dev/null
@@ -59,21 +61,27 @@ wait "$TRACE_PID"
 assert_eq $? 0 "trace exit status after SIGINT"
 
 ev() { grep "\"type\":\"dns_$1\"" "$TMP/json"; }
-assert_eq "$(ev nxdomain | wc -l)" 4 "dns_nxdomain events"
+assert_eq "$(ev nxdomain | wc -l)" 5 "dns_nxdomain events"
+# issue 12: the name is the one asked for, marked when the response named another
+assert_eq "$(ev nxdomain | grep '"dst":"192.0.2.6:53"' | grep -c 'qtype=A id=[0-9]* latency=[0-9.]*s question=differs name=nope.test"')" 1 \
+	"NXDOMAIN for a name never asked: the query's name, marked"
+assert_eq "$(grep -c 'xope' "$TMP/json")" 0 "the response's other name is never shown"
+assert_eq "$(ev nxdomain | grep '"dst":"192.0.2.2:53"' | grep -c 'question=')" 0 "no mark when the response repeats the question"
 assert_eq "$(ev nxdomain | grep -c "\"netns\":$cli,.*\"dst\":\"192.0.2.2:53\"")" 4 "... from the client namespace, to dnsmasq"
 assert_eq "$(ev nxdomain | grep "\"pid\":$pid_nx," | grep '"comm":"dnsq"' | grep -c 'qtype=A id=[0-9]* latency=0\.[0-9]*s name=nope.test"')" 1 \
 	"nope.test: pid, comm, qtype, latency and name"
 assert_eq "$(ev nxdomain | grep "\"pid\":$pid_cg," | grep -c "\"cgroup_id\":$(stat -c %i "$CG"),")" 1 \
 	"the query from a child cgroup carries that cgroup's id"
 assert_eq "$(ev nxdomain | grep -cF 'qtype=AAAA' | tr -d ' ')" 1 "the hostile name's event"
-assert_eq "$(ev nxdomain | grep -oF 'name=we\\.ird\\032na\\\"me\\\\x\\000.test"' | wc -l)" 1 "hostile name escaped"
+# JSON of the display form (exporters/escape.h): the name's own backslashes doubled
+assert_eq "$(ev nxdomain | grep -oF 'name=we\\\\.ird\\\\032na\\\\\"me\\\\\\\\x\\\\000.test"' | wc -l)" 1 "hostile name escaped"
 # 196 bytes: the event keeps 128, and the detail line has room for fewer
 assert_eq "$(ev nxdomain | grep -c '"detail":"qtype=A id=[0-9]* latency=[0-9.]*s name=a\{63\}\.b*\.\.\."')" 1 "long name cut"
 assert_eq "$(ev servfail | grep "\"pid\":$pid_sf," | grep '"dst":"192.0.2.4:53"' | grep -c 'qtype=MX .*name=fail.test"')" 2 "dns_servfail events"
 assert_eq "$(ev refused | grep '"dst":"192.0.2.5:53"' | grep -c 'qtype=TXT .*name=no.test"')" 1 "dns_refused events"
 assert_eq "$(ev timeout | grep "\"pid\":$pid_to," | grep '"comm":"dnsq"' | grep '"dst":"192.0.2.3:53"' |
 	grep -c 'qtype=A id=[0-9]* after=1\.[0-9]*s name=gone.test"')" $timeouts "dns_timeout events: pid, server, age, name"
-assert_eq "$(wc -l <"$TMP/json")" $((7 + timeouts)) "events in all"
+assert_eq "$(wc -l <"$TMP/json")" $((8 + timeouts)) "events in all"
 assert_eq "$(grep -vc "\"netns\":$cli," "$TMP/json")" 0 "events from other namespaces"
 assert_eq "$(grep -c 'events lost' "$TMP/json.err")" 0 "events lost"
 finish

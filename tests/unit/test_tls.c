@@ -243,6 +243,50 @@ TEST(tls_elf_lookup)
 	ASSERT_EQ(tls_elf_lookup_machine(&m, size, EM_X86_64, syms), -EINVAL, "not ELF");
 }
 
+/*
+ * Issue 12, finding 1: 65,535 section headers that all say SHT_SYMTAB and point at one
+ * table of 4,096 symbols (4.3 MB) took 22 s per lookup. One table of each kind is
+ * read, once: 4,096 symbols looked at, not 268 million.
+ */
+TEST(tls_elf_quadratic_headers)
+{
+	const unsigned int nsh = 65535, nsym = 4096;
+	size_t symoff = sizeof(Elf64_Ehdr), stroff = symoff + nsym * sizeof(Elf64_Sym);
+	size_t shoff = (stroff + 64 + 7) & ~(size_t)7, size = shoff + nsh * sizeof(Elf64_Shdr);
+	uint8_t *img = calloc(1, size);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + shoff);
+	Elf64_Sym *sy = (Elf64_Sym *)(img + symoff);
+	struct tls_sym syms[TLS_SYM_COUNT];
+	uint64_t examined = 0;
+
+	if (!ASSERT_OK_PTR(img, "image"))
+		return;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_shoff = shoff;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = (Elf64_Half)nsh;
+	memcpy(img + stroff, "\0SSL_free", 10);
+	for (unsigned int s = 0; s < nsym; s++)
+		sy[s] = (Elf64_Sym){ .st_name = 1,
+				     .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
+	sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = stroff, .sh_size = 64 };
+	for (unsigned int i = 2; i < nsh; i++)
+		sh[i] = (Elf64_Shdr){ .sh_type = i % 2 ? SHT_SYMTAB : SHT_DYNSYM,
+				      .sh_link = 1,
+				      .sh_offset = symoff,
+				      .sh_size = nsym * sizeof(Elf64_Sym),
+				      .sh_entsize = sizeof(Elf64_Sym) };
+	ASSERT_EQ(tls_elf_lookup_work(img, size, EM_X86_64, syms, &examined), 0, "nothing defined");
+	ASSERT_EQ(examined, 2 * nsym, "one .symtab and one .dynsym looked at");
+	ASSERT_EQ(tls_elf_lookup_work(img, TLS_ELF_MAX_SIZE + 1, EM_X86_64, syms, &examined),
+		  -EFBIG, "larger than a library can be");
+	free(img);
+}
+
 /* The host's libssl, when there is one: what the collector will see in it. */
 TEST(tls_elf_host_libssl)
 {
@@ -413,4 +457,69 @@ TEST(tls_truncated_while_read)
 	ASSERT_OK(tls_read_guarded(guarded_lookup, &g) == -EFAULT ? 0 : -1, "and again");
 	munmap(img, size);
 	close(fd);
+}
+
+/*
+ * Issue 12, finding 2: a container's libssl that is a symlink out of it, a directory
+ * symlink, "..", or a FIFO. tls_open_in_root() resolves inside the root, by openat2
+ * and by the component walk of kernels without it; neither follows a symlink.
+ */
+static bool regular_in_root(int rootfd, const char *path, bool walk)
+{
+	struct stat st;
+	int fd = tls_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW, walk);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
+TEST(tls_open_in_root)
+{
+	char root[] = "/tmp/osiscope-unit-root-XXXXXX", p[256];
+	int rootfd;
+
+	if (!ASSERT_OK_PTR(mkdtemp(root), "mkdtemp"))
+		return;
+	snprintf(p, sizeof(p), "%s/usr", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/lib", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/lib/libssl.so.3", root);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	snprintf(p, sizeof(p), "%s/usr/lib/libssl.so.1.1", root);
+	ASSERT_OK(symlink("/etc/hostname", p), "symlink out of the root");
+	snprintf(p, sizeof(p), "%s/usr/lib/libcrypto.so.3", root);
+	ASSERT_OK(mkfifo(p, 0600), "fifo");
+	snprintf(p, sizeof(p), "%s/escape", root);
+	ASSERT_OK(symlink("/", p), "directory symlink to /");
+	snprintf(p, sizeof(p), "%s/lib", root);
+	ASSERT_OK(symlink("usr/lib", p), "relative directory symlink");
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int walk = 0; walk < 2 && ASSERT_TRUE(rootfd >= 0, "root"); walk++) {
+		ASSERT_TRUE(regular_in_root(rootfd, "/usr/lib/libssl.so.3", walk), "plain file");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/lib/libssl.so.1.1", walk),
+			    "trailing symlink");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/lib/libcrypto.so.3", walk), "fifo");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/escape/etc/hostname", walk),
+			    "through a symlink to /");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/lib/libssl.so.3", walk),
+			    "through a relative directory symlink");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/../../../../etc/hostname", walk),
+			    "above the root");
+		ASSERT_TRUE(!regular_in_root(rootfd, "/usr/../../etc/hostname", walk),
+			    "above the root from below");
+		int dfd = tls_open_in_root(rootfd, "/usr/lib", O_RDONLY | O_DIRECTORY, walk);
+
+		ASSERT_TRUE(dfd >= 0, "a directory");
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	ASSERT_OK(system(p), "clean up");
 }
