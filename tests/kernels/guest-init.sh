@@ -35,7 +35,8 @@ for m in veth dummy sch_ingress sch_netem cls_bpf act_bpf nf_tables nft_reject n
 done
 
 cd /osiscope || exit 1
-export OSI_BIN=/osiscope/osiscope OUTPUT=/osiscope/.output OSI_LOG_DIR=/tmp/logs
+# the ASan builds and fuzz replays depend on no kernel and are not in the guest
+export OSI_BIN=/osiscope/osiscope OUTPUT=/osiscope/.output OSI_LOG_DIR=/tmp/logs OSI_NO_ASAN=1
 export OSI_WAIT_SCALE=${scale:-5} OSI_SCENARIO_TIMEOUT=600
 echo "OSIK-PROBE-BEGIN"
 ./osiscope probe 2>&1
