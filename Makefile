@@ -56,7 +56,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps run test unit bench vmlinux format clean fuzz fuzz-deps install image
+.PHONY: all deps run test test-kernels unit bench vmlinux format clean fuzz fuzz-deps install image
 all: $(BIN)
 
 deps:
@@ -183,6 +183,10 @@ run: deps all
 
 test: deps all $(OUTPUT)/unit-tests $(ASAN_DIR)/unit-tests $(ASAN_FUZZ) $(HELPERS)
 	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) tests/run.sh
+
+# Debian's 5.10, 6.1 and 6.12 under qemu (TCG); FULL=1 every scenario, else the quick set
+test-kernels: deps all $(OUTPUT)/unit-tests $(HELPERS)
+	$(Q)OUTPUT=$(OUTPUT) scripts/test-kernels.sh $(KERNELS)
 
 bench: deps all $(HELPERS) $(OUTPUT)/bench/floor
 	$(Q)OUTPUT=$(OUTPUT) OSI_BIN=$(abspath $(BIN)) scripts/bench.sh

@@ -28,6 +28,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "core_fixes.bpf.h"
 #include "dns.h"
@@ -257,9 +258,40 @@ static __always_inline void event_name_of_query(struct dns_event *e,
 	e->qname_len = qname_len;
 }
 
+/*
+ * Kernels that give cgroup_skb programs no current task (before v6.?): the sender as an
+ * optional fentry/kprobe on udp_sendmsg / udpv6_sendmsg saw it, by socket. The egress
+ * program runs inside that call, so the entry is the latest send's.
+ */
+const volatile bool have_owner = false;
+
+struct dns_owner {
+	__u32 pid;
+	char comm[COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096); /* the loader shrinks it when unused */
+	__type(key, __u64); /* struct sock address */
+	__type(value, struct dns_owner);
+} dns_owners SEC(".maps");
+
+static __always_inline void query_owner(struct __sk_buff *skb, struct dns_pending *p)
+{
+	__u64 sk = (__u64)BPF_CORE_READ((struct sk_buff *)skb, sk);
+	struct dns_owner *o = bpf_map_lookup_elem(&dns_owners, &sk);
+
+	if (!o)
+		return;
+	p->pid = o->pid;
+	__builtin_memcpy(p->comm, o->comm, sizeof(p->comm));
+}
+
 /* on_query() and on_response() take their pending entry and key from dns_packet(): one
  * copy of each on the stack for both (the stack also holds the question, see
  * dns_message()). */
+
 static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_stats *s,
 				     const struct dns_flow_key *k, const __u8 *q, int nlen,
 				     __u16 qtype, struct dns_pending *p, struct dns_query_key *qk)
@@ -278,10 +310,15 @@ static __always_inline void on_query(struct __sk_buff *skb, struct dns_netns_sta
 	if (have_current_task) {
 		p->pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(p->comm, sizeof(p->comm));
+	} else if (have_owner) {
+		query_owner(skb, p);
 	}
 	/* NOEXIST: a retry with the same id and ports keeps the first send's time */
 	err = bpf_map_update_elem(&dns_pending, qk, p, BPF_NOEXIST);
-	if (err == -EEXIST)
+	/* the error as an int: before v6.4 ("bpf: return long from bpf_map_ops funcs") the
+	 * map's update returned int, and the program sees it zero-extended (-EEXIST as
+	 * 4294967279) */
+	if ((int)err == -EEXIST)
 		INC(s->untracked_in_flight);
 	else if (err)
 		INC(s->untracked_full);
@@ -796,4 +833,42 @@ int dns_sweep_start(void *ctx)
 	if (err)
 		return err;
 	return bpf_timer_start(&sw->timer, sweep_ns, 0);
+}
+
+static __always_inline void note_owner(const struct sock *sk)
+{
+	struct dns_owner o = {};
+	__u64 key = (__u64)sk;
+
+	o.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	bpf_map_update_elem(&dns_owners, &key, &o, BPF_ANY);
+}
+
+SEC("fentry/udp_sendmsg")
+int BPF_PROG(dns_owner_fentry, struct sock *sk)
+{
+	note_owner(sk);
+	return 0;
+}
+
+SEC("fentry/udpv6_sendmsg")
+int BPF_PROG(dns_owner6_fentry, struct sock *sk)
+{
+	note_owner(sk);
+	return 0;
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(dns_owner_kprobe, struct sock *sk)
+{
+	note_owner(sk);
+	return 0;
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(dns_owner6_kprobe, struct sock *sk)
+{
+	note_owner(sk);
+	return 0;
 }

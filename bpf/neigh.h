@@ -33,6 +33,8 @@ enum neigh_drop_fn {
 	NEIGH_FN_INVALIDATE = 0, /* neigh_invalidate: error_report is often a tail call */
 	NEIGH_FN_ARP_ERROR, /* arp_error_report */
 	NEIGH_FN_NDISC_ERROR, /* ndisc_error_report */
+	NEIGH_FN_EVENT_SEND, /* __neigh_event_send: the queue's oldest pushed out (no reason
+			      * before v5.17; NEIGH_QUEUEFULL or NEIGH_FAILED since) */
 	NEIGH_DROP_FNS,
 };
 

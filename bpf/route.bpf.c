@@ -48,6 +48,14 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } route_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 8192); /* (namespace, family, type, code) */
+	__type(key, struct icmp_code_key);
+	__type(value, __u64);
+} icmp_rcvd SEC(".maps");
+
 static const struct route_netns_stats zero_stats;
 
 static __always_inline struct route_netns_stats *stats_for(__u32 netns)
@@ -420,5 +428,85 @@ SEC("tracepoint/sock/sock_send_length")
 int route_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
 	handle_send(ctx->sk, ctx->ret, false);
+	return 0;
+}
+
+/* Before v6.3 (no sock_send_length): the return of the IPv4 and IPv6 sockets' sendmsg,
+ * where fexit is allowed. sock_sendmsg() itself is inlined into the send syscalls; these
+ * are reached through the socket's ops, never inlined, by every send of an inet socket. */
+SEC("fexit/inet_sendmsg")
+int BPF_PROG(route_send_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret)
+{
+	handle_send(BPF_CORE_READ(sock, sk), ret, false);
+	return 0;
+}
+
+SEC("fexit/inet6_sendmsg")
+int BPF_PROG(route_send6_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret)
+{
+	handle_send(BPF_CORE_READ(sock, sk), ret, false);
+	return 0;
+}
+
+/*
+ * --- ICMP received, by type and code: icmp_rcv() / icmpv6_rcv(), optional ---
+ * No tracepoint sees a received ICMP message; the protocol handlers are called through
+ * the protocol table, never inlined. At their entry the transport header is the ICMP
+ * header. Counted before their checksum check: messages the MIB then counts as
+ * InCsumErrors are counted here too.
+ */
+static __always_inline void count_icmp_rcv(const struct sk_buff *skb, __u8 family)
+{
+	static const __u64 zero;
+	struct icmp_code_key k = {};
+	const struct net_device *dev;
+	unsigned char *head;
+	__u8 tc[2] = {};
+	__u16 th;
+	__u64 *v;
+
+	if (!skb)
+		return;
+	dev = BPF_CORE_READ(skb, dev);
+	if (!dev)
+		return;
+	head = BPF_CORE_READ(skb, head);
+	th = BPF_CORE_READ(skb, transport_header);
+	if (bpf_probe_read_kernel(tc, sizeof(tc), head + th))
+		return;
+	k.netns = dev_netns_inum(dev, false);
+	k.family = family;
+	k.type = tc[0];
+	k.code = tc[1];
+	v = map_lookup_or_init(&icmp_rcvd, &k, &zero);
+	if (v)
+		(*v)++;
+}
+
+SEC("fentry/icmp_rcv")
+int BPF_PROG(route_icmp_rcv_fentry, struct sk_buff *skb)
+{
+	count_icmp_rcv(skb, ROUTE_IPV4);
+	return 0;
+}
+
+SEC("kprobe/icmp_rcv")
+int BPF_KPROBE(route_icmp_rcv_kprobe, struct sk_buff *skb)
+{
+	count_icmp_rcv(skb, ROUTE_IPV4);
+	return 0;
+}
+
+SEC("fentry/icmpv6_rcv")
+int BPF_PROG(route_icmp6_rcv_fentry, struct sk_buff *skb)
+{
+	count_icmp_rcv(skb, ROUTE_IPV6);
+	return 0;
+}
+
+SEC("kprobe/icmpv6_rcv")
+int BPF_KPROBE(route_icmp6_rcv_kprobe, struct sk_buff *skb)
+{
+	count_icmp_rcv(skb, ROUTE_IPV6);
 	return 0;
 }

@@ -51,6 +51,16 @@ struct route_netns_stats {
 	__u64 icmp_sent[ICMP_ROWS][ICMP_CODES];
 };
 
+/* ICMP messages received by type and code, where an optional fentry/kprobe on icmp_rcv
+ * and icmpv6_rcv runs (no tracepoint sees them): one counter per key, per CPU. */
+struct icmp_code_key {
+	__u32 netns;
+	__u8 family; /* enum route_family */
+	__u8 type;
+	__u8 code;
+	__u8 __pad;
+};
+
 enum route_event_type {
 	ROUTE_EV_LOOKUP_FAILED = 1, /* a lookup ended on a reject route */
 	ROUTE_EV_TTL_EXCEEDED, /* ICMP time exceeded sent */

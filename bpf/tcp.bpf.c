@@ -571,3 +571,79 @@ int tcp_receive_reset_tp(struct trace_event_raw_tcp_event_sk *ctx)
 	handle_receive_reset(ctx->skaddr, false);
 	return 0;
 }
+
+/*
+ * --- resets the tracepoint misses, before v6.10 ---
+ * There tcp_v{4,6}_send_reset() calls tcp_send_reset only for a full socket: a reset
+ * answering a packet that found no socket (a closed port), a time-wait or a request
+ * socket goes out untraced. The loader attaches these (fentry, else kprobe) only on
+ * such kernels; they count exactly those calls, mirroring the functions' early returns
+ * before the reset is sent (never a reset for a reset; with no socket, only for a
+ * packet routed to this host).
+ */
+#define TCPHDR_RST 0x04
+#define RTF_LOCAL 0x80000000
+
+static __always_inline bool rst_answers_rst(const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	__u8 flags = 0;
+
+	bpf_probe_read_kernel(&flags, 1, head + th_off + 13);
+	return flags & TCPHDR_RST;
+}
+
+static __always_inline void handle_untraced_reset(const struct sock *sk,
+						  const struct sk_buff *skb, bool v6)
+{
+	unsigned long dst;
+	__u8 state;
+
+	if (!skb || rst_answers_rst(skb))
+		return;
+	if (sk) {
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV)
+			handle_send_reset(sk, skb, 0, false);
+		return; /* a full socket's reset: the tracepoint has it */
+	}
+	dst = BPF_CORE_READ(skb, _skb_refdst) & ~1UL; /* SKB_DST_NOREF */
+	if (!dst)
+		return;
+	if (v6) {
+		if (!(BPF_CORE_READ((struct rt6_info *)dst, rt6i_flags) & RTF_LOCAL))
+			return;
+	} else if (BPF_CORE_READ((struct rtable *)dst, rt_type) != RTN_LOCAL) {
+		return;
+	}
+	handle_send_reset(NULL, skb, 0, false);
+}
+
+SEC("fentry/tcp_v4_send_reset")
+int BPF_PROG(tcp_v4_rst_fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	handle_untraced_reset(sk, skb, false);
+	return 0;
+}
+
+SEC("fentry/tcp_v6_send_reset")
+int BPF_PROG(tcp_v6_rst_fentry, const struct sock *sk, struct sk_buff *skb)
+{
+	handle_untraced_reset(sk, skb, true);
+	return 0;
+}
+
+SEC("kprobe/tcp_v4_send_reset")
+int BPF_KPROBE(tcp_v4_rst_kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	handle_untraced_reset(sk, skb, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_send_reset")
+int BPF_KPROBE(tcp_v6_rst_kprobe, const struct sock *sk, struct sk_buff *skb)
+{
+	handle_untraced_reset(sk, skb, true);
+	return 0;
+}

@@ -3,7 +3,8 @@
 # Installs what osiscope needs to build, run and test, from Debian 12 packages only.
 # Idempotent: quiet and quick when everything is already present.
 # `deps.sh bench` also installs what make bench compares against; `deps.sh fuzz` what
-# make fuzz links with.
+# make fuzz links with; `deps.sh kernels` what make test-kernels needs (qemu,
+# debootstrap, cpio).
 set -euo pipefail
 
 # package -> a file it provides, so the check needs no dpkg query per package
@@ -47,6 +48,14 @@ if [ "${1:-}" = bench ]; then
 	need[iperf3]=/usr/bin/iperf3
 	need[libbpf-tools]=/usr/sbin/tcpstates
 	need[bpftrace]=/usr/bin/bpftrace
+fi
+if [ "${1:-}" = kernels ]; then
+	need[qemu-system-x86]=/usr/bin/qemu-system-x86_64
+	need[debootstrap]=/usr/sbin/debootstrap
+	need[cpio]=/usr/bin/cpio
+	need[zstd]=/usr/bin/zstd
+	need[xz-utils]=/usr/bin/xz
+	need[kmod]=/usr/sbin/depmod # depmod for the guest's module subset
 fi
 
 missing=()

@@ -21,6 +21,9 @@ AGENT_PID=
 PORT=$((20000 + $$ % 12000))
 fails=0
 checks=0
+# Readiness polls wait this many times longer (make test-kernels sets it under emulation);
+# waits are polls of a condition, never fixed sleeps tuned to one machine.
+SCALE=${OSI_WAIT_SCALE:-1}
 
 log() { echo "  $*" >&2; }
 fail() {
@@ -123,7 +126,7 @@ agent_start() {
 }
 agent_wait_ready() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $((200 * SCALE))); do
 		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
 			wait "$AGENT_PID" 2>/dev/null
 			return 1
@@ -145,7 +148,7 @@ scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "sc
 # wait_udp NS ADDR:PORT: until a UDP socket of the namespace is bound there (bounded)
 wait_udp() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		nsx "$1" ss -Hlun | awk '{ print $4 }' | grep -qxF "$2" && return 0
 		sleep 0.1
 	done
@@ -159,7 +162,7 @@ trace_start() {
 	shift
 	"$OSI_BIN" trace "$@" >"$out" 2>"$out.err" &
 	TRACE_PID=$!
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		grep -q "tracing" "$out.err" 2>/dev/null && return 0
 		kill -0 $TRACE_PID 2>/dev/null || break
 		sleep 0.1
@@ -192,6 +195,36 @@ metric() {
 		}
 		END { if (found) printf "%.0f\n", v; else print 0 }' "$TMP/metrics"
 }
+# What the running kernel gives, from what the agent said it chose (after agent_start):
+# tc_hook DIR: the link programs' hook, tcx_DIR on 6.6+ (tcx links), tc_DIR with classic
+# clsact filters; link_prog NAME: the program's name, NAME_pr where the packet programs
+# read the device with probe reads (before 6.3, or --bpf.attach).
+tc_hook() {
+	if grep -q "link: tc programs as tcx links" "$TMP/agent.log"; then echo "tcx_$1"; else echo "tc_$1"; fi
+}
+link_prog() {
+	if grep -q "link: packet programs read the device with bpf_probe_read_kernel" "$TMP/agent.log"; then
+		echo "${1}_pr"
+	else
+		echo "$1"
+	fi
+}
+# has_tracepoint CATEGORY/NAME: whether the kernel has that tracepoint;
+# tracepoint_has_field CATEGORY/NAME FIELD: and whether its record has that field
+tracefs_events() {
+	local d
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$d/events" ] && { echo "$d/events"; return; }
+	done
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null && echo /sys/kernel/tracing/events
+}
+has_tracepoint() { [ -d "$(tracefs_events)/$1" ]; }
+tracepoint_has_field() { grep -q "field:.*[ *]$2;" "$(tracefs_events)/$1/format" 2>/dev/null; }
+# the drop reasons the drop scenarios count by: skb:kfree_skb's reason (v5.17+)
+require_drop_reasons() {
+	tracepoint_has_field skb/kfree_skb reason || skip "needs 5.17+: skb:kfree_skb has no drop reason"
+}
+
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 

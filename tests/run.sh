@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs the unit tests, then every scenario (root), and ends with the line
 # "N passed, N failed" (skipped scenarios are listed, and counted on the line before).
-# tests/run.sh PATTERN runs only matching scenarios.
+# tests/run.sh PATTERN... runs only the scenarios whose name holds one of the patterns
+# (OSI_WITH_UNIT=1: the unit tests too). OSI_SCENARIO_TIMEOUT: seconds per scenario.
 set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
+patterns=("$@")
 passed=0 failed=0 skipped=0
 # scenario logs: $OSI_LOG_DIR/osiscope-NAME.log (default /tmp); set it apart per work tree
 logdir=${OSI_LOG_DIR:-/tmp}
 mkdir -p "$logdir"
 
-if [ -z "$pattern" ]; then
+if [ -z "$pattern" ] || [ "${OSI_WITH_UNIT:-}" = 1 ]; then
 	echo "== unit tests"
 	out=$("${OUTPUT:-.output}"/unit-tests 2>&1)
 	echo "$out" | grep -v '^unit:' | sed 's/^/  /'
@@ -22,10 +24,13 @@ if [ -z "$pattern" ]; then
 	failed=$((failed + f))
 
 	# The same unit tests under ASan+UBSan, and each fuzz harness replaying its seeds and
-	# regression inputs (tests/fuzz): one result line each.
+	# regression inputs (tests/fuzz): one result line each. OSI_NO_ASAN=1 (make
+	# test-kernels' guests: nothing there depends on the kernel) leaves them out.
 	asan=${OUTPUT:-.output}/asan
-	echo "== under ASan+UBSan: unit tests, fuzz seeds and regression inputs"
-	if [ -x "$asan/unit-tests" ]; then
+	[ "${OSI_NO_ASAN:-}" = 1 ] || echo "== under ASan+UBSan: unit tests, fuzz seeds and regression inputs"
+	if [ "${OSI_NO_ASAN:-}" = 1 ]; then
+		:
+	elif [ -x "$asan/unit-tests" ]; then
 		out=$("$asan"/unit-tests 2>&1)
 		rc=$?
 		if [ $rc -eq 0 ] && ! echo "$out" | grep -q '^FAIL '; then
@@ -41,6 +46,7 @@ if [ -z "$pattern" ]; then
 		failed=$((failed + 1))
 	fi
 	for src in tests/fuzz/fuzz_*.c; do
+		[ "${OSI_NO_ASAN:-}" = 1 ] && break
 		name=$(basename "$src" .c)
 		if [ ! -x "$asan/$name" ]; then
 			echo "  FAIL $asan/$name not built"
@@ -63,7 +69,11 @@ fi
 echo "== scenario tests"
 for t in tests/scenario/[0-9]*.sh; do
 	name=$(basename "$t" .sh)
-	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	if [ -n "$pattern" ]; then
+		match=
+		for p in "${patterns[@]}"; do [[ "$name" == *"$p"* ]] && match=1; done
+		[ -n "$match" ] || continue
+	fi
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP $name (needs root)"
 		skipped=$((skipped + 1))
@@ -72,7 +82,7 @@ for t in tests/scenario/[0-9]*.sh; do
 	start=$(date +%s)
 	# One scenario at a time on this machine, whichever tree runs it: scenarios share
 	# the host's CPUs, tracepoints and ports, and are written to run alone.
-	flock /tmp/osiscope-scenario.lock timeout 300 bash "$t" >"$logdir/osiscope-$name.log" 2>&1
+	flock /tmp/osiscope-scenario.lock timeout "${OSI_SCENARIO_TIMEOUT:-300}" bash "$t" >"$logdir/osiscope-$name.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in

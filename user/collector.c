@@ -162,7 +162,34 @@ int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nl
 		links[(*nlinks)++] = link;
 		pr_debug("%s: attached %s/%s", l->name, h->mode, h->name);
 	}
+	collector_attach_fhooks(l, links, nlinks);
 	return 0;
+}
+
+void collector_attach_fhooks(struct collector *l, struct bpf_link **links, int *nlinks)
+{
+	for (size_t i = 0; i < l->nfhooks; i++) {
+		struct fhook *f = &l->fhooks[i];
+		struct bpf_link *link;
+
+		if (!f->chosen) {
+			if (f->wanted)
+				pr_info("%s: no program on %s: %s", l->name, f->func, f->why);
+			continue;
+		}
+		link = bpf_program__attach(f->chosen);
+		if (!link) {
+			int err = -errno;
+
+			pr_warn("%s: attach %s/%s: %s", l->name, f->mode, f->func, probe_strerror(err));
+			snprintf(f->why, sizeof(f->why), "attach %s: %s", f->mode, probe_strerror(err));
+			f->chosen = NULL;
+			f->mode = NULL;
+			continue;
+		}
+		links[(*nlinks)++] = link;
+		pr_debug("%s: attached %s/%s", l->name, f->mode, f->func);
+	}
 }
 
 int collector_failed(struct collector *l, int err, const char *what)

@@ -142,6 +142,8 @@ struct collector {
 	char why[512];
 	struct hook *hooks;
 	size_t nhooks;
+	struct fhook *fhooks; /* optional fentry/kprobe programs */
+	size_t nfhooks;
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	void *priv;
@@ -176,10 +178,13 @@ static inline void collect_note_netns(const struct collect_ctx *cx, uint32_t net
 
 /* --- helpers for the collectors' userspace halves (user/collector.c) --- */
 
-/* Attaches the chosen program of each of l->hooks; a hook that fails is logged and
+/* Attaches the chosen program of each of l->hooks, then of l->fhooks (optional: one that
+ * fails is logged and left out); a hook that fails is logged and
  * dropped (its chosen set to NULL) unless it is required, which fails the collector with
- * l->why set. links has room for l->nhooks. Returns 0 or -errno. */
+ * l->why set. links has room for l->nhooks + l->nfhooks. Returns 0 or -errno. */
 int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nlinks);
+/* Only the optional l->fhooks (collector_attach_hooks() does them too). */
+void collector_attach_fhooks(struct collector *l, struct bpf_link **links, int *nlinks);
 
 /* Sets l->why to "what: <reason>" and returns err (negative errno): the one way a
  * collector's open() says why it failed. */

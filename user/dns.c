@@ -137,17 +137,23 @@ cut:
 struct dns_prev {
 	uint32_t netns; /* first: the nstab key */
 	uint64_t emitted_gen; /* collection that last handed its counters over */
+	uint64_t swept; /* timeouts the agent's own sweep counted (kernels without bpf_timer) */
 };
 
 struct dns_priv {
 	struct dns_bpf *skel;
-	struct bpf_link *links[2];
+	struct bpf_link *links[4];
 	int nlinks;
 	struct nstab prev; /* struct dns_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	struct hook hooks[2];
+	struct fhook fhooks[2]; /* senders of queries, where cgroup_skb has no current task */
 	char cgroup_root[256];
+	/* before v5.15 (no bpf_timer, no syscall programs): the agent sweeps the queries in
+	 * flight itself, every MAINTAIN_PERIOD_S */
+	bool user_sweep;
+	uint64_t timeout_ns;
 	/* metrics */
 	struct metric *queries, *responses, *duration, *timeouts, *malformed, *unmatched,
 		*untracked, *truncated, *tcp_queries, *tcp_unparsed;
@@ -371,6 +377,15 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	if (!err)
 		warn_cgroup_namespace(p->cgroup_root);
 
+	/* typed context reads where the kernel lets cgroup_skb programs call the kfunc;
+	 * its BTF may have the kfunc without allowing it to them (6.12): probe reads then */
+	bool kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx"), retried = false;
+	/* libbpf 1.1's probe takes "program of this type cannot use helper" for a yes
+	 * (6.12 has pid_tgid but not comm for cgroup_skb): a refused load tries without */
+	bool task = helper_ok(BPF_FUNC_get_current_pid_tgid) &&
+		    helper_ok(BPF_FUNC_get_current_comm);
+	bool said_task = false;
+again:
 	s = p->skel = dns_bpf__open();
 	if (!s)
 		return collector_failed(l, -errno, "open BPF object");
@@ -381,12 +396,27 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	sweep = timeout / 4;
 	sweep = sweep < 0.01 ? 0.01 : sweep > 1.0 ? 1.0 : sweep;
 	s->rodata->sweep_ns = (uint64_t)(sweep * 1e9);
-	s->rodata->have_current_task =
-		helper_ok(BPF_FUNC_get_current_pid_tgid) && helper_ok(BPF_FUNC_get_current_comm);
-	if (!s->rodata->have_current_task)
-		pr_info("dns: this kernel gives cgroup_skb programs no current task: events "
-			"carry no pid/comm");
-	s->rodata->have_kern_ctx = kernel_has_kfunc("bpf_cast_to_kern_ctx");
+	s->rodata->have_current_task = task;
+	struct fhook fh[] = {
+		{ "udp_sendmsg", s->progs.dns_owner_fentry, s->progs.dns_owner_kprobe },
+		{ "udpv6_sendmsg", s->progs.dns_owner6_fentry, s->progs.dns_owner6_kprobe },
+	};
+	memcpy(p->fhooks, fh, sizeof(fh));
+	l->fhooks = p->fhooks;
+	l->nfhooks = 2;
+	int owners = fhooks_select(p->fhooks, 2, !s->rodata->have_current_task,
+				   "cgroup_skb programs have the sending task here");
+
+	s->rodata->have_owner = !s->rodata->have_current_task && owners == 2;
+	if (!s->rodata->have_owner)
+		bpf_map__set_max_entries(s->maps.dns_owners, 1);
+	if (!task && !said_task) {
+		said_task = true;
+		pr_info("dns: this kernel gives cgroup_skb programs no current task: %s",
+			s->rodata->have_owner ? "the sender of a query comes from udp_sendmsg"
+					      : "events carry no pid/comm");
+	}
+	s->rodata->have_kern_ctx = kern_ctx;
 	if (!opts->events) { /* never written */
 		bpf_map__set_max_entries(s->maps.dns_events, 4096);
 		bpf_map__set_max_entries(s->maps.dns_names, 1);
@@ -403,10 +433,42 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 	l->hooks = p->hooks;
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
+	p->timeout_ns = s->rodata->timeout_ns;
+	p->user_sweep = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
+			libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_timer_init, NULL) != 1;
+	if (p->user_sweep) {
+		bpf_program__set_autoload(s->progs.dns_sweep_start, false);
+		if (!retried)
+			pr_info("dns: no bpf_timer in this kernel (v5.15+): the agent sweeps "
+				"timed-out queries itself every %d s; timeouts send no event",
+				MAINTAIN_PERIOD_S);
+	}
 	err = dns_bpf__load(s);
+	if (err && kern_ctx) {
+		pr_info("dns: programs with bpf_cast_to_kern_ctx did not load (%s); trying the "
+			"probe-read ones",
+			probe_strerror(err));
+		dns_bpf__destroy(s);
+		p->skel = NULL;
+		l->obj = NULL;
+		kern_ctx = false;
+		retried = true;
+		goto again;
+	}
+	if (err && task) {
+		pr_info("dns: programs that read the current task did not load (%s); trying "
+			"without",
+			probe_strerror(err));
+		dns_bpf__destroy(s);
+		p->skel = NULL;
+		l->obj = NULL;
+		task = false;
+		retried = true;
+		goto again;
+	}
 	if (err)
 		return collector_failed(l, err, "load BPF object");
-	err = bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
+	err = p->user_sweep ? 0 : bpf_prog_test_run_opts(bpf_program__fd(s->progs.dns_sweep_start), &run);
 	if (err || run.retval) {
 		err = err ? -errno : (int)run.retval;
 		snprintf(l->why, sizeof(l->why), "start the timeout sweep (bpf_timer): %s",
@@ -436,6 +498,7 @@ static int dns_open(struct collector *l, const struct collector_opts *opts)
 		p->links[p->nlinks++] = link;
 	}
 	close(cgfd);
+	collector_attach_fhooks(l, p->links, &p->nlinks);
 	pr_debug("dns: cgroup_skb attached to the cgroup v2 root %s; timeout %g s, swept every "
 		 "%g s",
 		 p->cgroup_root, timeout, sweep);
@@ -463,7 +526,7 @@ static void emit_counters(struct dns_priv *p, struct dns_prev *pv, const struct 
 	const char *lab[] = { ns, NULL };
 
 	snprintf(ns, sizeof(ns), "%u", pv->netns);
-	metric_counter_observe(p->timeouts, lab, n->timeouts, o);
+	metric_counter_observe(p->timeouts, lab, n->timeouts + pv->swept, o);
 	metric_counter_observe(p->unmatched, lab, n->unmatched, o);
 	metric_counter_observe(p->truncated, lab, n->truncated, o);
 	metric_counter_observe(p->tcp_queries, lab, n->tcp_queries, o);
@@ -549,6 +612,56 @@ static void dns_collect(struct collector *l, struct registry *reg, const struct 
 	}
 }
 
+/* Kernels without bpf_timer: what the kernel's sweep does (bpf/dns.bpf.c sweep_one), from
+ * here. A response deleting an entry at the same moment counts it instead. */
+static void dns_maintain(struct collector *l, const struct collect_ctx *cx)
+{
+	struct dns_priv *p = l->priv;
+	int fd, names_fd;
+	struct dns_query_key key, next, *old;
+	struct dns_pending v;
+	struct timespec ts;
+	uint64_t now;
+	size_t n = 0, cap = 0;
+
+	if (!p->user_sweep || !p->skel)
+		return;
+	fd = bpf_map__fd(p->skel->maps.dns_pending);
+	names_fd = bpf_map__fd(p->skel->maps.dns_names);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	old = NULL;
+	/* collect first, delete after: deleting while walking would restart the walk */
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); r == 0;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v) || now <= v.ts_ns ||
+		    now - v.ts_ns <= p->timeout_ns)
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			struct dns_query_key *o = c <= 16384 ? realloc(old, c * sizeof(*o)) : NULL;
+
+			if (!o)
+				break;
+			old = o;
+			cap = c;
+		}
+		old[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct dns_prev *pv;
+
+		if (bpf_map_delete_elem(fd, &old[i]))
+			continue;
+		bpf_map_delete_elem(names_fd, &old[i]);
+		pv = nstab_get(&p->prev, old[i].netns, true);
+		if (pv)
+			pv->swept++;
+	}
+	free(old);
+}
+
 /* Everything dns keeps is counted by the kernel under the inode: the registry keeps the
  * baselines, and forget_netns would delete the entries. */
 static void dns_renew_netns(struct collector *l, uint32_t netns)
@@ -628,6 +741,7 @@ static const struct collector_desc dns_collector = {
 		    .decode = dns_decode },
 	.open = dns_open,
 	.collect = dns_collect,
+	.maintain = dns_maintain,
 	.forget_netns = dns_forget_netns,
 	.renew_netns = dns_renew_netns,
 	.describe = dns_describe,

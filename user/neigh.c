@@ -437,6 +437,7 @@ static void find_drop_fns(struct neigh_bpf *s)
 		[NEIGH_FN_INVALIDATE] = "neigh_invalidate",
 		[NEIGH_FN_ARP_ERROR] = "arp_error_report",
 		[NEIGH_FN_NDISC_ERROR] = "ndisc_error_report",
+		[NEIGH_FN_EVENT_SEND] = "__neigh_event_send",
 	};
 	uint64_t start[NEIGH_DROP_FNS], end[NEIGH_DROP_FNS];
 	FILE *f = fopen("/proc/kallsyms", "re");
@@ -465,7 +466,7 @@ static int neigh_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct neigh_priv *p;
 	struct neigh_bpf *s;
-	int err, missing;
+	int err, missing, mode = opts->cfg->attach;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -473,6 +474,7 @@ static int neigh_open(struct collector *l, const struct collector_opts *opts)
 	l->priv = p;
 	nstab_init(&p->ns, sizeof(struct neigh_ns));
 	p->reg = opts->reg;
+again:
 	s = p->skel = neigh_bpf__open();
 	if (!s)
 		return collector_failed(l, -errno, "open BPF object");
@@ -503,7 +505,7 @@ static int neigh_open(struct collector *l, const struct collector_opts *opts)
 	l->hooks = p->hooks;
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
-	missing = hooks_select(p->hooks, l->nhooks, opts->cfg->attach);
+	missing = hooks_select(p->hooks, l->nhooks, mode);
 	for (size_t i = 0; i < l->nhooks; i++)
 		if (!p->hooks[i].chosen && !p->hooks[i].why[0])
 			snprintf(
@@ -519,6 +521,17 @@ static int neigh_open(struct collector *l, const struct collector_opts *opts)
 		bpf_map__set_max_entries(s->maps.neigh_events, 4096); /* never written */
 
 	err = neigh_bpf__load(s);
+	if (err && mode == ATTACH_TP_BTF) {
+		/* an older verifier may refuse a typed walk the newer ones allow (5.10):
+		 * the probe-read flavours then */
+		pr_info("neigh: tp_btf programs did not load (%s); trying raw_tp",
+			probe_strerror(err));
+		neigh_bpf__destroy(s);
+		p->skel = NULL;
+		l->obj = NULL;
+		mode = ATTACH_RAW_TP;
+		goto again;
+	}
 	if (err)
 		return collector_failed(l, err, "load BPF object");
 	err = collector_attach_hooks(l, p->links, &p->nlinks);

@@ -322,3 +322,46 @@ int hooks_select(struct hook *hooks, size_t n, int first_mode)
 	}
 	return required_missing ? -1 : missing;
 }
+
+int fhooks_select(struct fhook *f, size_t n, bool wanted, const char *why_not)
+{
+	struct probe_result fe, kp;
+	int got = 0;
+
+	probe_kprobe(&kp);
+	for (size_t i = 0; i < n; i++) {
+		struct fhook *h = &f[i];
+
+		h->wanted = wanted;
+		h->chosen = NULL;
+		h->mode = NULL;
+		snprintf(h->why, sizeof(h->why), "%s", wanted ? "" : why_not);
+		if (wanted && h->fentry) {
+			probe_fentry(h->func, &fe);
+			if (fe.ok) {
+				h->chosen = h->fentry;
+				h->mode = h->fexit ? "fexit" : "fentry";
+			} else {
+				snprintf(h->why, sizeof(h->why), "%s: %s", h->fexit ? "fexit" : "fentry",
+					 fe.why);
+			}
+		}
+		if (wanted && !h->chosen && h->kprobe) {
+			if (kp.ok) {
+				h->chosen = h->kprobe;
+				h->mode = "kprobe";
+			} else {
+				size_t len = strlen(h->why);
+
+				snprintf(h->why + len, sizeof(h->why) - len, "%skprobe: %s",
+					 len ? "; " : "", kp.why);
+			}
+		}
+		if (h->fentry != h->chosen)
+			disable(h->fentry);
+		if (h->kprobe != h->chosen)
+			disable(h->kprobe);
+		got += h->chosen != NULL;
+	}
+	return got;
+}

@@ -54,6 +54,27 @@ struct hook {
  * flavour; -1 if a required one is among them. */
 int hooks_select(struct hook *hooks, size_t n, int first_mode /* enum attach_mode */);
 
+/*
+ * An optional hook on a kernel function, for what no tracepoint shows: fentry where the
+ * kernel allows it (BTF of the function, trampolines), else a kprobe, else none. Never
+ * required: the collector works without it and says what is missing.
+ */
+struct fhook {
+	const char *func; /* kernel function */
+	struct bpf_program *fentry, *kprobe; /* fentry may be an fexit program */
+	bool fexit; /* the fentry slot holds an fexit program: shown as such */
+	/* result */
+	bool wanted; /* false: the kernel's tracepoints already cover it */
+	struct bpf_program *chosen;
+	const char *mode; /* "fentry", "fexit", "kprobe" or NULL */
+	char why[200]; /* why none, or why not wanted */
+};
+
+/* Picks fentry, then kprobe, for each hook (wanted false: neither, why_not saying why),
+ * and disables autoload of every other program. Call between open and load. Returns
+ * how many got a flavour. */
+int fhooks_select(struct fhook *f, size_t n, bool wanted, const char *why_not);
+
 const char *probe_strerror(int err);
 
 #endif

@@ -103,6 +103,14 @@ int cmd_probe(const struct config *cfg)
 				for (size_t h = 0; h < l->nhooks; h++)
 					strbuf_printf(&why, " %s/%s", l->hooks[h].chosen ? l->hooks[h].mode : "none",
 						      l->hooks[h].name);
+				for (size_t h = 0; h < l->nfhooks; h++) {
+					const struct fhook *f = &l->fhooks[h];
+
+					if (f->chosen)
+						strbuf_printf(&why, " %s/%s", f->mode, f->func);
+					else if (f->wanted)
+						strbuf_printf(&why, " none/%s (%s)", f->func, f->why);
+				}
 				if (l->desc->describe) {
 					more[0] = '\0';
 					l->desc->describe(l, more, sizeof(more));

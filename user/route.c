@@ -25,15 +25,21 @@ struct route_prev {
 
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
 
+/* optional fentry/fexit/kprobe programs */
+enum { F_SEND, F_SEND6, F_ICMP_RCV, F_ICMP6_RCV, F_COUNT };
+
 struct route_priv {
 	struct route_bpf *skel;
-	struct bpf_link *links[H_COUNT];
+	struct bpf_link *links[H_COUNT + F_COUNT];
 	int nlinks;
 	struct nstab prev; /* struct route_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen;
 	struct hook hooks[H_COUNT];
+	struct fhook fhooks[F_COUNT];
 	bool icmp_hooked; /* ICMPv4 errors come from the tracepoint, with their code */
+	bool send_hooked; /* send failures are counted (else their series are absent) */
+	bool rcv_hooked[ROUTE_FAMILIES]; /* ICMP received by type and code, not from the MIB */
 	struct metric *lookups, *sends, *sent, *received;
 };
 
@@ -73,8 +79,9 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 		  METRIC_COUNTER,
 		  { "netns", "family", "type", "code", NULL } },
 		{ "osiscope_icmp_received_total",
-		  "ICMP messages received, by ICMP type as a number (kernel MIB IcmpMsg InType<N> "
-		  "/ Icmp6InType<N>); the code is empty: no per-packet hook reads it.",
+		  "ICMP messages received, by ICMP type and code as numbers: from an optional "
+		  "fentry/kprobe on icmp_rcv / icmpv6_rcv where the kernel allows one, else from "
+		  "the kernel MIB IcmpMsg InType<N> / Icmp6InType<N> with the code empty.",
 		  METRIC_COUNTER,
 		  { "netns", "family", "type", "code", NULL } },
 	};
@@ -165,6 +172,22 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 					      "task's lookup from a softirq's"
 					    : "no classic tracepoint flavour: its record lacks the "
 					      "namespace");
+	/* send failures before v6.3: inet{,6}_sendmsg()'s return instead of sock_send_length */
+	struct fhook fh[F_COUNT] = {
+		[F_SEND] = { "inet_sendmsg", s->progs.route_send_fexit, NULL, true },
+		[F_SEND6] = { "inet6_sendmsg", s->progs.route_send6_fexit, NULL, true },
+		[F_ICMP_RCV] = { "icmp_rcv", s->progs.route_icmp_rcv_fentry,
+				 s->progs.route_icmp_rcv_kprobe },
+		[F_ICMP6_RCV] = { "icmpv6_rcv", s->progs.route_icmp6_rcv_fentry,
+				  s->progs.route_icmp6_rcv_kprobe },
+	};
+	memcpy(p->fhooks, fh, sizeof(fh));
+	l->fhooks = p->fhooks;
+	l->nfhooks = F_COUNT;
+	fhooks_select(&p->fhooks[F_SEND], 2, !p->hooks[H_SEND].chosen,
+		      "sock:sock_send_length counts them on this kernel");
+	/* ICMP received by type and code: no tracepoint sees them on any kernel */
+	fhooks_select(&p->fhooks[F_ICMP_RCV], 2, true, "");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.route_events, 4096); /* never written */
 
@@ -175,6 +198,14 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 	if (err)
 		return err;
 	p->icmp_hooked = p->hooks[H_ICMP].chosen != NULL;
+	p->send_hooked = p->hooks[H_SEND].chosen ||
+			 (p->fhooks[F_SEND].chosen && p->fhooks[F_SEND6].chosen);
+	p->rcv_hooked[ROUTE_IPV4] = p->fhooks[F_ICMP_RCV].chosen != NULL;
+	p->rcv_hooked[ROUTE_IPV6] = p->fhooks[F_ICMP6_RCV].chosen != NULL;
+	if (!p->send_hooked)
+		pr_warn("route: osiscope_route_send_failures_total is absent: no sock:sock_send_length "
+			"(v6.3+) and no program on inet_sendmsg/inet6_sendmsg (%s)",
+			p->fhooks[F_SEND].chosen ? p->fhooks[F_SEND6].why : p->fhooks[F_SEND].why);
 	if (!p->icmp_hooked)
 		pr_info("route: ICMPv4 errors sent are counted by type only (kernel MIB), "
 			"without their code");
@@ -199,7 +230,7 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 
 			metric_counter_observe(p->lookups, lab, n->lookup_failures[f][k], o);
 		}
-		for (int e = 0; e < ROUTE_SEND_ERRORS; e++) {
+		for (int e = 0; p->send_hooked && e < ROUTE_SEND_ERRORS; e++) {
 			const char *lab[] = { ns, families[f], send_errors[e] };
 
 			metric_counter_observe(p->sends, lab, n->send_failures[f][e], o);
@@ -252,7 +283,7 @@ static void emit_mib(struct route_priv *p, uint32_t netns, const struct route_mi
 
 			for (int z = 0; zero[z] >= 0; z++)
 				always |= zero[z] == t;
-			if (n->in[f][t] || always)
+			if ((n->in[f][t] || always) && !p->rcv_hooked[f])
 				metric_counter_observe(p->received, tl, n->in[f][t], o);
 			if (f == ROUTE_IPV4 && p->icmp_hooked && traced_type(t))
 				continue;
@@ -294,6 +325,19 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 		emit_map(p, pv, sum, ORIGIN_MAP);
 }
 
+static void collect_icmp_rcvd(void *ctx, const void *key, const void *sum)
+{
+	struct route_priv *p = ctx;
+	const struct icmp_code_key *k = key;
+	char ns[16];
+	const char *lab[] = { ns, k->family < ROUTE_FAMILIES ? families[k->family] : "other",
+			      num[k->type], num[k->code] };
+
+	snprintf(ns, sizeof(ns), "%u", k->netns);
+	collect_note_netns(p->cx, k->netns);
+	metric_counter_observe(p->received, lab, *(const uint64_t *)sum, ORIGIN_MAP);
+}
+
 static void route_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
@@ -304,6 +348,9 @@ static void route_collect(struct collector *l, struct registry *reg, const struc
 	p->cx = cx;
 	percpu_map_each(bpf_map__fd(p->skel->maps.route_stats), sizeof(uint32_t),
 			sizeof(struct route_netns_stats), collect_netns, p);
+	if (p->rcv_hooked[ROUTE_IPV4] || p->rcv_hooked[ROUTE_IPV6])
+		percpu_map_each(bpf_map__fd(p->skel->maps.icmp_rcvd), sizeof(struct icmp_code_key),
+				sizeof(uint64_t), collect_icmp_rcvd, p);
 	/* every namespace gets its series from the start, at zero */
 	for (size_t i = 0; i < cx->netns->n; i++) {
 		struct route_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
@@ -327,6 +374,8 @@ static void route_forget_netns(struct collector *l, uint32_t netns)
 	struct route_priv *p = l->priv;
 
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.route_stats), &netns);
+	map_delete_netns(bpf_map__fd(p->skel->maps.icmp_rcvd), sizeof(struct icmp_code_key),
+			 offsetof(struct icmp_code_key, netns), netns);
 	nstab_del(&p->prev, netns);
 }
 

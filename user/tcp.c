@@ -28,12 +28,16 @@ struct tcp_prev {
 
 struct tcp_priv {
 	struct tcp_bpf *skel;
-	struct bpf_link *links[8];
+	struct bpf_link *links[10];
 	int nlinks;
 	struct nstab prev; /* struct tcp_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen; /* collection number */
 	struct hook hooks[5];
+	struct fhook fhooks[2]; /* resets with no socket, before v6.10 */
+	/* resets sent read from the namespace's TcpOutRsts: the kernel's tracepoint misses
+	 * some and no program could fill them in */
+	bool rst_mib;
 	/* metrics */
 	struct metric *retrans, *syn_retrans, *rst_sent, *rst_recv, *connects, *connect_dur,
 		*active, *passive, *overflows, *drops, *sockets, *lifetime, *sent, *received;
@@ -187,6 +191,23 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 			 p->hooks[0].why);
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * Before v6.10 tcp_send_reset has two arguments (no reason) and fires only for
+	 * resets of a socket; a closed port's reset goes out with none. Fill that in from
+	 * the functions that send them, else read the namespace's TcpOutRsts.
+	 */
+	struct fhook fh[] = {
+		{ "tcp_v4_send_reset", s->progs.tcp_v4_rst_fentry, s->progs.tcp_v4_rst_kprobe },
+		{ "tcp_v6_send_reset", s->progs.tcp_v6_rst_fentry, s->progs.tcp_v6_rst_kprobe },
+	};
+	size_t nfh = sizeof(fh) / sizeof(fh[0]);
+	bool socketless = probe_tp_nargs("tcp_send_reset") >= 3;
+
+	memcpy(p->fhooks, fh, sizeof(fh));
+	l->fhooks = p->fhooks;
+	l->nfhooks = nfh;
+	fhooks_select(p->fhooks, nfh, !socketless,
+		      "tcp_send_reset traces resets with no socket on this kernel");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
 
@@ -196,6 +217,14 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
+	for (size_t i = 0; i < nfh; i++)
+		if (p->fhooks[i].wanted && !p->fhooks[i].chosen)
+			p->rst_mib = true;
+	if (p->rst_mib)
+		pr_info("tcp: resets sent read from each namespace's TcpOutRsts: tcp_send_reset "
+			"misses resets with no socket on this kernel and no program fills them "
+			"in (%s)",
+			p->fhooks[0].chosen ? p->fhooks[1].why : p->fhooks[0].why);
 	if (opts->events) {
 		err = collector_events_open(l, s->maps.tcp_events);
 		if (err)
@@ -214,7 +243,8 @@ static void emit_counters(struct tcp_priv *p, uint32_t netns, const struct tcp_n
 	snprintf(ns, sizeof(ns), "%u", netns);
 	metric_counter_observe(p->retrans, lab, n->retrans_segs + n->synack_retrans, o);
 	metric_counter_observe(p->syn_retrans, lab, n->syn_retrans + n->synack_retrans, o);
-	metric_counter_observe(p->rst_sent, lab, n->rst_sent, o);
+	if (!p->rst_mib)
+		metric_counter_observe(p->rst_sent, lab, n->rst_sent, o);
 	metric_counter_observe(p->rst_recv, lab, n->rst_received, o);
 	metric_counter_observe(p->active, lab, n->active_opens, o);
 	metric_counter_observe(p->passive, lab, n->passive_opens, o);
@@ -289,7 +319,14 @@ static void tcp_visit_netns(struct collector *l, struct registry *reg, const str
 		}
 	}
 	static const char *const names[] = { "ListenOverflows", "ListenDrops" };
+	static const char *const rsts[] = { "OutRsts" };
 	uint64_t mib[2];
+
+	if (p->rst_mib && mib_read("Tcp", rsts, mib, 1) == 1) {
+		const char *lab[] = { nsl };
+
+		metric_counter_observe(p->rst_sent, lab, mib[0], ORIGIN_NETNS);
+	}
 
 	if (mib_read("TcpExt", names, mib, 2) == 2) {
 		const char *lab[] = { nsl };
@@ -297,6 +334,16 @@ static void tcp_visit_netns(struct collector *l, struct registry *reg, const str
 		metric_counter_observe(p->overflows, lab, mib[0], ORIGIN_NETNS);
 		metric_counter_observe(p->drops, lab, mib[1], ORIGIN_NETNS);
 	}
+}
+
+static void tcp_describe(struct collector *l, char *buf, size_t len)
+{
+	struct tcp_priv *p = l->priv;
+
+	if (p && p->rst_mib)
+		snprintf(buf, len, "resets sent from TcpOutRsts (no program for resets with no "
+				   "socket: %s)",
+			 p->fhooks[0].chosen ? p->fhooks[1].why : p->fhooks[0].why);
 }
 
 static void tcp_forget_netns(struct collector *l, uint32_t netns)
@@ -401,6 +448,7 @@ static const struct collector_desc tcp_collector = {
 	.begin = tcp_begin,
 	.visit_netns = tcp_visit_netns,
 	.collect = tcp_collect,
+	.describe = tcp_describe,
 	.forget_netns = tcp_forget_netns,
 	.renew_netns = tcp_renew_netns,
 	.close = tcp_close,

@@ -39,7 +39,7 @@ tls_cert() {
 }
 wait_listen() { # NS PORT
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		nsx "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
 		sleep 0.1
 	done
@@ -62,7 +62,7 @@ srv_start() {
 # how many it has
 wait_count() {
 	local i n=0
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		n=$(grep -c -- "$2" "$1" 2>/dev/null)
 		[ "${n:-0}" -ge "$3" ] && break
 		sleep 0.1
@@ -97,7 +97,7 @@ msel() {
 # maintain periods); prints its value
 wait_metric() {
 	local i v=0
-	for i in $(seq 75); do
+	for i in $(seq $((75 * SCALE))); do
 		scrape
 		grep -q "^$1{" "$TMP/metrics" && v=$(mval "$@") && [ "$v" != 0 ] && break
 		sleep 0.2

@@ -51,7 +51,7 @@ done
 
 nsx srv "$TCPLOAD" serve 198.51.100.2 $DPORT 60 >"$TMP/serve.out" &
 serve_pid=$!
-for i in $(seq 50); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 out=$(nsx cli timeout 60 "$TCPLOAD" send 198.51.100.2 $DPORT $BYTES)
 assert_eq "$out" "sent=$BYTES" "what the client sent over the lossy link"
 kill "$serve_pid" 2>/dev/null

@@ -18,13 +18,13 @@ popens0=$(mib srv TcpPassiveOpens)
 nsx srv "$TCPLOAD" serve 203.0.113.2 8080 30 >"$TMP/serve.out" &
 # an IPv6 listener too: the state gauge covers both families
 nsx srv "$TCPLOAD" listen ::1 8443 8 30 >/dev/null &
-for i in $(seq 50); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 # churn: connect, read the server's byte, write one back, close first
 out=$(nsx cli "$TCPLOAD" churn 203.0.113.2 8080 $N)
 assert_eq "$(field ok "$out")" $N "connections the client made"
 
 # the server closes its side once it has read our close: wait for the kernel, bounded
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(nsx srv ss -Htan state established | wc -l)" -eq 0 ] && break
 	sleep 0.1
 done

@@ -28,7 +28,7 @@ pas0=$(mib srv TcpPassiveOpens)
 
 nsx srv "$TCPLOAD" listen 192.0.2.2 $DPORT 1 $LISTEN_SECS >"$TMP/listen.out" &
 listen_pid=$!
-for i in $(seq 50); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.1; done
 out=$(nsx cli timeout 30 "$TCPLOAD" parallel 192.0.2.2 $DPORT $N)
 log "client: $out"
 assert_eq $(($(field ok "$out") + $(field timeout "$out"))) $N "connects that ended ok or timed out"

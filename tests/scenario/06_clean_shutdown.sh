@@ -28,7 +28,7 @@ remaining() {
 	for id in "$@"; do bpftool "$kind" show id "$id" >/dev/null 2>&1 && n=$((n + 1)); done
 	echo $n
 }
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(remaining prog $progs)$(remaining link $links)$(remaining map $maps)" = 000 ] && break
 	sleep 0.1
 done

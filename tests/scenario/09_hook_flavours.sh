@@ -20,9 +20,9 @@ for mode in tp_btf raw_tp tracepoint; do
 
 	nsx "c$mode" "$TCPLOAD" connect 192.0.2.2 9 $N >/dev/null
 	nsx "s$mode" "$TCPLOAD" serve 192.0.2.2 8080 20 >"$TMP/serve.$mode" &
-	for i in $(seq 50); do grep -q listening "$TMP/serve.$mode" 2>/dev/null && break; sleep 0.1; done
+	for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/serve.$mode" 2>/dev/null && break; sleep 0.1; done
 	out=$(nsx "c$mode" "$TCPLOAD" churn 192.0.2.2 8080 $M)
-	for i in $(seq 50); do
+	for i in $(seq $((50 * SCALE))); do
 		[ "$(nsx "s$mode" ss -Htan state established | wc -l)" -eq 0 ] && break
 		sleep 0.1
 	done

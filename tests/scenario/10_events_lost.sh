@@ -17,7 +17,7 @@ out=$(nsx cli "$TCPLOAD" connect 198.51.100.2 9 $N)
 assert_eq "$(field refused "$out")" $N "refused connects made"
 # events arrive through the ring buffer asynchronously: wait until the count settles
 prev=-1
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	n=$(grep -c 'msg="event ' "$TMP/agent.log")
 	[ "$n" = "$prev" ] && break
 	prev=$n

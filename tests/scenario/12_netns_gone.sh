@@ -20,7 +20,7 @@ assert_gt "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" 10 "its series before de
 ip netns del "$T-gone"
 # the agent needs two collections without the namespace; the kernel frees it a
 # little after the last reference goes: poll a bounded number of scrapes
-for i in $(seq 30); do
+for i in $(seq $((30 * SCALE))); do
 	scrape
 	[ "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" -eq 0 ] && break
 	sleep 0.2

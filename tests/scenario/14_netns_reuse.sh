@@ -20,7 +20,7 @@ assert_eq "$(metric osiscope_tcp_connects_total netns=$old result=refused)" $N "
 
 # delete it and make another at once (no scrape between): most often it gets the inode
 ip netns del "$T-old"
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	ns_create "new$i" 2>/dev/null
 	new=$(ns_inode "new$i")
 	[ "$new" = "$old" ] && break
@@ -34,13 +34,13 @@ ip -n "$T-new$i" link set eth0 up
 ip -n "$T-peer" link set eth1 up
 nsx "new$i" "$TCPLOAD" connect 198.51.100.2 9 $M >/dev/null
 # the link collector follows new devices every 2 s: poll for its programs, bounded
-for j in $(seq 50); do
+for j in $(seq $((50 * SCALE))); do
 	scrape
-	[ "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=tcx_ingress)" = 1 ] && break
+	[ "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=$(tc_hook ingress))" = 1 ] && break
 	sleep 0.1
 done
 assert_eq "$(metric osiscope_tcp_connects_total netns=$new result=refused)" $M "refused connects of the namespace in its place"
-assert_eq "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=tcx_ingress)" 1 \
+assert_eq "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=$(tc_hook ingress))" 1 \
 	"link programs on the new namespace's device"
 # and they really count there: the new device's packets, not the old one's
 before=$(metric osiscope_link_protocol_packets_total netns=$new device=eth0 direction=transmit protocol=ipv4/tcp)
@@ -60,7 +60,7 @@ brief=$(ns_inode brief)
 nsx brief "$TCPLOAD" connect 203.0.113.2 9 $K >/dev/null
 ip netns del "$T-brief"
 # what the kernel counted for it shows up once, then goes with the next scans
-for j in $(seq 60); do
+for j in $(seq $((60 * SCALE))); do
 	scrape
 	[ "$(grep -c "netns=\"$brief\"" "$TMP/metrics")" -eq 0 ] && break
 	sleep 0.2

@@ -29,7 +29,7 @@ ns_link cli srv 192.0.2.1 192.0.2.2
 # a listener that never accepts: the connections wait in its queue, and their peers'
 # FINs leave them in CLOSE_WAIT there and in FIN_WAIT2 on the client (for 60 s)
 nsx srv "$TCPLOAD" listen 192.0.2.2 8080 16 30 >"$TMP/listen.out" &
-for i in $(seq 50); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.1; done
 scrape
 states_agree srv "listening"
 states_agree cli "listening"
@@ -38,7 +38,7 @@ states_agree srv "nothing changed"
 
 nsx cli "$TCPLOAD" parallel 192.0.2.2 8080 $K >/dev/null
 # bounded wait for the kernel to finish the closes on both sides
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(nsx srv ss -Htan state close-wait | wc -l)" -eq $K ] && break
 	sleep 0.1
 done

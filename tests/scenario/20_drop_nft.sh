@@ -6,6 +6,7 @@
 # its M drops in the sender's namespace with device "".
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=9 M=4
 DROPLOAD=$HELPERS/dropload
 

@@ -9,6 +9,7 @@
 #    out (NEIGH_QUEUEFULL), so N2-1 are NEIGH_QUEUEFULL and the last one NEIGH_FAILED.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N1=5 N2=8
 DROPLOAD=$HELPERS/dropload
 

@@ -6,6 +6,7 @@
 # TcpOutRsts delta (each SYN is answered with a reset, then dropped).
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=6 N6=3 M=5
 DROPLOAD=$HELPERS/dropload
 
@@ -23,7 +24,7 @@ out=$(nsx cli "$DROPLOAD" udp 192.0.2.2 9999 $N)
 assert_eq "$(field sent "$out")" $N "IPv4 datagrams sent"
 out=$(nsx cli "$DROPLOAD" udp 2001:db8::2 9999 $N6)
 assert_eq "$(field sent "$out")" $N6 "IPv6 datagrams sent"
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ $(($(mib srv UdpNoPorts) - udp0 + $(mib srv Udp6NoPorts) - udp60)) -ge $((N + N6)) ] && break
 	sleep 0.1
 done

@@ -6,6 +6,7 @@
 # receiver's namespace and on its eth0.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=7 M=4
 DROPLOAD=$HELPERS/dropload
 
@@ -27,7 +28,7 @@ for mode in tp_btf raw_tp tracepoint; do
 
 	nsx "c$mode" "$DROPLOAD" udp 192.0.2.2 5555 $N >/dev/null
 	nsx "c$mode" "$DROPLOAD" udp 192.0.2.2 9999 $M >/dev/null
-	for i in $(seq 50); do
+	for i in $(seq $((50 * SCALE))); do
 		[ "$(nft_packets "s$mode")" = $N ] && [ $(($(mib "s$mode" UdpNoPorts) - udp0)) -ge $M ] && break
 		sleep 0.1
 	done

@@ -6,6 +6,7 @@
 # (after one scrape has shown its last count); the other devices' stay.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 DROPLOAD=$HELPERS/dropload
 
 chain_packets() { # CHAIN

@@ -5,6 +5,7 @@
 # kernel function that freed it; --netns keeps the sender's namespace out.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 N=5
 DROPLOAD=$HELPERS/dropload
 
@@ -16,18 +17,18 @@ nsx srv nft add chain inet osi input '{ type filter hook input priority 0; }'
 nsx srv nft add rule inet osi input udp dport 5555 counter drop
 # resolve the neighbour first (ping is not installed everywhere: a datagram to port 9)
 nsx cli "$DROPLOAD" udp 192.0.2.2 9 1 >/dev/null
-for i in $(seq 50); do nsx cli ip neigh show 192.0.2.2 | grep -q REACHABLE && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do nsx cli ip neigh show 192.0.2.2 | grep -q REACHABLE && break; sleep 0.1; done
 
 "$OSI_BIN" trace -l drop -o json --netns "$srv" >"$TMP/json" 2>"$TMP/json.err" &
 TRACE_PID=$!
-for i in $(seq 100); do
+for i in $(seq $((100 * SCALE))); do
 	grep -q "tracing" "$TMP/json.err" 2>/dev/null && break
 	kill -0 $TRACE_PID 2>/dev/null || break
 	sleep 0.1
 done
 grep -q "tracing" "$TMP/json.err" || { cat "$TMP/json.err" >&2; fail "trace did not start"; exit 1; }
 nsx cli "$DROPLOAD" udp 192.0.2.2 5555 $N >/dev/null
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(grep -c 'reason=NETFILTER_DROP' "$TMP/json")" -ge $N ] && break
 	sleep 0.1
 done

@@ -7,6 +7,7 @@
 # NETFILTER_DROP series still add up to the nft chain's counter.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 K=48 BUDGET=80
 DROPLOAD=$HELPERS/dropload
 

@@ -5,6 +5,7 @@
 # after the agent saw it go); another namespace's drops stay.
 . "$(dirname "$0")/../lib.sh"
 require_root
+require_drop_reasons
 DROPLOAD=$HELPERS/dropload
 
 # map_keys NETNS: entries of the agent's drop map for that namespace
@@ -31,11 +32,11 @@ assert_gt "$(map_keys "$gone")" 0 "its map entries"
 
 # a connection with unread data in a listener's queue: its teardown drops skbs too
 nsx gone "$TCPLOAD" listen 127.0.0.1 8080 16 30 >/dev/null 2>&1 &
-for i in $(seq 50); do nsx gone ss -Hltn | grep -q ':8080' && break; sleep 0.1; done
+for i in $(seq $((50 * SCALE))); do nsx gone ss -Hltn | grep -q ':8080' && break; sleep 0.1; done
 nsx gone timeout 5 "$TCPLOAD" send 127.0.0.1 8080 1000 >/dev/null 2>&1
 ip netns pids "$T-gone" | xargs -r kill -9
 ip netns del "$T-gone"
-for i in $(seq 30); do
+for i in $(seq $((30 * SCALE))); do
 	scrape
 	[ "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" -eq 0 ] && [ "$(map_keys "$gone")" = 0 ] && break
 	sleep 0.2

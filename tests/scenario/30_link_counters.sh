@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Device counters, carrier and the protocol mix on a veth pair, all exact:
-# - C down/up cycles of a's eth0: 2C carrier changes on both ends (equal to sysfs
-#   carrier_changes since the agent saw the pair: the two of its creation are not
-#   counted), osiscope_link_up 0 while down and 1 after;
+# - C down/up cycles of a's eth0: 2C carrier changes on both ends, counted from once
+#   both carriers are up and the agent shows it (equal to sysfs carrier_changes over the
+#   cycles), osiscope_link_up 0 while down and 1 after;
 # - N pings, M broadcast ARP requests (each answered), K multicast and Q broadcast
 #   frames of an unknown EtherType (dropped by b's stack: b's rx drops), D pings too big
 #   for b's MTU (dropped by a's veth: a's tx drops, and b's rx drops as veth reports them);
@@ -31,7 +31,7 @@ ipstat() {
 series() { grep -c "^$1{netns=\"$2\",device=\"$3\"}" "$TMP/metrics"; }
 wait_attached() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * SCALE))); do
 		scrape
 		[ "$(metric osiscope_link_bpf_attached netns=$1 device=$2 hook=tcx_ingress)$(metric osiscope_link_bpf_attached netns=$1 device=$2 hook=tc_ingress)" != 00 ] && return 0
 		sleep 0.1
@@ -49,6 +49,17 @@ b=$(ns_inode b)
 wait_attached "$a" eth0 || fail "no tc program attached to a/eth0"
 wait_attached "$b" eth0 || fail "no tc program attached to b/eth0"
 
+# the carrier comes up through the kernel's link watch, later than the device: wait
+# until both ends have it and the agent shows it, then count from there (the agent's
+# first sight of the pair may come before or after that carrier change)
+for i in $(seq $((50 * SCALE))); do
+	scrape
+	[ "$(nsx a cat /sys/class/net/eth0/carrier)$(nsx b cat /sys/class/net/eth0/carrier)" = 11 ] &&
+		[ "$(metric osiscope_link_up netns=$a device=eth0)$(metric osiscope_link_up netns=$b device=eth0)" = 11 ] && break
+	sleep 0.1
+done
+ma0=$(metric osiscope_link_carrier_changes_total netns=$a device=eth0)
+mb0=$(metric osiscope_link_carrier_changes_total netns=$b device=eth0)
 log "--- carrier: $C down/up cycles of a/eth0"
 ca0=$(nsx a cat /sys/class/net/eth0/carrier_changes)
 cb0=$(nsx b cat /sys/class/net/eth0/carrier_changes)
@@ -79,7 +90,7 @@ nsx b ip link set eth0 mtu 1280
 out=$(nsx a "$LP" ping 192.0.2.2 $D 1400 DF)
 assert_eq "$out" "sent=$D replies=0" "pings larger than b's MTU, unanswered"
 # ARP replies are sent from b's softirq: wait until all are in a's counters
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(ipstat a eth0 rx packets)" = $((N + M)) ] && break
 	sleep 0.1
 done
@@ -96,9 +107,9 @@ for n in a b; do
 		assert_eq "$(metric osiscope_link_drops_total netns=$ns device=eth0 direction=$d)" "$(ipstat $n eth0 $dir dropped)" "$n/eth0 $d drops"
 		assert_eq "$(metric osiscope_link_errors_total netns=$ns device=eth0 direction=$d)" "$(ipstat $n eth0 $dir errors)" "$n/eth0 $d errors"
 	done
-	c0=$ca0
-	[ $n = b ] && c0=$cb0
-	assert_eq "$(metric osiscope_link_carrier_changes_total netns=$ns device=eth0)" $(($(nsx $n cat /sys/class/net/eth0/carrier_changes) - c0)) "$n/eth0 carrier changes = sysfs carrier_changes since the agent saw it"
+	c0=$ca0 m0=$ma0
+	[ $n = b ] && c0=$cb0 m0=$mb0
+	assert_eq "$(($(metric osiscope_link_carrier_changes_total netns=$ns device=eth0) - m0))" $(($(nsx $n cat /sys/class/net/eth0/carrier_changes) - c0)) "$n/eth0 carrier changes = sysfs carrier_changes during the cycles"
 	assert_eq "$(metric osiscope_link_up netns=$ns device=eth0)" 1 "$n/eth0 up after the cycles"
 	assert_eq "$(series osiscope_link_tx_timeouts_total $ns eth0)" 1 "$n/eth0 tx timeouts series exported"
 	assert_eq "$(metric osiscope_link_tx_timeouts_total netns=$ns device=eth0)" 0 "$n/eth0 tx timeouts"
@@ -109,8 +120,8 @@ assert_eq "$(ipstat a eth0 tx dropped)" $D "a/eth0 tx drops (ip): too big for b"
 assert_eq "$(ipstat b eth0 rx packets)" $((N + M + K + Q)) "b/eth0 rx packets (ip)"
 # veth reports a frame it could not hand to its peer as the peer's receive drop too
 assert_eq "$(ipstat b eth0 rx dropped)" $((K + Q + D)) "b/eth0 rx drops (ip): unknown EtherType, and a's too-big frames"
-assert_eq "$(metric osiscope_link_carrier_changes_total netns=$a device=eth0)" $((2 * C)) "a/eth0 carrier changes = the test's down/up cycles"
-assert_eq "$(metric osiscope_link_carrier_changes_total netns=$b device=eth0)" $((2 * C)) "b/eth0 carrier changes = its peer's cycles"
+assert_eq "$(($(metric osiscope_link_carrier_changes_total netns=$a device=eth0) - ma0))" $((2 * C)) "a/eth0 carrier changes = the test's down/up cycles"
+assert_eq "$(($(metric osiscope_link_carrier_changes_total netns=$b device=eth0) - mb0))" $((2 * C)) "b/eth0 carrier changes = its peer's cycles"
 
 log "--- protocol mix"
 assert_eq "$(proto $a transmit ipv4/icmp)" $((N + D)) "a tx ipv4/icmp (the too-big ones too: tc sees them before the veth drops them)"

@@ -33,7 +33,7 @@ ours_on() {
 }
 wait_ours() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		[ "$(ours_on "$1" "$2")" = 2 ] && return 0
 		sleep 0.1
 	done
@@ -47,7 +47,7 @@ quiet a b
 a=$(ns_inode a)
 b=$(ns_inode b)
 # the agent has found the namespaces (their loopback series) before the pair exists
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	scrape
 	[ "$(series_of "$a" lo)" -gt 0 ] && [ "$(series_of "$b" lo)" -gt 0 ] && break
 	sleep 0.1
@@ -96,7 +96,7 @@ assert_eq "$(metric osiscope_link_packets_total netns=$a device=ren0 direction=t
 
 log "--- delete the pair"
 nsx a ip link del ren0
-for i in $(seq 100); do
+for i in $(seq $((100 * SCALE))); do
 	scrape
 	[ "$(series_of "$a" ren0)$(series_of "$b" eth0)" = 00 ] && break
 	sleep 0.1

@@ -34,7 +34,7 @@ held_by() { grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $
 count_of() { { link_ids a eth0; link_ids b eth0; } | grep -cxF -f <(held_by "$1"); }
 wait_count() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		[ "$(count_of "$1")" = "$2" ] && return 0
 		sleep 0.1
 	done
@@ -58,7 +58,7 @@ agent2_start() {
 	for try in 1 2 3 4 5; do
 		"$OSI_BIN" run --web.listen-address="127.0.0.1:$PORT2" >"$TMP/agent2.log" 2>&1 &
 		AGENT2=$!
-		for i in $(seq 200); do
+		for i in $(seq $((200 * SCALE))); do
 			kill -0 $AGENT2 2>/dev/null || break
 			[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/-/ready")" = 200 ] && return 0
 			sleep 0.1

@@ -35,7 +35,7 @@ theirs=${out#id=}
 assert_eq "$(xdp_id b "$XB")" "$theirs" "someone's XDP program on b/$XB"
 
 agent_start --link.xdp="$XA,$XB"
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	scrape
 	[ "$(metric osiscope_link_bpf_attached netns=$a device=$XA hook=xdp)" = 1 ] &&
 		[ "$(metric osiscope_link_bpf_attached netns=$b device=$XB hook=tcx_ingress)$(metric osiscope_link_bpf_attached netns=$b device=$XB hook=tc_ingress)" != 00 ] && break
@@ -43,7 +43,7 @@ for i in $(seq 50); do
 done
 assert_eq "$(grep -c "device $XB already has an XDP program (id $theirs, name someone_xdp" "$TMP/agent.log")" 1 "the agent says it left b/$XB's program in place"
 assert_eq "$(xdp_id b "$XB")" "$theirs" "b/$XB still runs the same XDP program"
-assert_eq "$(xdp_name a "$XA")" link_xdp "a/$XA runs the agent's XDP program"
+assert_eq "$(xdp_name a "$XA")" "$(link_prog link_xdp)" "a/$XA runs the agent's XDP program"
 assert_eq "$(metric osiscope_link_bpf_attached netns=$a device=$XA hook=xdp)" 1 "a/$XA: xdp counts its receive side"
 assert_eq "$(metric osiscope_link_bpf_attached netns=$a device=$XA hook=tcx_ingress)$(metric osiscope_link_bpf_attached netns=$a device=$XA hook=tc_ingress)" 00 "a/$XA: no tc ingress program beside XDP"
 assert_eq "$(metric osiscope_link_bpf_attached netns=$b device=$XB hook=xdp)" 0 "b/$XB: no XDP of ours"
@@ -52,7 +52,7 @@ out=$(nsx a "$LP" ping 198.51.100.2 $N)
 assert_eq "$out" "sent=$N replies=$N" "pings answered"
 nsx a "$LP" arp "$XA" 198.51.100.1 198.51.100.2 $M >/dev/null || fail "arp requests"
 # b answers the ARP requests in its softirq: wait for them on a
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	scrape
 	[ "$(proto $a "$XA" receive arp)" -ge $M ] && break
 	sleep 0.1

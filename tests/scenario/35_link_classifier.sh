@@ -59,10 +59,9 @@ ifindex=$(nsx a cat /sys/class/net/t0/ifindex)
 for mode in tp_btf raw_tp; do
 	log "--- --bpf.attach=$mode"
 	agent_start --bpf.attach=$mode
-	name=link_tc_in
-	[ $mode = raw_tp ] && name=link_tc_in_pr
+	name=$(link_prog link_tc_in)
 	prog=
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		for id in $(nsx a "$LP" tcx t0 2>/dev/null | sed -n 's/.*ids=//p' | tr , ' ') \
 			$(nsx a tc filter show dev t0 ingress 2>/dev/null | sed -n 's/.* id \([0-9]*\) name link_tc_.*/\1/p'); do
 			grep -qx "$id" <(grep -h '^prog_id:' /proc/"$AGENT_PID"/fdinfo/* | awk '{ print $2 }') &&

@@ -29,7 +29,7 @@ snmp6() { nsx "$1" awk -v c="$3" '$1 == c { print $2 }' "/proc/net/dev_snmp6/$2"
 # wait_failed ADDR: until the kernel says the entry failed (bounded)
 wait_failed() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		nsx a ip neigh show "$1" dev eth0 | grep -q FAILED && return 0
 		sleep 0.05
 	done
@@ -39,7 +39,7 @@ wait_failed() {
 # entry is marked FAILED
 wait_mib() {
 	local i
-	for i in $(seq 40); do
+	for i in $(seq $((40 * SCALE))); do
 		[ "$(mib a "$1")" -ge "$2" ] && return 0
 		sleep 0.05
 	done

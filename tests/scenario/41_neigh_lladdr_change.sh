@@ -42,7 +42,7 @@ ask() { nsx a arping -q -c 1 -w 2 -I eth0 192.0.2.2 >/dev/null || fail "no ARP r
 entry_mac() { nsx a ip neigh show 192.0.2.2 dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
 wait_entry() { # MAC
 	local i
-	for i in $(seq 40); do
+	for i in $(seq $((40 * SCALE))); do
 		[ "$(entry_mac)" = "$1" ] && return 0
 		sleep 0.05
 	done
@@ -92,14 +92,14 @@ changes0=$(metric osiscope_neigh_lladdr_changes_total netns=$a device=eth0 famil
 replies0=$(metric osiscope_arp_packets_total netns=$a device=eth0 direction=receive op=reply)
 nsx a ip monitor neigh >"$TMP/monitor" 2>&1 &
 MON=$!
-for i in $(seq 50); do # ip monitor is listening once it answers a change of its own
+for i in $(seq $((50 * SCALE))); do # ip monitor is listening once it answers a change of its own
 	nsx a ip neigh replace 192.0.2.77 lladdr 02:00:00:00:00:77 dev eth0 nud stale
 	grep -q 192.0.2.77 "$TMP/monitor" && break
 	sleep 0.05
 done
 for i in $(seq $M); do ask; done
 nsx a ip neigh replace 192.0.2.78 lladdr 02:00:00:00:00:78 dev eth0 nud stale
-for i in $(seq 50); do # and has printed everything once it printed the marker after
+for i in $(seq $((50 * SCALE))); do # and has printed everything once it printed the marker after
 	grep -q 192.0.2.78 "$TMP/monitor" && break
 	sleep 0.05
 done
@@ -127,7 +127,7 @@ trace_start "$TMP/trace6" -o json -l neigh --netns "$a"
 for i in $(seq $K); do
 	nsx a ip -6 neigh flush dev eth0
 	nsx a "$HELPERS/neighsend" 2001:db8::2 9 1 >/dev/null
-	for j in $(seq 40); do
+	for j in $(seq $((40 * SCALE))); do
 		nsx a ip -6 neigh show 2001:db8::2 dev eth0 | grep -q REACHABLE && break
 		sleep 0.05
 	done

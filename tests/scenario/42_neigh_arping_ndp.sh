@@ -57,7 +57,7 @@ log "--- $N IPv6 resolutions"
 for i in $(seq $N); do
 	nsx a ip -6 neigh flush dev eth0
 	nsx a "$NEIGHSEND" 2001:db8::2 9 1 >/dev/null
-	for j in $(seq 40); do
+	for j in $(seq $((40 * SCALE))); do
 		nsx a ip -6 neigh show 2001:db8::2 dev eth0 | grep -q REACHABLE && break
 		sleep 0.05
 	done

@@ -35,7 +35,7 @@ for mode in raw_tp tracepoint; do
 	for addr in 192.0.2.99 2001:db8::99; do
 		nsx "a$mode" "$NEIGHSEND" $addr 9 $N >/dev/null
 	done
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		[ "$(nsx "a$mode" ip neigh show nud failed dev eth0 | wc -l)" -eq 2 ] && break
 		sleep 0.05
 	done

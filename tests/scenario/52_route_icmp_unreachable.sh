@@ -27,7 +27,7 @@ assert_eq "$(field ok "$r")" $N "IPv4 datagrams sent"
 r=$(nsx cli "$ROUTELOAD" udp 2001:db8::2 9 $N)
 assert_eq "$(field ok "$r")" $N "IPv6 datagrams sent"
 # the answers travel back through the veth softirq: wait until the client has them all
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ $(($(mib cli IcmpInDestUnreachs) - ci4)) -ge $N ] && [ $(($(mib cli Icmp6InDestUnreachs) - ci6)) -ge $N ] && break
 	sleep 0.1
 done

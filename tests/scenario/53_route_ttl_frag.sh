@@ -46,7 +46,7 @@ nsx rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 cli=$(ns_inode cli) rtr=$(ns_inode rtr) srv=$(ns_inode srv)
 # wait_mib NS COUNTER BASE WANT: bounded poll until the counter has grown by WANT
 wait_mib() {
-	for i in $(seq 50); do
+	for i in $(seq $((50 * SCALE))); do
 		[ $(($(mib "$1" "$2") - $3)) -ge "$4" ] && return 0
 		sleep 0.1
 	done

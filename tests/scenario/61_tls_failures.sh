@@ -57,7 +57,7 @@ assert_eq "$(mval osiscope_tls_handshake_duration_seconds_count cgroup=$CLI)" 0 
 # diagnose: one more untrusted handshake while it watches
 "$OSI_BIN" diagnose --agent off --duration 6 --no-collector.tcp >"$TMP/diag" 2>"$TMP/diag.err" &
 DIAG=$!
-for i in $(seq 100); do
+for i in $(seq $((100 * SCALE))); do
 	grep -q "watching" "$TMP/diag.err" && break
 	sleep 0.1
 done

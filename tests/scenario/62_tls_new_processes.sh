@@ -81,7 +81,7 @@ assert_eq "$(mval $H result=failed cgroup=$SRV_B)$(mval $H result=failed cgroup=
 
 # a library no process maps any more, in no watched library directory, is released
 kill "$B_PID"
-for i in $(seq 75); do
+for i in $(seq $((75 * SCALE))); do
 	scrape
 	grep -q "inode=\"$B_INO\"" "$TMP/metrics" || break
 	sleep 0.2

@@ -46,7 +46,7 @@ assert_eq "$(grep '^ok=' "$TMP/ok.out")" "ok=$N failed=0" "handshakes the client
 rm -f "$TMP/go"
 run_in cli "$CLI" "$TMP/tlsstatic" wait "$TMP/go" 192.0.2.2 4433 1 >"$TMP/bad.out" 2>&1 &
 C=$!
-for i in $(seq 75); do
+for i in $(seq $((75 * SCALE))); do
 	scrape
 	[ "$(mval osiscope_tls_probed_libraries inode=$STATIC_INO)" -gt 0 ] && break
 	sleep 0.2
@@ -65,7 +65,7 @@ assert_eq "$(mval osiscope_tls_protocol_versions_total role=client version=TLSv1
 	"negotiated version"
 assert_eq "$(mval $H role=server result=ok cgroup=$SRV)" $N "server side"
 
-for i in $(seq 75); do
+for i in $(seq $((75 * SCALE))); do
 	scrape
 	grep -q "inode=\"$STATIC_INO\"" "$TMP/metrics" || break
 	sleep 0.2

@@ -64,7 +64,7 @@ assert_eq "$(field sent "$r") $(field timeout "$r")" "2 1" "one query sent twice
 N=6 M=4 K=3
 
 # the sweep finds a query at most --dns.timeout / 4 after it expired
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	scrape
 	[ "$(metric osiscope_dns_timeouts_total netns=$cli)" -ge $K ] && break
 	sleep 0.1

@@ -54,7 +54,7 @@ assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/-/he
 kill -0 "$AGENT_PID" 2>/dev/null
 assert_eq $? 0 "agent still running"
 # the longest legal name timed out like any unanswered query
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	scrape
 	[ "$(metric osiscope_dns_timeouts_total netns=$cli)" -ge 6 ] && break
 	sleep 0.1

@@ -13,7 +13,7 @@ DNSQ=$HELPERS/dnsq
 wait_for() { # WHAT CMD...: until CMD succeeds
 	local what=$1
 	shift
-	for i in $(seq 100); do
+	for i in $(seq $((100 * SCALE))); do
 		"$@" && return 0
 		sleep 0.1
 	done

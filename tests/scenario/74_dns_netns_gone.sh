@@ -18,7 +18,7 @@ keep=$(ns_inode keep)
 gone=$(ns_inode gone)
 nsx srv "$DNSQ" serve 192.0.2.2 53 drop &
 nsx osrv "$DNSQ" serve 198.51.100.2 53 nxdomain &
-for i in $(seq 100); do
+for i in $(seq $((100 * SCALE))); do
 	listens srv 192.0.2.2:53 && listens osrv 198.51.100.2:53 && break
 	sleep 0.1
 done
@@ -36,7 +36,7 @@ ip netns del "$T-gone"
 # Other tests on the machine make namespaces too, and the kernel reuses a freed
 # namespace's inode: so look at what only this namespace had, its nonzero values.
 left() { grep "^osiscope_dns_.*netns=\"$gone\"" "$TMP/metrics" | grep -vc ' 0$'; }
-for i in $(seq 30); do
+for i in $(seq $((30 * SCALE))); do
 	scrape
 	[ "$(left)" -eq 0 ] && break
 	sleep 0.2

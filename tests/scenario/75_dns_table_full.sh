@@ -14,7 +14,7 @@ ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
 cli=$(ns_inode cli)
 nsx srv "$DNSQ" serve 192.0.2.2 53 drop &
-for i in $(seq 100); do
+for i in $(seq $((100 * SCALE))); do
 	nsx srv ss -Hlun | awk '{ print $4 }' | grep -qxF 192.0.2.2:53 && break
 	sleep 0.1
 done
@@ -26,7 +26,7 @@ full=$(metric osiscope_dns_untracked_queries_total netns=$cli reason=table_full)
 assert_eq "$(metric osiscope_dns_queries_total netns=$cli qtype=A)" $N "queries counted"
 assert_gt "$full" $((N - TABLE - 1)) "untracked: table full"
 # every tracked query is swept out once its 2 s are up
-for i in $(seq 60); do
+for i in $(seq $((60 * SCALE))); do
 	scrape
 	[ $(($(metric osiscope_dns_timeouts_total netns=$cli) + full)) -ge $N ] && break
 	sleep 0.1
@@ -35,7 +35,7 @@ assert_eq "$(($(metric osiscope_dns_timeouts_total netns=$cli) + full))" $N "tim
 assert_eq "$(metric osiscope_dns_untracked_queries_total netns=$cli reason=table_full)" "$full" "no more untracked since"
 # with the table empty again, a query is followed as usual
 r=$(nsx cli "$DNSQ" query 192.0.2.2 53 after.test A 1 100)
-for i in $(seq 60); do
+for i in $(seq $((60 * SCALE))); do
 	scrape
 	[ $(($(metric osiscope_dns_timeouts_total netns=$cli) + full)) -ge $((N + 1)) ] && break
 	sleep 0.1
