@@ -33,6 +33,12 @@ struct tcp_netns_stats {
 	__u64 lifetime_sum_ns;
 	__u64 connect_hist[HIST_SLOTS]; /* SYN_SENT -> ESTABLISHED, microseconds */
 	__u64 lifetime_hist[HIST_SLOTS]; /* first state to CLOSE, milliseconds */
+	/* Full sockets by state (TCP_STATE_SLOTS: kernel state & 15), counted from every
+	 * change: the old state's slot goes down, the new one's up, so the sum over CPUs
+	 * (modulo 2^64) is the net change since the entry was made. A passive child is
+	 * created from its listener's copy (LISTEN -> SYN_RECV): only SYN_RECV goes up.
+	 * Userspace adds what a sock_diag dump said once (see user/tcp.c). */
+	__u64 states[16];
 };
 
 enum tcp_event_type {
