@@ -98,10 +98,41 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } tcp_events SEC(".maps");
 
+/*
+ * The first namespaces to show up get a slot of their own: a per-CPU array indexed by a
+ * hash of the namespace's inode, whose slot a namespace claims with one compare-and-swap
+ * on tcp_slot_owner. Both lookups are inlined, where a hash lookup cost some 30 ns per
+ * state change (measured on 6.18 under loopback churn). A namespace whose slot another
+ * one holds counts in tcp_stats, as every namespace did before; userspace adds both
+ * (and frees a gone namespace's slot).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCP_NS_SLOTS);
+	__type(key, __u32);
+	/* the inode of the namespace that holds the slot, 0: free (64 bits: the object
+	 * is not built for 32-bit atomics) */
+	__type(value, __u64);
+} tcp_slot_owner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCP_NS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tcp_netns_stats);
+} tcp_slot_stats SEC(".maps");
+
 static const struct tcp_netns_stats zero_stats;
 
 static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
 {
+	__u32 i = tcp_ns_slot(netns);
+	__u64 *owner;
+
+	owner = bpf_map_lookup_elem(&tcp_slot_owner, &i);
+	if (owner && netns &&
+	    (*owner == netns || (*owner == 0 && __sync_val_compare_and_swap(owner, 0, (__u64)netns) == 0)))
+		return bpf_map_lookup_elem(&tcp_slot_stats, &i);
 	return map_lookup_or_init(&tcp_stats, &netns, &zero_stats);
 }
 

@@ -14,6 +14,14 @@ enum tcp_connect_result {
 	TCP_CONNECT_RESULTS,
 };
 
+/* Slots of bpf/tcp.bpf.c's per-CPU array of namespaces (tcp_slot_owner/_stats), and the
+ * slot of a namespace's inode there. */
+#define TCP_NS_SLOTS 64
+static inline __u32 tcp_ns_slot(__u32 netns)
+{
+	return (netns * 0x9E3779B1U) >> (32 - 6);
+}
+
 /* Per network namespace, per CPU: userspace sums the CPUs. */
 struct tcp_netns_stats {
 	/* One writer program per field, so per-CPU increments need no atomics. */

@@ -27,6 +27,10 @@ struct tcp_prev {
 	 * and SYN-ACK retransmits as they stood then, and the requests it found */
 	uint64_t hidden_gen;
 	uint64_t hidden_req;
+	/* the kernel's counters of the collection under way (sum_gen): its slot's and
+	 * its hash entry's, added */
+	uint64_t sum_gen;
+	struct tcp_netns_stats sum;
 };
 
 /* Above this many TCP sockets on the host (all namespaces, at the last scrape), no
@@ -253,11 +257,40 @@ static void tcp_begin(struct collector *l, struct registry *reg, const struct co
 	p->host_next = 0;
 }
 
-/* The namespace's kernel counts, summed over CPUs: zero when it has no entry yet. */
+_Static_assert(sizeof(struct tcp_netns_stats) % sizeof(uint64_t) == 0, "counters only");
+
+static void stats_add(struct tcp_netns_stats *to, const struct tcp_netns_stats *v)
+{
+	uint64_t *t = (uint64_t *)to;
+	const uint64_t *f = (const uint64_t *)v;
+
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
+/* The namespace that holds slot i of the kernel's per-CPU array, 0 if none. */
+static uint32_t slot_owner(struct tcp_priv *p, uint32_t i)
+{
+	uint64_t owner = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &owner))
+		return 0;
+	return (uint32_t)owner;
+}
+
+/* The namespace's kernel counts, summed over CPUs, its slot's and its hash entry's
+ * (bpf/tcp.bpf.c, stats_for): zero when it has neither yet. */
 static void kernel_counts(struct tcp_priv *p, uint32_t netns, struct tcp_netns_stats *k)
 {
-	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &netns, sizeof(*k), k))
-		memset(k, 0, sizeof(*k));
+	struct tcp_netns_stats v;
+	uint32_t i = tcp_ns_slot(netns);
+
+	memset(k, 0, sizeof(*k));
+	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &netns, sizeof(v), &v) == 0)
+		stats_add(k, &v);
+	if (slot_owner(p, i) == netns &&
+	    percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v), &v) == 0)
+		stats_add(k, &v);
 }
 
 /*
@@ -361,7 +394,20 @@ static void tcp_visit_netns(struct collector *l, struct registry *reg, const str
 static void tcp_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
+	uint32_t i = tcp_ns_slot(netns);
+	uint64_t none = 0;
+
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
+	if (slot_owner(p, i) == netns) {
+		/* zeroed, then free for the next namespace to claim */
+		int ncpus = libbpf_num_possible_cpus();
+		void *zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
+
+		if (zero &&
+		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY) == 0)
+			bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY);
+		free(zero);
+	}
 	nstab_del(&p->prev, netns);
 }
 
@@ -383,7 +429,13 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv) {
-		emit_counters(p, pv->netns, sum, ORIGIN_MAP);
+		if (pv->sum_gen == p->gen) { /* it has a slot too */
+			stats_add(&pv->sum, sum);
+		} else {
+			memcpy(&pv->sum, sum, sizeof(pv->sum));
+			pv->sum_gen = p->gen;
+		}
+		emit_counters(p, pv->netns, &pv->sum, ORIGIN_MAP);
 		pv->emitted_gen = p->gen;
 	}
 }
@@ -394,10 +446,33 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 
 	if (!p->retrans)
 		return;
+	uint32_t owners[TCP_NS_SLOTS];
+
 	p->gen = cx->gen;
 	p->cx = cx;
+	/* the namespaces with a slot, then the hash (which adds to them), then the
+	 * slots' namespaces that have no hash entry */
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_prev *pv;
+
+		owners[i] = slot_owner(p, i);
+		if (!owners[i] || !(pv = prev_get(p, owners[i], true)))
+			continue;
+		collect_note_netns(cx, owners[i]);
+		if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i,
+					 sizeof(pv->sum), &pv->sum) == 0)
+			pv->sum_gen = p->gen;
+	}
 	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
 			sizeof(struct tcp_netns_stats), collect_netns, p);
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_prev *pv = owners[i] ? prev_get(p, owners[i], false) : NULL;
+
+		if (pv && pv->sum_gen == p->gen && pv->emitted_gen != p->gen) {
+			emit_counters(p, pv->netns, &pv->sum, ORIGIN_MAP);
+			pv->emitted_gen = p->gen;
+		}
+	}
 	/* every namespace gets its series from the start, at zero, so that rate() sees
 	 * the first increment */
 	for (size_t i = 0; i < cx->netns->n; i++) {
