@@ -117,8 +117,8 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } tls_events SEC(".maps");
 
-/* Discovery: mount namespaces and executables userspace has looked at (value 1) or
- * been told about (0). LRU: bounded, and forgetting one only costs a record. */
+/* Discovery: mount namespaces and executables userspace has looked at (value 1; only
+ * userspace writes them). LRU: bounded, and forgetting one only costs a record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -574,7 +574,7 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 	__u32 epoch = disc_epoch;
 	struct tls_disc_event *e;
 	struct exec_seen *c;
-	__u8 told = 0, flags = 0;
+	__u8 flags = 0;
 
 	c = bpf_map_lookup_elem(&exec_cache, &slot);
 	if (c && c->valid && c->ino == ino && c->dev == dev && c->mntns == mntns &&
@@ -612,12 +612,16 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 	e->flags = flags;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
 	bpf_ringbuf_submit(e, 0);
-	/* one record per namespace and executable, however many execs follow before
-	 * userspace has looked */
-	if (flags & TLS_DISC_NEW_MNTNS)
-		bpf_map_update_elem(&known_mntns, &mntns, &told, BPF_NOEXIST);
-	if (flags & TLS_DISC_NEW_EXE)
-		bpf_map_update_elem(&known_exes, &exe, &told, BPF_NOEXIST);
+	/* one record per namespace and executable and CPU, however many execs follow
+	 * before userspace has looked (and marked them known): the cache says so, where
+	 * an LRU insert on every new one cost far more (its free lists, on cold caches) */
+	if (c) {
+		c->ino = ino;
+		c->dev = dev;
+		c->mntns = mntns;
+		c->epoch = epoch;
+		c->valid = 1;
+	}
 }
 
 SEC("tp_btf/sched_process_exec")
