@@ -426,7 +426,13 @@ fi
 	echo "program attached at once to the same workload; the baseline is an empty program on"
 	echo "the same tracepoint (bench/floor.bpf.c), whose own figure is mostly the cost of"
 	echo "the statistics' clock reads. Peers: Debian's libbpf-tools tcpstates and tcplife,"
-	echo "and a bpftrace count() on sock:inet_sock_set_state."
+	echo "and bpftrace count()s on the same tracepoints (classic ones: @[args->newstate] on"
+	echo "sock:inet_sock_set_state, a plain @ elsewhere; none on tc or cgroup_skb). Each"
+	echo "program's target: at most 2x its empty floor and at most bpftrace's count()."
+	echo
+	echo "Stage 3b holds 10^5 TCP sockets (50,000 loopback connections) in a namespace of"
+	echo "its own while the agent is scraped; socket states are counted in the kernel, so a"
+	echo "scrape walks none of them (the sock_diag row is what one dump per namespace costs)."
 	echo
 	echo "## TLS uprobes, per hit"
 	echo
