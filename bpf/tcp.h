@@ -14,6 +14,14 @@ enum tcp_connect_result {
 	TCP_CONNECT_RESULTS,
 };
 
+/* Slots of bpf/tcp.bpf.c's per-CPU array of namespaces (tcp_slot_owner/_stats), and the
+ * slot of a namespace's inode there. */
+#define TCP_NS_SLOTS 64
+static inline __u32 tcp_ns_slot(__u32 netns)
+{
+	return (netns * 0x9E3779B1U) >> (32 - 6);
+}
+
 /* Per network namespace, per CPU: userspace sums the CPUs. */
 struct tcp_netns_stats {
 	/* One writer program per field, so per-CPU increments need no atomics. */
@@ -33,6 +41,12 @@ struct tcp_netns_stats {
 	__u64 lifetime_sum_ns;
 	__u64 connect_hist[HIST_SLOTS]; /* SYN_SENT -> ESTABLISHED, microseconds */
 	__u64 lifetime_hist[HIST_SLOTS]; /* first state to CLOSE, milliseconds */
+	/* Full sockets by state (TCP_STATE_SLOTS: kernel state & 15), counted from every
+	 * change: the old state's slot goes down, the new one's up, so the sum over CPUs
+	 * (modulo 2^64) is the net change since the entry was made. A passive child is
+	 * created from its listener's copy (LISTEN -> SYN_RECV): only SYN_RECV goes up.
+	 * Userspace adds what a sock_diag dump said once (see user/tcp.c). */
+	__u64 states[16];
 };
 
 enum tcp_event_type {

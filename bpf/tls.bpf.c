@@ -120,8 +120,8 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } tls_events SEC(".maps");
 
-/* Discovery: mount namespaces and executables userspace has looked at (value 1) or
- * been told about (0). LRU: bounded, and forgetting one only costs a record. */
+/* Discovery: mount namespaces and executables userspace has looked at (value 1; only
+ * userspace writes them). LRU: bounded, and forgetting one only costs a record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -140,6 +140,31 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } tls_disc SEC(".maps");
+
+/*
+ * Most execs run an executable already known in a mount namespace already known: a
+ * small per-CPU direct-mapped cache of (mount namespace, executable) pairs answers them
+ * with one inlined array access, where the two LRU lookups above cost some 400 ns on
+ * cold caches (measured under exec churn on 6.18). An entry counts only while
+ * disc_epoch, bumped by userspace whenever it forgets something, has not moved.
+ */
+#define EXEC_CACHE_SLOTS 256
+struct exec_seen {
+	__u64 ino;
+	__u32 dev;
+	__u32 mntns;
+	__u32 epoch;
+	__u32 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EXEC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct exec_seen);
+} exec_cache SEC(".maps");
+
+volatile __u32 disc_epoch;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -568,14 +593,32 @@ static __always_inline bool disc_allowed(void)
 static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 {
 	struct tls_file_key exe = { .ino = ino, .dev = dev };
+	__u32 slot = (__u32)((ino ^ ((__u64)dev << 20) ^ ((__u64)mntns << 8)) * 0x9E3779B1U) >>
+		     (32 - 8);
+	__u32 epoch = disc_epoch;
 	struct tls_disc_event *e;
-	__u8 told = 0, flags = 0;
+	struct exec_seen *c;
+	__u8 flags = 0;
 
+	c = bpf_map_lookup_elem(&exec_cache, &slot);
+	if (c && c->valid && c->ino == ino && c->dev == dev && c->mntns == mntns &&
+	    c->epoch == epoch)
+		return;
 	if (!bpf_map_lookup_elem(&known_mntns, &mntns))
 		flags |= TLS_DISC_NEW_MNTNS;
 	if (ino && !bpf_map_lookup_elem(&known_exes, &exe))
 		flags |= TLS_DISC_NEW_EXE;
-	if (!flags || !disc_allowed())
+	if (!flags) {
+		if (c) { /* both known: remember the pair */
+			c->ino = ino;
+			c->dev = dev;
+			c->mntns = mntns;
+			c->epoch = epoch;
+			c->valid = 1;
+		}
+		return;
+	}
+	if (!disc_allowed())
 		return;
 	e = bpf_ringbuf_reserve(&tls_disc, sizeof(*e), 0);
 	if (!e) {
@@ -593,12 +636,16 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 	e->flags = flags;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
 	bpf_ringbuf_submit(e, 0);
-	/* one record per namespace and executable, however many execs follow before
-	 * userspace has looked */
-	if (flags & TLS_DISC_NEW_MNTNS)
-		bpf_map_update_elem(&known_mntns, &mntns, &told, BPF_NOEXIST);
-	if (flags & TLS_DISC_NEW_EXE)
-		bpf_map_update_elem(&known_exes, &exe, &told, BPF_NOEXIST);
+	/* one record per namespace and executable and CPU, however many execs follow
+	 * before userspace has looked (and marked them known): the cache says so, where
+	 * an LRU insert on every new one cost far more (its free lists, on cold caches) */
+	if (c) {
+		c->ino = ino;
+		c->dev = dev;
+		c->mntns = mntns;
+		c->epoch = epoch;
+		c->valid = 1;
+	}
 }
 
 SEC("tp_btf/sched_process_exec")

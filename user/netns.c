@@ -7,6 +7,7 @@
 #include <linux/inet_diag.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -278,25 +279,50 @@ void netns_tracker_free(struct netns_tracker *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* A full socket's message always carries INET_DIAG_SHUTDOWN; a request socket's (which
+ * the kernel reports as SYN_RECV) never does. h->nlmsg_len lies inside the buffer. */
+static bool diag_full_socket(const struct nlmsghdr *h)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct inet_diag_msg));
+
+	while (off + sizeof(struct rtattr) <= h->nlmsg_len) {
+		struct rtattr a;
+
+		memcpy(&a, (const char *)h + off, sizeof(a));
+		if (a.rta_len < sizeof(a) || a.rta_len > h->nlmsg_len - off)
+			break;
+		if (a.rta_type == INET_DIAG_SHUTDOWN)
+			return true;
+		off += RTA_ALIGN(a.rta_len);
+	}
+	return false;
+}
+
 static int sockdiag_msg(const struct nlmsghdr *h, void *ctx)
 {
-	uint64_t *counts = ctx;
+	struct tcp_dump *d = ctx;
 	struct inet_diag_msg m;
 
-	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(m))) {
-		memcpy(&m, NLMSG_DATA(h), sizeof(m));
-		if (m.idiag_state < TCP_STATE_MAX)
-			counts[m.idiag_state]++;
-	}
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
+		return 0;
+	memcpy(&m, NLMSG_DATA(h), sizeof(m));
+	if (m.idiag_state >= TCP_STATE_MAX)
+		return 0;
+	if (m.idiag_timer == 3) /* the timewait timer: timewait sockets only */
+		d->tw[m.idiag_state]++;
+	else if ((m.idiag_state == 3 || m.idiag_state == 12) && !diag_full_socket(h))
+		d->req++;
+	else
+		d->full[m.idiag_state]++;
 	return 0;
 }
 
-int sockdiag_parse(const void *buf, size_t len, uint64_t counts[TCP_STATE_MAX])
+int sockdiag_parse(const void *buf, size_t len, struct tcp_dump *d)
 {
-	return nl_walk(buf, len, sockdiag_msg, counts);
+	return nl_walk(buf, len, sockdiag_msg, d);
 }
 
-static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_STATE_MAX])
+static int sockdiag_dump(int fd, int family, uint32_t states, struct tcp_dump *d)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -305,12 +331,9 @@ static int sockdiag_dump(int fd, int family, bool timewait, uint64_t counts[TCP_
 		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
-			 /* every state (timewait sockets report their substate: TIME_WAIT,
-			  * or FIN_WAIT2 for an orphan that ss shows as FIN-WAIT-2), and no
-			  * bound-inactive sockets */
-			 .idiag_states = timewait ? 0xfff : 0xfff & ~(1u << 6) },
+			 .idiag_states = states },
 	};
-	int err = nl_dump(fd, &msg, sizeof(msg), sockdiag_msg, counts);
+	int err = nl_dump(fd, &msg, sizeof(msg), sockdiag_msg, d);
 
 	/* no IPv6 in this kernel or namespace: nothing to count */
 	return err == -ENOENT ? 0 : err;
@@ -340,12 +363,13 @@ static int sockstat_field(const char *path, const char *prefix, const char *key,
 	return err;
 }
 
-static int sockstat_read(uint64_t *inuse4, uint64_t *tw, uint64_t *inuse6)
+int sockstat_tcp(uint64_t *inuse4, uint64_t *inuse6, uint64_t *tw)
 {
-	uint64_t inuse = 0;
 	int err;
 
-	err = sockstat_field("/proc/thread-self/net/sockstat", "TCP:", " inuse ", &inuse);
+	*inuse4 = *inuse6 = *tw = 0;
+	/* tcp_prot only: IPv6 sockets are tcpv6_prot's */
+	err = sockstat_field("/proc/thread-self/net/sockstat", "TCP:", " inuse ", inuse4);
 	if (!err)
 		err = sockstat_field("/proc/thread-self/net/sockstat", "TCP:", " tw ", tw);
 	if (err)
@@ -353,48 +377,30 @@ static int sockstat_read(uint64_t *inuse4, uint64_t *tw, uint64_t *inuse6)
 	/* no IPv6 in this kernel: every socket is IPv4 */
 	if (sockstat_field("/proc/thread-self/net/sockstat6", "TCP6:", " inuse ", inuse6))
 		*inuse6 = 0;
-	*inuse4 = inuse; /* tcp_prot only: IPv6 sockets are tcpv6_prot's */
 	return 0;
 }
 
-int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump)
+int sockdiag_tcp_dump(struct tcp_dump *d, bool hidden_only, bool v4, bool v6)
 {
-	int fd, err;
+	/* every state but the bound-inactive pseudo-state; or what no state change tells:
+	 * timewait sockets (by substate: TIME_WAIT, FIN_WAIT2) and request sockets (which
+	 * the kernel matches with SYN_RECV) */
+	uint32_t states = hidden_only ? (1u << 6) | (1u << 5) | (1u << 3) | (1u << 12) : 0x1fff;
+	int fd, err = 0;
 
-	uint64_t inuse4 = 1, inuse6 = 1, tw = 0;
-
-	memset(counts, 0, sizeof(uint64_t) * TCP_STATE_MAX);
-	err = sockstat_read(&inuse4, &tw, &inuse6);
-	if (err)
-		return err;
-	if (!inuse4 && !inuse6 && !tw)
+	memset(d, 0, sizeof(*d));
+	if (!v4 && !v6)
 		return 0;
-	if (tw > SOCKDIAG_TW_MAX) {
-		/* Dumping that many costs a message each: count them all as TIME_WAIT
-		 * from sockstat, orphaned FIN_WAIT2 ones among them */
-		counts[6] = tw;
-		tw = 0;
-		if (!dump)
-			return 2;
-	} else if (tw) {
-		/* timewait sockets change (expire, or an orphaned FIN_WAIT2 one turns
-		 * TIME_WAIT on the peer's FIN) with no state change to tell: a namespace
-		 * that has any is dumped every time */
-		inuse4 = inuse6 = 1; /* sockstat's tw does not say which family */
-	} else if (!dump) {
-		return 1;
-	}
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
 	/* A dump walks every bucket of the host-wide established hash, empty or not
-	 * (262144 of them on a 24 GiB machine: ~0.15 ms): skip the families that have no
-	 * socket in this namespace, as most namespaces do */
-	if (inuse4 && (err = sockdiag_dump(fd, AF_INET, tw != 0, counts)))
-		goto out;
-	if (inuse6)
-		err = sockdiag_dump(fd, AF_INET6, tw != 0, counts);
-out:
+	 * (262144 of them on a 24 GiB machine: ~0.15 ms), and every socket of the host:
+	 * only the families the namespace has sockets of */
+	if (v4)
+		err = sockdiag_dump(fd, AF_INET, states, d);
+	if (!err && v6)
+		err = sockdiag_dump(fd, AF_INET6, states, d);
 	close(fd);
 	return err;
 }

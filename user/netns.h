@@ -69,22 +69,24 @@ void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_g
 				void *ctx);
 void netns_tracker_free(struct netns_tracker *t);
 
-/* TCP sockets by state (index = kernel TCP state, 1..12), via NETLINK_SOCK_DIAG in the
- * current namespace, IPv4 and IPv6: the same source as ss. Timewait sockets count by
- * their substate, as ss shows them: an orphaned FIN_WAIT2 socket is kept as a timewait
- * one but is FIN-WAIT-2 to ss. The namespace's sockstat says first whether there is any
- * socket of each kind, so that most namespaces need no dump. */
+/* TCP sockets of the current namespace, IPv4 and IPv6, from NETLINK_SOCK_DIAG (the
+ * source ss reads), by kind and state (index = kernel TCP state, 1..12): full sockets;
+ * timewait ones by their substate (TIME_WAIT, or FIN_WAIT2 for an orphan, which ss
+ * shows as FIN-WAIT-2); request sockets (ss's SYN-RECV). A dump walks every socket of
+ * the host, whatever its namespace. hidden_only: timewait and request sockets only
+ * (what no state change tells). v4, v6: the families to dump. */
 #define TCP_STATE_MAX 13
-/* Above this many timewait sockets in a namespace, they are counted as TIME_WAIT from
- * sockstat rather than dumped one by one (orphaned FIN_WAIT2 ones among them). */
-#define SOCKDIAG_TW_MAX 16384
-/* dump false: nothing is dumped, and 1 is returned (the caller keeps its last counts),
- * unless the namespace has no TCP socket at all (0, every count 0), or has timewait
- * sockets, which change with no state change to tell: dumped (0), or above
- * SOCKDIAG_TW_MAX only counts[TIME_WAIT] read (2: the caller keeps the others). */
-int sockdiag_tcp_states(uint64_t counts[TCP_STATE_MAX], bool dump);
-/* Adds the sockets of one sock_diag reply datagram to counts: nl_walk()'s result. */
-int sockdiag_parse(const void *buf, size_t len, uint64_t counts[TCP_STATE_MAX]);
+struct tcp_dump {
+	uint64_t full[TCP_STATE_MAX];
+	uint64_t tw[TCP_STATE_MAX];
+	uint64_t req;
+};
+int sockdiag_tcp_dump(struct tcp_dump *d, bool hidden_only, bool v4, bool v6);
+/* The current namespace's /proc/net/sockstat{,6}: hashed TCP sockets of each family (all
+ * states but timewait) and timewait sockets of both. */
+int sockstat_tcp(uint64_t *inuse4, uint64_t *inuse6, uint64_t *tw);
+/* Adds the sockets of one sock_diag reply datagram to d: nl_walk()'s result. */
+int sockdiag_parse(const void *buf, size_t len, struct tcp_dump *d);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 
 /* Reads counters of one group of /proc/thread-self/net/{netstat,snmp} in the current

@@ -19,12 +19,24 @@
 struct tcp_prev {
 	uint32_t netns;
 	uint64_t emitted_gen; /* collection that last handed its counters over */
-	/* socket states of the last sock_diag dump, and the namespace's state changes
-	 * (and SYN-ACK retransmits, for request sockets) as they stood before it */
-	bool have_states;
-	uint64_t states_gen;
-	uint64_t states[TCP_STATE_MAX];
+	/* Full sockets by state are the kernel's counts (struct tcp_netns_stats, states)
+	 * plus base, taken from one sock_diag dump when the namespace was first seen */
+	bool seeded;
+	uint64_t base[TCP_STATE_MAX];
+	/* the last dump of timewait and request sockets: the namespace's state changes
+	 * and SYN-ACK retransmits as they stood then, and the requests it found */
+	uint64_t hidden_gen;
+	uint64_t hidden_req;
+	/* the kernel's counters of the collection under way (sum_gen): its slot's and
+	 * its hash entry's, added */
+	uint64_t sum_gen;
+	struct tcp_netns_stats sum;
 };
+
+/* Above this many TCP sockets on the host (all namespaces, at the last scrape), no
+ * namespace is dumped to tell its timewait and request sockets apart: each dump walks
+ * all of them. Timewait sockets then all count as time_wait (sockstat's tally). */
+#define TCP_HOST_DUMP_MAX 16384
 
 struct tcp_priv {
 	struct tcp_bpf *skel;
@@ -33,6 +45,7 @@ struct tcp_priv {
 	struct nstab prev; /* struct tcp_prev by namespace */
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen; /* collection number */
+	uint64_t host_sockets, host_next; /* TCP sockets on the host: last scrape, this one */
 	struct hook hooks[5];
 	struct fhook fhooks[2]; /* resets with no socket, before v6.10 */
 	/* resets sent read from the namespace's TcpOutRsts: the kernel's tracepoint misses
@@ -88,8 +101,10 @@ static int register_metrics(struct tcp_priv *p, struct registry *reg)
 		  "TcpExtListenDrops).",
 		  METRIC_COUNTER, NS },
 		{ "osiscope_tcp_sockets",
-		  "TCP sockets by state, as ss counts them (sock_diag); above 16384 timewait "
-		  "sockets in a namespace, all of them count as time_wait (sockstat's tw).",
+		  "TCP sockets by state, as ss counts them: counted in the kernel from state "
+		  "changes, timewait and request sockets from sock_diag; above 16384 TCP "
+		  "sockets on the host, timewait ones all count as time_wait (sockstat's tw) "
+		  "and request sockets are not counted.",
 		  METRIC_GAUGE, { "netns", "state", NULL } },
 		{ "osiscope_tcp_connection_duration_seconds",
 		  "Lifetime of established TCP connections, from first handshake state to close.",
@@ -268,6 +283,113 @@ static void tcp_begin(struct collector *l, struct registry *reg, const struct co
 	if (!p->retrans && register_metrics(p, reg))
 		return;
 	metric_gauge_reset(p->sockets);
+	p->host_sockets = p->host_next;
+	p->host_next = 0;
+}
+
+_Static_assert(sizeof(struct tcp_netns_stats) % sizeof(uint64_t) == 0, "counters only");
+
+static void stats_add(struct tcp_netns_stats *to, const struct tcp_netns_stats *v)
+{
+	uint64_t *t = (uint64_t *)to;
+	const uint64_t *f = (const uint64_t *)v;
+
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
+/* The namespace that holds slot i of the kernel's per-CPU array, 0 if none. */
+static uint32_t slot_owner(struct tcp_priv *p, uint32_t i)
+{
+	uint64_t owner = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &owner))
+		return 0;
+	return (uint32_t)owner;
+}
+
+/* The namespace's kernel counts, summed over CPUs, its slot's and its hash entry's
+ * (bpf/tcp.bpf.c, stats_for): zero when it has neither yet. */
+static void kernel_counts(struct tcp_priv *p, uint32_t netns, struct tcp_netns_stats *k)
+{
+	struct tcp_netns_stats v;
+	uint32_t i = tcp_ns_slot(netns);
+
+	memset(k, 0, sizeof(*k));
+	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &netns, sizeof(v), &v) == 0)
+		stats_add(k, &v);
+	if (slot_owner(p, i) == netns &&
+	    percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v), &v) == 0)
+		stats_add(k, &v);
+}
+
+/*
+ * TCP sockets by state in the current namespace, as ss counts them, without walking the
+ * host's sockets at every scrape (a sock_diag dump walks all of them, whatever their
+ * namespace). Full sockets: the kernel counts every state change (bpf/tcp.bpf.c), which
+ * one dump turns into counts when the namespace is first seen, taken while no state
+ * changed. Timewait and request sockets change with no state change to tell: timewait
+ * ones from sockstat, split into TIME_WAIT and orphaned FIN_WAIT2 by a dump of only
+ * those while the host is small enough; request sockets from that dump when something
+ * changed since the last one or it found some.
+ */
+static int tcp_socket_states(struct tcp_priv *p, struct tcp_prev *pv, uint64_t out[TCP_STATE_MAX])
+{
+	struct tcp_netns_stats k, again;
+	uint64_t in4, in6, tw, full[TCP_STATE_MAX];
+	struct tcp_dump d;
+	bool dumped = false;
+	int err;
+
+	kernel_counts(p, pv->netns, &k);
+	err = sockstat_tcp(&in4, &in6, &tw);
+	if (err)
+		return err;
+	p->host_next += in4 + in6 + tw;
+	for (int try = 0; !pv->seeded && try < 3; try++) {
+		/* a namespace with no TCP socket needs no dump: its counts are zero */
+		err = sockdiag_tcp_dump(&d, false, in4 || tw, in6 || tw);
+		if (err)
+			return err;
+		dumped = true;
+		kernel_counts(p, pv->netns, &again);
+		if (again.state_changes == k.state_changes) {
+			for (int s = 0; s < TCP_STATE_MAX; s++)
+				pv->base[s] = d.full[s] - k.states[s];
+			pv->seeded = true;
+			pv->hidden_gen = k.state_changes + k.synack_retrans;
+			pv->hidden_req = d.req;
+		} else {
+			k = again;
+			if ((err = sockstat_tcp(&in4, &in6, &tw)))
+				return err;
+		}
+	}
+	for (int s = 0; s < TCP_STATE_MAX; s++)
+		full[s] = pv->seeded ? pv->base[s] + k.states[s] : d.full[s];
+	if (!dumped && tw + full[10] && p->host_sockets <= TCP_HOST_DUMP_MAX) {
+		uint64_t gen = k.state_changes + k.synack_retrans;
+
+		/* listeners' request sockets come with no state change; a SYN-ACK
+		 * retransmit (after 1 s), the handshake's end or a reset do */
+		if (tw || gen != pv->hidden_gen || pv->hidden_req) {
+			err = sockdiag_tcp_dump(&d, true, in4 || tw, in6 || tw);
+			if (err)
+				return err;
+			dumped = true;
+			pv->hidden_gen = gen;
+			pv->hidden_req = d.req;
+		}
+	}
+	if (!dumped) {
+		memset(&d, 0, sizeof(d));
+		d.tw[6] = tw;
+	}
+	for (int s = 0; s < TCP_STATE_MAX; s++)
+		out[s] = full[s] + d.tw[s];
+	/* the kernel's request sockets are what ss shows as SYN-RECV */
+	out[3] += d.req;
+	return 0;
 }
 
 static void tcp_visit_netns(struct collector *l, struct registry *reg, const struct netns_entry *ns,
@@ -281,37 +403,7 @@ static void tcp_visit_netns(struct collector *l, struct registry *reg, const str
 	if (!pv || !p->retrans)
 		return;
 	snprintf(nsl, sizeof(nsl), "%u", ns->inode);
-	/*
-	 * A dump walks every socket of the host, TIME_WAIT ones of every namespace
-	 * included: a namespace whose sockets changed no state since its last dump keeps
-	 * that dump's counts. Request sockets come and go without a state change; their
-	 * SYN-ACK retransmits (after 1 s) count as a change. Read before the dump: a change
-	 * during it makes the next scrape dump again.
-	 */
-	struct tcp_netns_stats now;
-	uint64_t gen = 0;
-	bool dump = true;
-	int r;
-
-	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &ns->inode, sizeof(now),
-				  &now) == 0)
-		gen = now.state_changes + now.synack_retrans;
-	dump = !pv->have_states || gen != pv->states_gen;
-	r = sockdiag_tcp_states(states, dump);
-	if (r == 1 || r == 2) { /* nothing changed: the last dump's counts */
-		uint64_t tw = states[6];
-
-		memcpy(states, pv->states, sizeof(states));
-		if (r == 2)
-			states[6] = tw;
-	} else if (r == 0) {
-		memcpy(pv->states, states, sizeof(states));
-		pv->states_gen = gen;
-		pv->have_states = true;
-	}
-	if (r >= 0) {
-		/* the kernel's request sockets (NEW_SYN_RECV) are what ss shows as SYN-RECV */
-		states[3] += states[12];
+	if (tcp_socket_states(p, pv, states) == 0) {
 		for (int s = 1; s < 12; s++) {
 			const char *lab[] = { nsl, tcp_state_names[s] };
 
@@ -349,7 +441,20 @@ static void tcp_describe(struct collector *l, char *buf, size_t len)
 static void tcp_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
+	uint32_t i = tcp_ns_slot(netns);
+	uint64_t none = 0;
+
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
+	if (slot_owner(p, i) == netns) {
+		/* zeroed, then free for the next namespace to claim */
+		int ncpus = libbpf_num_possible_cpus();
+		void *zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
+
+		if (zero &&
+		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY) == 0)
+			bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY);
+		free(zero);
+	}
 	nstab_del(&p->prev, netns);
 }
 
@@ -360,7 +465,7 @@ static void tcp_renew_netns(struct collector *l, uint32_t netns)
 
 	/* counter baselines are the registry's; the socket states are the new one's */
 	if (pv)
-		pv->have_states = false;
+		pv->seeded = false;
 }
 
 static void collect_netns(void *ctx, const void *key, const void *sum)
@@ -371,7 +476,13 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv) {
-		emit_counters(p, pv->netns, sum, ORIGIN_MAP);
+		if (pv->sum_gen == p->gen) { /* it has a slot too */
+			stats_add(&pv->sum, sum);
+		} else {
+			memcpy(&pv->sum, sum, sizeof(pv->sum));
+			pv->sum_gen = p->gen;
+		}
+		emit_counters(p, pv->netns, &pv->sum, ORIGIN_MAP);
 		pv->emitted_gen = p->gen;
 	}
 }
@@ -382,10 +493,33 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 
 	if (!p->retrans)
 		return;
+	uint32_t owners[TCP_NS_SLOTS];
+
 	p->gen = cx->gen;
 	p->cx = cx;
+	/* the namespaces with a slot, then the hash (which adds to them), then the
+	 * slots' namespaces that have no hash entry */
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_prev *pv;
+
+		owners[i] = slot_owner(p, i);
+		if (!owners[i] || !(pv = prev_get(p, owners[i], true)))
+			continue;
+		collect_note_netns(cx, owners[i]);
+		if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i,
+					 sizeof(pv->sum), &pv->sum) == 0)
+			pv->sum_gen = p->gen;
+	}
 	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
 			sizeof(struct tcp_netns_stats), collect_netns, p);
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_prev *pv = owners[i] ? prev_get(p, owners[i], false) : NULL;
+
+		if (pv && pv->sum_gen == p->gen && pv->emitted_gen != p->gen) {
+			emit_counters(p, pv->netns, &pv->sum, ORIGIN_MAP);
+			pv->emitted_gen = p->gen;
+		}
+	}
 	/* every namespace gets its series from the start, at zero, so that rate() sees
 	 * the first increment */
 	for (size_t i = 0; i < cx->netns->n; i++) {

@@ -236,6 +236,14 @@ static void detach_file(void *ctx, struct tls_file *f)
 	f->nprobes = 0;
 }
 
+/* Deleted first, then the epoch moves: the kernel's cache of known (namespace,
+ * executable) pairs holds nothing older (bpf/tls.bpf.c, exec_cache). */
+static void forget_known(struct tls_priv *p, int fd, const void *key)
+{
+	bpf_map_delete_elem(fd, key);
+	__atomic_fetch_add(&p->skel->bss->disc_epoch, 1, __ATOMIC_SEQ_CST);
+}
+
 static void mntns_known(void *ctx, uint32_t inode, bool known)
 {
 	struct tls_priv *p = ctx;
@@ -245,7 +253,7 @@ static void mntns_known(void *ctx, uint32_t inode, bool known)
 	if (known)
 		bpf_map_update_elem(fd, &inode, &one, BPF_ANY);
 	else
-		bpf_map_delete_elem(fd, &inode);
+		forget_known(p, fd, &inode);
 }
 
 static void exe_known(void *ctx, const struct tls_file_key *exe, bool known)
@@ -257,7 +265,7 @@ static void exe_known(void *ctx, const struct tls_file_key *exe, bool known)
 	if (known)
 		bpf_map_update_elem(fd, exe, &one, BPF_ANY);
 	else
-		bpf_map_delete_elem(fd, exe);
+		forget_known(p, fd, exe);
 }
 
 static const struct tls_disc_ops disc_ops = {

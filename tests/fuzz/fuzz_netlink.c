@@ -22,7 +22,7 @@ static int one_link(const struct nlmsghdr *h, void *ctx)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t counts[TCP_STATE_MAX] = { 0 };
+	struct tcp_dump counts = { 0 };
 	struct tc_dump_counts c = { .ifindex = 1 };
 	unsigned int msgs = 0;
 	uint8_t *buf;
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = nl_walk(buf, size - 1, one_link, &msgs);
 	FUZZ_CHECK(r <= 1 && msgs <= (size - 1) / sizeof(struct nlmsghdr), "walk result");
 	tc_dump_parse(&c, buf, size - 1);
-	sockdiag_parse(buf, size - 1, counts);
+	sockdiag_parse(buf, size - 1, &counts);
 	free(buf);
 	return 0;
 }

@@ -12,6 +12,8 @@
  *   tcpload echo ADDR PORT SECONDS             echo server for rr
  *   tcpload rr ADDR PORT N                     N 64-byte request/responses on one connection:
  *                                              prints p50_us= p99_us=
+ *   tcpload hold ADDR PORT N SECONDS           N connections to itself held open (2N
+ *                                              sockets): prints "holding N", then waits
  * Addresses are numeric IPv4 or IPv6. Exit 0 when it did what it was asked.
  */
 #include <arpa/inet.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,6 +370,47 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 		print_counts(counts);
+		return 0;
+	}
+	if (!strcmp(argv[1], "hold") && argc >= 6) {
+		int n = atoi(argv[4]), lfd, held = 0;
+		struct rlimit rl;
+		struct sockaddr_storage ss;
+		socklen_t len = make_addr(argv[2], argv[3], &ss);
+
+		/* within the hard limit: more sockets take more processes */
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2 * (rlim_t)n + 64)
+			n = -1;
+		else
+			rl.rlim_cur = 2 * (rlim_t)n + 64;
+		if (n <= 0 || setrlimit(RLIMIT_NOFILE, &rl)) {
+			fprintf(stderr, "tcpload: hold: cannot have %s descriptors (hard limit %llu)\n",
+				argv[4], (unsigned long long)rl.rlim_max);
+			return 1;
+		}
+		lfd = listen_on(argv[2], argv[3], 4096);
+		/* connect a batch, accept it, and again: the backlog never overflows */
+		while (held < n) {
+			int batch = n - held < 1024 ? n - held : 1024, fd;
+
+			for (int i = 0; i < batch; i++) {
+				if (one_connect(&ss, len, 0, &fd) != R_OK_) {
+					fprintf(stderr, "tcpload: hold: connect %d failed\n", held + i);
+					return 1;
+				}
+			}
+			for (int i = 0; i < batch; i++) {
+				if (accept(lfd, NULL, NULL) < 0) {
+					fprintf(stderr, "tcpload: hold: accept failed: %s\n", strerror(errno));
+					return 1;
+				}
+			}
+			held += batch;
+		}
+		printf("holding %d\n", held);
+		fflush(stdout);
+		usleep((useconds_t)(atof(argv[5]) * 1e6));
 		return 0;
 	}
 	fprintf(stderr, "tcpload: unknown mode or missing arguments\n");

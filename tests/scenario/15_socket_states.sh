@@ -4,6 +4,9 @@
 # change state and as they stay put: a namespace whose sockets changed no state since
 # its last sock_diag dump keeps that dump's counts (a dump walks every socket of the
 # host), so the scrapes with nothing changed must agree with ss as well as the others.
+# Then again beside more than 16384 sockets on the host, where nothing is dumped any more
+# (full sockets counted in the kernel from state changes, timewait ones from sockstat,
+# all as time_wait).
 . "$(dirname "$0")/../lib.sh"
 require_root
 K=6
@@ -49,4 +52,37 @@ states_agree cli "after $K connects and closes"
 scrape
 states_agree srv "nothing changed since"
 states_agree cli "nothing changed since"
+
+# --- beside 16400 sockets in another namespace: no dump at all
+ns_create big
+nsx big sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+nsx big "$TCPLOAD" hold 127.0.0.1 9000 8200 60 >"$TMP/hold.out" &
+for i in $(seq 200); do grep -q holding "$TMP/hold.out" 2>/dev/null && break; sleep 0.1; done
+assert_eq "$(cat "$TMP/hold.out")" "holding 8200" "connections held in namespace big"
+scrape # counts the host's sockets: the next scrapes dump nothing
+nsx srv "$TCPLOAD" listen 192.0.2.2 8081 16 30 >"$TMP/listen2.out" &
+for i in $(seq 50); do grep -q listening "$TMP/listen2.out" 2>/dev/null && break; sleep 0.1; done
+nsx cli "$TCPLOAD" parallel 192.0.2.2 8081 $K >/dev/null
+for i in $(seq 50); do
+	[ "$(nsx srv ss -Htan state close-wait | wc -l)" -eq $((2 * K)) ] && break
+	sleep 0.1
+done
+scrape
+# full sockets as ss counts them; timewait ones (ss marks them timer:(timewait,...))
+# all as time_wait, whatever their substate
+big_agree() {
+	local ns=$1 inode st ours theirs tw
+	inode=$(ns_inode "$ns")
+	tw=$(nsx "$ns" ss -Htano | grep -c 'timer:(timewait')
+	for st in $STATES; do
+		ours=${st%%:*}
+		theirs=$(nsx "$ns" ss -Htano state "${st##*:}" | grep -vc 'timer:(timewait')
+		[ "$ours" = time_wait ] && theirs=$tw
+		assert_eq "$(metric osiscope_tcp_sockets netns=$inode state=$ours)" "$theirs" "$2: $ns $ours vs ss"
+	done
+}
+big_agree srv "beside 16400 sockets"
+big_agree cli "beside 16400 sockets"
+assert_eq "$(metric osiscope_tcp_sockets netns="$(ns_inode big)" state=established)" 16400 \
+	"established sockets in namespace big"
 finish

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -144,7 +145,7 @@ TEST(nlmsg_sockdiag_counts)
 		struct nlmsghdr h;
 		struct inet_diag_msg m;
 	} msg[3];
-	uint64_t counts[TCP_STATE_MAX] = { 0 };
+	struct tcp_dump d = { 0 };
 
 	memset(msg, 0, sizeof(msg));
 	for (int i = 0; i < 3; i++) {
@@ -154,7 +155,52 @@ TEST(nlmsg_sockdiag_counts)
 	}
 	msg[1].m.idiag_state = 200; /* no such state: not counted, not an index */
 	msg[2].h.nlmsg_len = NLMSG_LENGTH(8); /* shorter than an inet_diag_msg */
-	ASSERT_EQ(sockdiag_parse(msg, NLMSG_ALIGN(msg[2].h.nlmsg_len) + 2 * sizeof(msg[0]), counts),
+	ASSERT_EQ(sockdiag_parse(msg, NLMSG_ALIGN(msg[2].h.nlmsg_len) + 2 * sizeof(msg[0]), &d),
 		  0, "three messages");
-	ASSERT_EQ(counts[1], 1, "one established socket counted");
+	ASSERT_EQ(d.full[1], 1, "one established socket counted");
+	ASSERT_EQ(d.req, 0, "no request socket");
+}
+
+/* What no state change tells apart: timewait sockets (the timewait timer, 3) by
+ * substate, and request sockets (SYN_RECV without the INET_DIAG_SHUTDOWN attribute that
+ * every full socket's message carries). */
+TEST(nlmsg_sockdiag_kinds)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_msg m;
+		struct rtattr a;
+		uint8_t shutdown, pad[3];
+	} msg[4];
+	struct tcp_dump d = { 0 };
+
+	memset(msg, 0, sizeof(msg));
+	for (int i = 0; i < 4; i++) {
+		msg[i].h.nlmsg_len = sizeof(msg[i]);
+		msg[i].h.nlmsg_type = 20; /* SOCK_DIAG_BY_FAMILY */
+		msg[i].a.rta_len = RTA_LENGTH(1);
+		msg[i].a.rta_type = INET_DIAG_SHUTDOWN;
+	}
+	msg[0].m.idiag_state = 5; /* a timewait socket, orphaned FIN_WAIT2 */
+	msg[0].m.idiag_timer = 3;
+	msg[0].h.nlmsg_len = NLMSG_LENGTH(sizeof(msg[0].m));
+	msg[1].m.idiag_state = 3; /* a request socket: no attribute */
+	msg[1].m.idiag_timer = 1;
+	msg[1].h.nlmsg_len = NLMSG_LENGTH(sizeof(msg[1].m));
+	msg[2].m.idiag_state = 3; /* a full socket in SYN_RECV (TCP Fast Open) */
+	msg[2].m.idiag_timer = 1;
+	msg[3].m.idiag_state = 5; /* a full FIN_WAIT2 socket */
+	/* the two short messages are followed, aligned, by the next ones */
+	char buf[sizeof(msg)];
+	size_t off = 0;
+
+	for (int i = 0; i < 4; i++) {
+		memcpy(buf + off, &msg[i], msg[i].h.nlmsg_len);
+		off += NLMSG_ALIGN(msg[i].h.nlmsg_len);
+	}
+	ASSERT_EQ(sockdiag_parse(buf, off, &d), 0, "four messages");
+	ASSERT_EQ(d.tw[5], 1, "timewait FIN_WAIT2");
+	ASSERT_EQ(d.req, 1, "request socket");
+	ASSERT_EQ(d.full[3], 1, "full SYN_RECV socket");
+	ASSERT_EQ(d.full[5], 1, "full FIN_WAIT2 socket");
 }
