@@ -174,6 +174,7 @@ enum gkind {
 	G_NETFILTER, /* l3: a netfilter rule dropped packets */
 	G_MTU, /* l3: frag-needed sent for a flow that keeps sending big packets */
 	G_NOSOCK, /* l4: UDP to a port nobody listens on (only when it explains something) */
+	G_RCVBUF, /* l4: a UDP socket's receive buffer full: its reader is too slow */
 	G_REFUSED, /* l4 */
 	G_UNREACH, /* connect failed on an ICMP error / local error: l3 unless explained */
 	G_TIMEOUT, /* l4: SYN never answered */
@@ -303,6 +304,10 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			w->b = e->dst;
 			/* ICMP has no ports; the ICMP of an MTU black hole keys on addresses */
 			snprintf(w->key, sizeof(w->key), "%s", e->proto);
+		} else if (!strcmp(e->reason, "SOCKET_RCVBUFF") && !strcmp(e->proto, "udp")) {
+			/* the udp collector's udp_socket_drop names the same datagram, with the
+			 * socket's port, on every kernel (drop reasons are 5.17+) */
+			return false;
 		} else if (!strcmp(e->reason, "NO_SOCKET") && !strcmp(e->proto, "udp")) {
 			w->kind = G_NOSOCK;
 			w->b = e->dst;
@@ -322,6 +327,12 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			if (is_route_drop(e->reason))
 				w->b = no_port(&e->dst);
 		}
+		return true;
+	}
+	if (!strcmp(e->type, "udp_socket_drop")) {
+		w->kind = G_RCVBUF;
+		w->b = e->dst;
+		snprintf(w->key, sizeof(w->key), "%s", e->reason);
 		return true;
 	}
 	if (!strcmp(e->type, "resolution_failed")) {
@@ -418,7 +429,7 @@ static void group_add(struct grp *g, const struct diag_event *e)
 
 static const char *const layer_of[] = {
 	[G_CARRIER] = "l1",	[G_TXTIMEOUT] = "l1", [G_NEIGH] = "l2",	 [G_ROUTE] = "l3",
-	[G_NETFILTER] = "l3",	[G_MTU] = "l3",	      [G_NOSOCK] = "l4", [G_REFUSED] = "l4",
+	[G_NETFILTER] = "l3",	[G_MTU] = "l3",	      [G_NOSOCK] = "l4", [G_RCVBUF] = "l4", [G_REFUSED] = "l4",
 	[G_UNREACH] = "l3",	[G_TIMEOUT] = "l4",   [G_TLS] = "l6",	 [G_NXDOMAIN] = "l7",
 	[G_DNS_TIMEOUT] = "l7", [G_DNS_FAIL] = "l7",  [G_DROP] = NULL,
 };
@@ -654,6 +665,13 @@ static void describe(const struct grp *g, char *out, size_t len)
 			 (unsigned long long)g->count, plural(g->count, "datagram", "datagrams"), b,
 			 g->netns);
 		break;
+	case G_RCVBUF:
+		snprintf(out, len, "%llu UDP %s to %s dropped at the socket: %s (netns %u)",
+			 (unsigned long long)g->count, plural(g->count, "datagram", "datagrams"), b,
+			 !strcmp(g->key, "receive_buffer") ? "its receive buffer was full"
+							   : g->key,
+			 g->netns);
+		break;
 	case G_REFUSED:
 	case G_TIMEOUT:
 	case G_UNREACH:
@@ -717,6 +735,7 @@ static const char *const cause_of[] = {
 	[G_NETFILTER] = "netfilter_drop",
 	[G_MTU] = "mtu_blackhole",
 	[G_NOSOCK] = "port_closed",
+	[G_RCVBUF] = "udp_receive_buffer",
 	[G_REFUSED] = "connect_refused",
 	[G_UNREACH] = "host_unreachable",
 	[G_TIMEOUT] = "connect_timeout",
@@ -729,7 +748,7 @@ static const char *const cause_of[] = {
 
 static const char *const collector_of[] = {
 	[G_CARRIER] = "link",	 [G_TXTIMEOUT] = "link", [G_NEIGH] = "neigh", [G_ROUTE] = "route",
-	[G_NETFILTER] = "drop",	 [G_MTU] = "route",	 [G_NOSOCK] = "drop", [G_REFUSED] = "tcp",
+	[G_NETFILTER] = "drop",	 [G_MTU] = "route",	 [G_NOSOCK] = "drop", [G_RCVBUF] = "udp", [G_REFUSED] = "tcp",
 	[G_UNREACH] = "tcp",	 [G_TIMEOUT] = "tcp",	 [G_TLS] = "tls",     [G_NXDOMAIN] = "dns",
 	[G_DNS_TIMEOUT] = "dns", [G_DNS_FAIL] = "dns",	 [G_DROP] = "drop",
 };
@@ -899,6 +918,14 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 			snprintf(p->check, sizeof(p->check), "dig @%s %s", a,
 				 g->name[0] ? g->name : ".");
 		}
+		break;
+	case G_RCVBUF:
+		snprintf(p->target, sizeof(p->target), "%s", b);
+		snprintf(p->summary, sizeof(p->summary),
+			 "the UDP socket on %s drops datagrams: its receive buffer is full (the "
+			 "reader is too slow, or SO_RCVBUF too small)",
+			 b);
+		snprintf(p->check, sizeof(p->check), "ss -uamn 'sport = :%u'", g->b.port);
 		break;
 	case G_DROP:
 		snprintf(p->target, sizeof(p->target), "%s", g->device);

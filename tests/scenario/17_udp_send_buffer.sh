@@ -75,7 +75,7 @@ assert_eq "$(field read "$(cat "$TMP/sink")")" $((R - drops)) "datagrams read: s
 ip netns exec "$T-srv" "$DROPLOAD" sink 192.0.2.2 5003 4096 >"$TMP/sink3" &
 SINK=$!
 wait_udp srv 192.0.2.2:5003
-"$OSI_BIN" diagnose --duration 5 --no-collector.tcp --no-collector.tls >"$TMP/diag" 2>"$TMP/diag.err" &
+"$OSI_BIN" diagnose --agent off -o json --duration 5 --no-collector.tcp --no-collector.tls >"$TMP/diag" 2>"$TMP/diag.err" &
 DIAG=$!
 for i in $(seq 100); do
 	grep -q "watching" "$TMP/diag.err" && break
@@ -88,10 +88,13 @@ assert_eq "$?" 0 "diagnose exit status"
 kill -USR1 $SINK
 wait $SINK
 drops=$(($(mib srv UdpRcvbufErrors) - rcv0))
-log "diagnose: $(grep -i "udp\|datagram" "$TMP/diag" | tr '\n' '|')"
-assert_eq "$(grep "receive buffer was full" "$TMP/diag" | grep "netns $srv " | grep -c "family=ipv4 ")" 1 \
-	"diagnose: receive_buffer errors in the server's namespace"
-assert_eq "$(grep "dropped at a bound socket" "$TMP/diag" | grep "netns $srv " | grep "port=5003 " |
-	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^port=/) print $(i + 1) }')" $drops \
-	"diagnose: drops at port 5003, as many as UdpRcvbufErrors"
+log "diagnose: $(jq -c '.problems[] | {layer, cause, netns, target, count}' "$TMP/diag" | tr '\n' ' ')"
+first='.problems[0]'
+assert_eq "$(jq -r "$first | \"\\(.layer) \\(.cause) \\(.collector)\"" "$TMP/diag")" "l4 udp_receive_buffer udp" \
+	"diagnose: the first problem is the slow reader's receive buffer"
+assert_eq "$(jq -r "$first | \"\\(.netns) \\(.target)\"" "$TMP/diag")" "$srv 192.0.2.2:5003" \
+	"diagnose: in the server's namespace, at its port"
+assert_eq "$(jq -r "$first.count" "$TMP/diag")" $drops "diagnose: datagrams dropped, as many as UdpRcvbufErrors"
+assert_eq "$(jq '[.problems[] | select(.cause == "packet_drops")] | length' "$TMP/diag")" 0 \
+	"diagnose: the same drops not again as packet drops"
 finish
