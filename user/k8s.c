@@ -166,6 +166,14 @@ int k8s_parse_cgroup_path(const char *path, struct k8s_cgroup_ref *ref)
 	return ref->pod_uid[0] || ref->container_id[0] ? 0 : -ENOENT;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_cgroup_ref *ref)
 {
 	struct k8s_cgroup_ref best = { 0 }, cur;
@@ -180,7 +188,11 @@ int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_cgroup_ref *r
 		const char *c1 = memchr(p, ':', (size_t)(eol - p));
 		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
 
-		if (c2 && (size_t)(eol - c2 - 1) < sizeof(path)) {
+		/* The kernel prints a cgroup's name unescaped, and a name may hold '\n': a
+		 * container that can make cgroups could forge a line. A real line starts with
+		 * the hierarchy's number and its path with '/', which no name can hold. */
+		if (c1 && c2 && c1 > p && all_digits(p, (size_t)(c1 - p)) && c2 + 1 < eol &&
+		    c2[1] == '/' && (size_t)(eol - c2 - 1) < sizeof(path)) {
 			size_t n = (size_t)(eol - c2 - 1);
 			int score;
 

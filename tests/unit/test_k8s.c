@@ -119,6 +119,16 @@ TEST(k8s_proc_cgroup)
 	ASSERT_STREQ(r.pod_uid, UID_A, "cut: the pod");
 	ASSERT_STREQ(r.container_id, "", "cut: no id");
 	ASSERT_EQ(k8s_parse_proc_cgroup(text, 40, &r), -ENOENT, "cut in the uid");
+	/* a cgroup named "x\n0::kubepods-podUID.slice" by a container that may make cgroups:
+	 * the forged line names a pod, and must not win over the real line */
+	{
+		static const char forged[] = "0::/docker/" ID_A "/x\n0::kubepods-pod" UID_A_
+					     ".slice\n";
+
+		ASSERT_OK(k8s_parse_proc_cgroup(forged, sizeof(forged) - 1, &r), "forged");
+		ASSERT_STREQ(r.pod_uid, "", "forged: no pod from the forged line");
+		ASSERT_STREQ(r.container_id, ID_A, "forged: the real container");
+	}
 }
 
 TEST(k8s_log_names)
