@@ -18,7 +18,8 @@ static void trace_event(void *ctx, const struct event_record *ev)
 		return;
 	if (cfg->trace_namespace[0] && strcmp(ev->namespace, cfg->trace_namespace))
 		return;
-	if (cfg->trace_pod[0] && strcmp(ev->pod, cfg->trace_pod))
+	if (cfg->trace_pod[0] &&
+	    (strcmp(ev->namespace, cfg->trace_pod_namespace) || strcmp(ev->pod, cfg->trace_pod)))
 		return;
 	a->events_seen++;
 	if (cfg->output == OUT_JSON)

@@ -347,15 +347,12 @@ static int parse_pod(const struct opt *o, const char *v, struct config *cfg, cha
 	const char *slash = v ? strchr(v, '/') : NULL;
 	size_t nl = slash ? (size_t)(slash - v) : 0;
 
-	if (!slash || nl == 0 || nl >= sizeof(cfg->trace_namespace) || !slash[1] ||
+	if (!slash || nl == 0 || nl >= sizeof(cfg->trace_pod_namespace) || !slash[1] ||
 	    strlen(slash + 1) >= sizeof(cfg->trace_pod) || strchr(slash + 1, '/'))
 		return fail(err, errlen, "%s %s: want NAMESPACE/NAME, e.g. default/web-0",
 			    opt_name(o), v ? v : "");
-	if (cfg->trace_namespace[0] && strncmp(cfg->trace_namespace, v, nl) != 0)
-		return fail(err, errlen, "%s %s: not in --namespace %s", opt_name(o), v,
-			    cfg->trace_namespace);
-	memcpy(cfg->trace_namespace, v, nl);
-	cfg->trace_namespace[nl] = '\0';
+	memcpy(cfg->trace_pod_namespace, v, nl);
+	cfg->trace_pod_namespace[nl] = '\0';
 	snprintf(cfg->trace_pod, sizeof(cfg->trace_pod), "%s", slash + 1);
 	return 0;
 }
@@ -687,6 +684,11 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err, size_t er
 		if (r > 0)
 			return 0;
 	}
+	/* in whichever order they came: a pod outside the namespace could match nothing */
+	if (cfg->trace_pod[0] && cfg->trace_namespace[0] &&
+	    strcmp(cfg->trace_pod_namespace, cfg->trace_namespace))
+		return fail(err, errlen, "--pod %s/%s: not in --namespace %s", cfg->trace_pod_namespace,
+			    cfg->trace_pod, cfg->trace_namespace);
 	if (cfg->output == OUT_DEFAULT)
 		cfg->output = cfg->cmd == CMD_TRACE ? OUT_COLUMNS : OUT_TEXT;
 	return 0;

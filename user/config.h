@@ -43,7 +43,8 @@ struct config {
 	unsigned int trace_layers; /* bit per collector; 0 = all */
 	uint32_t pid;
 	uint64_t netns;
-	char trace_namespace[64]; /* trace --namespace, or the namespace of --pod */
+	char trace_namespace[64]; /* trace --namespace */
+	char trace_pod_namespace[64]; /* trace --pod NAMESPACE/NAME: the namespace */
 	char trace_pod[254]; /* trace --pod NAMESPACE/NAME: the name */
 	double duration; /* seconds, 0 = until interrupted */
 	/* diagnose: the agent to ask first ("off": never); run: the window it keeps */

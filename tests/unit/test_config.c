@@ -322,11 +322,15 @@ TEST(config_kubernetes)
 	ASSERT_ERR(parse(&c, err, "--kubernetes=maybe", NULL, NULL), "bad mode");
 	ASSERT_STREQ(err, "--kubernetes=maybe: want auto, off or on", "bad mode error");
 	ASSERT_OK(parse(&c, err, "trace", "--pod", "shop/web-0"), "trace --pod");
-	ASSERT_STREQ(c.trace_namespace, "shop", "pod's namespace");
+	ASSERT_STREQ(c.trace_pod_namespace, "shop", "pod's namespace");
 	ASSERT_STREQ(c.trace_pod, "web-0", "pod's name");
 	ASSERT_OK(parse(&c, err, "trace", "--namespace=shop", "--pod=shop/web-0"), "both agree");
 	ASSERT_ERR(parse(&c, err, "trace", "--namespace=shop", "--pod=kube-system/x"), "disagree");
 	ASSERT_CONTAINS(err, "not in --namespace shop", "disagree error");
+	ASSERT_ERR(parse(&c, err, "trace", "--pod=kube-system/x", "--namespace=shop"),
+		   "disagree, namespace last");
+	ASSERT_ERR(parse(&c, err, "trace", "--namespace=default", "--pod=def/x"),
+		   "a prefix of the namespace is another namespace");
 	ASSERT_ERR(parse(&c, err, "trace", "--pod", "web-0"), "no namespace");
 	ASSERT_CONTAINS(err, "want NAMESPACE/NAME", "no namespace error");
 	ASSERT_ERR(parse(&c, err, "trace", "--pod", "a/b/c"), "two slashes");
