@@ -414,7 +414,8 @@ static enum MHD_Result serve_diagnose(struct prom_server *srv, struct MHD_Connec
 	rc = srv->ops.diagnose(srv->ops.ctx, window, format, &body, err, sizeof(err));
 	if (rc || body.failed || !body.buf) {
 		strbuf_free(&body);
-		strbuf_printf(&body, "%s\n", rc == -EINVAL ? err : "diagnose failed");
+		strbuf_printf(&body, "%s\n",
+			      rc == -EINVAL || rc == -EAGAIN ? err : "diagnose failed");
 		if (body.failed || !body.buf)
 			return MHD_NO;
 	}
@@ -431,7 +432,9 @@ static enum MHD_Result serve_diagnose(struct prom_server *srv, struct MHD_Connec
 	if (!rc)
 		status = MHD_HTTP_OK;
 	else
-		status = rc == -EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR;
+		status = rc == -EINVAL	 ? MHD_HTTP_BAD_REQUEST
+			 : rc == -EAGAIN ? MHD_HTTP_SERVICE_UNAVAILABLE /* not ready, no window */
+					 : MHD_HTTP_INTERNAL_SERVER_ERROR;
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

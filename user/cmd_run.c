@@ -108,11 +108,11 @@ static int api_diagnose(void *ctx, const char *window, const char *format, struc
 	}
 	if (!r->window) {
 		snprintf(err, errlen, "this agent keeps no window (--diagnose.events=0)");
-		return -EINVAL;
+		return -EAGAIN;
 	}
 	if (!atomic_load(&r->a.ready)) {
 		snprintf(err, errlen, "not ready: the collectors are still attaching");
-		return -EINVAL;
+		return -EAGAIN;
 	}
 	registry_lock(r->a.reg);
 	rc = diag_render(&r->a, &r->w, s, !format || !strcmp(format, "json"), out);
