@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 TREE=$PWD
 CACHE=${OSI_KERNEL_CACHE:-/var/cache/osiscope-kernels}
 MIRROR=${OSI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+ARCHIVE=${OSI_DEBIAN_ARCHIVE:-http://archive.debian.org/debian}
 OUTPUT=${OUTPUT:-.output}
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm bookworm-backports)
@@ -69,7 +70,13 @@ fetch_kernel() {
 	mkdir -p "$d/lists/partial" "$d/archives/partial" "$CACHE/debs" "$CACHE/k"
 	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $s main" >"$d/sources.list"
 	# shellcheck disable=SC2046
-	apt-get -qq $(apt_opts "$s") update >&2 || die "apt-get update for $s failed"
+	if ! apt-get -qq $(apt_opts "$s") update >&2; then
+		# a release past its support moves to Debian's archive (bullseye, once LTS ends)
+		say "$s: not on $MIRROR, trying $ARCHIVE"
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $ARCHIVE $s main" >"$d/sources.list"
+		# shellcheck disable=SC2046
+		apt-get -qq $(apt_opts "$s") update >&2 || die "apt-get update for $s failed (on $MIRROR and $ARCHIVE)"
+	fi
 	# linux-image-amd64 is the meta package; its dependency is the kernel itself
 	# shellcheck disable=SC2046
 	pkg=$(apt-cache $(apt_opts "$s") show linux-image-amd64 |
@@ -89,6 +96,10 @@ fetch_kernel() {
 
 # The guest root, once: bookworm with what the scenarios run, packed as a cpio archive.
 build_root() {
+	# the root is made again when the list of packages changed since it was made
+	if [ "$(cat "$CACHE/root/.osiscope-root" 2>/dev/null)" != "$ROOT_PKGS" ]; then
+		rm -rf "$CACHE/root" "$CACHE/root.cpio"
+	fi
 	[ -f "$CACHE/root.cpio" ] && return
 	if [ ! -f "$CACHE/root/.osiscope-root" ]; then
 		say "debootstrap bookworm (once; a few minutes)"
@@ -97,7 +108,7 @@ build_root() {
 			>"$CACHE/debootstrap.log" 2>&1 || die "debootstrap failed: see $CACHE/debootstrap.log"
 		rm -rf "$CACHE/root.tmp"/usr/share/{doc,man,info,locale} "$CACHE/root.tmp"/var/cache/apt/*.bin \
 			"$CACHE/root.tmp"/var/cache/apt/archives/*.deb "$CACHE/root.tmp"/var/lib/apt/lists/*_Packages
-		touch "$CACHE/root.tmp/.osiscope-root"
+		echo "$ROOT_PKGS" >"$CACHE/root.tmp/.osiscope-root"
 		mv "$CACHE/root.tmp" "$CACHE/root"
 	fi
 	# promtool (one static binary) instead of the whole prometheus package
