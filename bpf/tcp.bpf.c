@@ -124,6 +124,10 @@ struct {
 
 static const struct tcp_netns_stats zero_stats;
 
+/* The slots are claimed with compare-and-exchange (5.12+); without it every namespace and
+ * socket goes through the hashes, and the verifier drops the dead instructions. */
+const volatile bool have_cmpxchg = true;
+
 static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
 {
 	__u32 i = tcp_ns_slot(netns);
@@ -131,7 +135,8 @@ static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
 
 	owner = bpf_map_lookup_elem(&tcp_slot_owner, &i);
 	if (owner && netns &&
-	    (*owner == netns || (*owner == 0 && __sync_val_compare_and_swap(owner, 0, (__u64)netns) == 0)))
+	    (*owner == netns ||
+	     (have_cmpxchg && *owner == 0 && __sync_val_compare_and_swap(owner, 0, (__u64)netns) == 0)))
 		return bpf_map_lookup_elem(&tcp_slot_stats, &i);
 	return map_lookup_or_init(&tcp_stats, &netns, &zero_stats);
 }
@@ -322,7 +327,7 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 		} else {
 			s->passive_opens++;
 		}
-		if (slot) {
+		if (slot && have_cmpxchg) {
 			__u64 was = __sync_val_compare_and_swap(&slot->sk, 0, key);
 
 			if (was == 0 || was == key) {

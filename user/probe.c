@@ -365,3 +365,28 @@ int fhooks_select(struct fhook *f, size_t n, bool wanted, const char *why_not)
 	}
 	return got;
 }
+
+bool probe_atomic_cmpxchg(void)
+{
+	static int known = -1; /* -1 not probed yet */
+	/* *(u64 *)(r10 - 8) = 0; r0 = 0; r1 = 1; cmpxchg (r10 - 8), r0 -> r1; exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ST | BPF_DW | BPF_MEM, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_DW | BPF_ATOMIC, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1,
+		  .off = -8, .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd;
+
+	if (known >= 0)
+		return known;
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), NULL);
+	known = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	return known;
+}

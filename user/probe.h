@@ -31,6 +31,9 @@ void probe_bpf_stats(struct probe_result *r);
 void probe_bpf_syscall(struct probe_result *r);
 /* Number of arguments of a tracepoint from its BTF prototype, or -1. */
 int probe_tp_nargs(const char *tp);
+/* Whether programs may use the atomic compare-and-exchange instruction (5.12+, "bpf: Add
+ * BPF_CMPXCHG instruction"): loads a four-instruction program once and remembers. */
+bool probe_atomic_cmpxchg(void);
 
 /*
  * One logical hook of a layer, offered in up to five program flavours. Flavours whose

@@ -226,6 +226,10 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
 
+	s->rodata->have_cmpxchg = probe_atomic_cmpxchg();
+	if (!s->rodata->have_cmpxchg)
+		pr_info("tcp: no atomic compare-and-exchange in this kernel's BPF (5.12+): "
+			"namespaces and sockets are counted through hash maps only");
 	err = tcp_bpf__load(s);
 	if (err)
 		return collector_failed(l, err, "load BPF object");
