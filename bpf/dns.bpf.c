@@ -396,17 +396,21 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		}
 	}
 
+	/* the key on this stack: k points into the caller's (a global function's argument),
+	 * which kernels before 6.? do not take as a map key ("R2 type=mem expected=fp") */
+	__u32 nx_netns = k->netns;
+
 	switch (rcode) {
 	case DNS_RCODE_NXDOMAIN:
 		type = DNS_EV_NXDOMAIN;
 		if (events_enabled) {
 			__u64 t = bpf_ktime_get_ns();
 
-			bpf_map_update_elem(&dns_nx_recent, &k->netns, &t, BPF_ANY);
+			bpf_map_update_elem(&dns_nx_recent, &nx_netns, &t, BPF_ANY);
 		}
 		break;
 	case 0: {
-		__u64 *t = events_enabled ? bpf_map_lookup_elem(&dns_nx_recent, &k->netns) : NULL;
+		__u64 *t = events_enabled ? bpf_map_lookup_elem(&dns_nx_recent, &nx_netns) : NULL;
 
 		type = t && bpf_ktime_get_ns() - *t < DNS_NX_RECENT_NS ? DNS_EV_ANSWER : 0;
 		break;

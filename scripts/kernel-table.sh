@@ -5,7 +5,7 @@
 #   scripts/kernel-table.sh [RUNS_DIR]   (default .output/kernels)
 set -euo pipefail
 runs=${1:-.output/kernels}
-collectors="link neigh route drop tcp tls dns"
+collectors="link neigh route drop tcp udp tls dns"
 printf '| kernel | result |'
 for c in $collectors; do printf ' %s |' "$c"; done
 printf '\n|---|---|'
