@@ -43,7 +43,7 @@ for l in l1 l2 l3 l4 l5 l6 l7; do
 done
 assert_eq "$(grep -c 'summary:' deploy/prometheus/alerts.yml)" "$(grep -c 'alert:' deploy/prometheus/alerts.yml)" "a summary per alert"
 assert_eq "$(grep 'summary:' deploy/prometheus/alerts.yml | grep -vc 'confirm with: ')" 0 "every summary names the command that confirms it"
-out=$(cd deploy/prometheus && promtool test rules alerts.test.yaml 2>&1)
+out=$(cd deploy/prometheus/tests && promtool test rules alerts.test.yaml 2>&1)
 assert_eq "$?" 0 "promtool test rules (alert unit tests)"
 echo "$out" | grep -q SUCCESS || fail "promtool test rules: $out"
 
