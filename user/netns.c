@@ -324,25 +324,13 @@ int sockdiag_parse(const void *buf, size_t len, struct tcp_dump *d)
 
 static int sockdiag_dump(int fd, int family, uint32_t states, struct tcp_dump *d)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
-			 .idiag_states = states },
-	};
-	int err = nl_dump(fd, &msg, sizeof(msg), sockdiag_msg, d);
-
-	/* no IPv6 in this kernel or namespace: nothing to count */
-	return err == -ENOENT ? 0 : err;
+	return nl_sockdiag_dump(fd, family, IPPROTO_TCP, states, sockdiag_msg, d);
 }
 
 /* "TCP: inuse 3 orphan 0 tw 25 alloc 5 mem 1": inuse counts hashed IPv4 sockets (all
  * states but TIME_WAIT), tw is the namespace's TIME_WAIT count of both families
  * (tcp_death_row.tw_refcount); sockstat6's "TCP6: inuse" counts the IPv6 sockets. */
-static int sockstat_field(const char *path, const char *prefix, const char *key, uint64_t *v)
+int sockstat_field(const char *path, const char *prefix, const char *key, uint64_t *v)
 {
 	char line[256];
 	FILE *f = fopen(path, "re");

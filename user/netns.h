@@ -87,6 +87,9 @@ int sockdiag_tcp_dump(struct tcp_dump *d, bool hidden_only, bool v4, bool v6);
 int sockstat_tcp(uint64_t *inuse4, uint64_t *inuse6, uint64_t *tw);
 /* Adds the sockets of one sock_diag reply datagram to d: nl_walk()'s result. */
 int sockdiag_parse(const void *buf, size_t len, struct tcp_dump *d);
+/* In a sockstat file (path), the number after key on the line starting with prefix
+ * ("TCP:", " inuse "). 0, -ENOENT when no such line, or -errno of the open. */
+int sockstat_field(const char *path, const char *prefix, const char *key, uint64_t *v);
 extern const char *const tcp_state_names[TCP_STATE_MAX];
 
 /* Reads counters of one group of /proc/thread-self/net/{netstat,snmp} in the current

@@ -2,7 +2,9 @@
 #include "nlmsg.h"
 
 #include <errno.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -75,4 +77,21 @@ int nl_dump(int fd, const void *req, size_t reqlen, nl_msg_fn fn, void *ctx)
 		if (err)
 			return err < 0 ? err : 0;
 	}
+}
+
+int nl_sockdiag_dump(int fd, int family, int protocol, uint32_t states, nl_msg_fn fn,
+		     void *ctx)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.req = { .sdiag_family = family, .sdiag_protocol = protocol,
+			 .idiag_states = states },
+	};
+	int err = nl_dump(fd, &msg, sizeof(msg), fn, ctx);
+
+	return err == -ENOENT ? 0 : err;
 }

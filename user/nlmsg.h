@@ -34,4 +34,12 @@ int nl_walk(const void *buf, size_t len, nl_msg_fn fn, void *ctx);
  */
 int nl_dump(int fd, const void *req, size_t reqlen, nl_msg_fn fn, void *ctx);
 
+/*
+ * One sock_diag dump (fd a NETLINK_SOCK_DIAG socket) of the sockets of family and protocol
+ * whose state bit is in states, each message to fn. A family the kernel or namespace does
+ * not have (-ENOENT) is an empty dump: 0. Else as nl_dump.
+ */
+int nl_sockdiag_dump(int fd, int family, int protocol, uint32_t states, nl_msg_fn fn,
+		     void *ctx);
+
 #endif

@@ -301,43 +301,21 @@ static int queue_msg(const struct nlmsghdr *h, void *ctx)
 /* One sock_diag dump of the namespace's UDP sockets of a family. */
 static int queues_dump(struct udp_priv *p, int fd, int family, uint32_t netns)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.req = { .sdiag_family = family, .sdiag_protocol = IPPROTO_UDP,
-			 .idiag_states = ~0u },
-	};
 	struct queues_ctx c = { p, netns, family == AF_INET6 ? UDP_IPV6 : UDP_IPV4 };
-	int err = nl_dump(fd, &msg, sizeof(msg), queue_msg, &c);
 
-	/* no IPv6 in this kernel or namespace: nothing queued */
-	return err == -ENOENT ? 0 : err;
+	return nl_sockdiag_dump(fd, family, IPPROTO_UDP, ~0u, queue_msg, &c);
 }
 
 /* sockstat's "UDP: inuse N" (sockstat6: "UDP6: inuse N"): the namespace's sockets of the
  * family, so that a namespace without any needs no dump. 1 when it cannot tell. */
 static uint64_t sockstat_inuse(const char *path, const char *prefix)
 {
-	char line[256];
-	uint64_t v = 1;
-	FILE *f = fopen(path, "re");
+	uint64_t v;
+	int err = sockstat_field(path, prefix, " inuse ", &v);
 
-	if (!f)
-		return errno == ENOENT ? 0 : 1; /* no sockstat6: no IPv6 */
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, prefix, strlen(prefix))) {
-			const char *q = strstr(line, " inuse ");
-
-			if (q)
-				v = strtoull(q + 7, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
+	if (err == -ENOENT && access(path, F_OK)) /* no sockstat6: no IPv6 */
+		return 0;
+	return err ? 1 : v;
 }
 
 static void read_queues(struct udp_priv *p, uint32_t netns)
