@@ -420,6 +420,7 @@ struct k8s *k8s_new(const struct k8s_opts *o)
 	join_path(k->pods.path, sizeof(k->pods.path), k->root, "/var/log/pods");
 	join_path(k->docker.path, sizeof(k->docker.path), k->root, "/var/lib/docker/containers");
 	tls_cgroups_init(&k->cg);
+	k->cg_mount_fd = -1; /* opened at the first lookup by id */
 	/* a miss (a cgroup made since the last walk) walks at most five times a second: a
 	 * walk of a node's few thousand cgroups costs a few milliseconds */
 	k->cg.min_walk_ms = 200;
@@ -438,7 +439,7 @@ void k8s_free(struct k8s *k)
 	if (global == k)
 		global = NULL;
 	tls_cgroups_free(&k->cg);
-	if (k->cg_mount_fd > 0)
+	if (k->cg_mount_fd >= 0)
 		close(k->cg_mount_fd);
 	free(k->ctrs);
 	free(k->pods_v);
@@ -928,13 +929,16 @@ static const char *cgroup_path_by_id(struct k8s *k, uint64_t id, char *out, size
 
 	if (!k->cg.root[0])
 		return NULL;
-	if (k->cg_mount_fd <= 0) {
-		k->cg_mount_fd = open(k->cg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (k->cg_mount_fd < 0) {
+		/* the handle type is learnt with the mount's fd: keep neither without the other,
+		 * so that a failure here is retried at the next lookup */
 		h.fh.handle_bytes = 64;
-		if (k->cg_mount_fd < 0 ||
-		    name_to_handle_at(AT_FDCWD, k->cg.root, &h.fh, &mount_id, 0))
+		if (name_to_handle_at(AT_FDCWD, k->cg.root, &h.fh, &mount_id, 0))
 			return NULL;
 		k->cg_handle_type = h.fh.handle_type;
+		k->cg_mount_fd = open(k->cg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (k->cg_mount_fd < 0)
+			return NULL;
 	}
 	h.fh.handle_bytes = sizeof(id);
 	h.fh.handle_type = k->cg_handle_type;
