@@ -523,3 +523,63 @@ TEST(tls_open_in_root)
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	ASSERT_OK(system(p), "clean up");
 }
+
+static void count_set(void *ctx, unsigned int set)
+{
+	(*(unsigned int *)ctx)++;
+}
+
+/* The exec table: what the hook finds is what userspace added, a full set gives up its
+ * ways in turn, and forgetting by namespace or executable leaves the rest. */
+TEST(tls_exec_table)
+{
+	static struct tls_exec_table t;
+	struct tls_file_key a = { .ino = 11, .dev = 0x800001 }, b = { .ino = 12, .dev = 0x800001 };
+	struct tls_exec_set v;
+	unsigned int changed = 0, set, n = 0;
+	__u64 fp;
+	int s;
+
+	tls_exec_table_init(&t, 1);
+	s = tls_exec_table_add(&t, 4026531841U, &a);
+	fp = tls_exec_fp(4026531841U, a.dev, a.ino);
+	ASSERT_EQ(s, (int)(fp & (TLS_EXEC_SETS - 1)), "set of the pair");
+	ASSERT_EQ(tls_exec_table_add(&t, 4026531841U, &a), -1, "added twice: no change");
+	tls_exec_table_get(&t, (unsigned int)s, &v);
+	ASSERT_EQ(v.fp[1], fp, "first way taken: way0");
+	ASSERT_EQ(v.fp[0], 0, "way before way0 free");
+	ASSERT_TRUE(tls_exec_fp(1, 2, 3) != tls_exec_fp(2, 2, 3), "namespace in the fingerprint");
+	ASSERT_TRUE(tls_exec_fp(1, 2, 3) != tls_exec_fp(1, 3, 3), "device in the fingerprint");
+
+	/* fill one set past its ways: pairs of other namespaces landing in it */
+	set = (unsigned int)s;
+	for (uint32_t ns = 1; n < TLS_EXEC_WAYS + 2 && ns < 1000000; ns++)
+		if ((tls_exec_fp(ns, b.dev, b.ino) & (TLS_EXEC_SETS - 1)) == set) {
+			tls_exec_table_add(&t, ns, &b);
+			n++;
+		}
+	ASSERT_EQ(n, TLS_EXEC_WAYS + 2, "pairs found for one set");
+	tls_exec_table_get(&t, set, &v);
+	for (unsigned int w = 0; w < TLS_EXEC_WAYS; w++)
+		ASSERT_TRUE(v.fp[w] != 0, "full set");
+	ASSERT_TRUE(v.fp[1] != fp && v.fp[2] != fp, "the oldest ways given up first");
+
+	ASSERT_EQ(tls_exec_table_forget(&t, 0, &b, count_set, &changed), TLS_EXEC_WAYS,
+		  "forget an executable: its pairs");
+	ASSERT_EQ(changed, 1, "one set changed");
+	tls_exec_table_add(&t, 4026531841U, &a);
+	tls_exec_table_add(&t, 4026531841U, &b);
+	tls_exec_table_add(&t, 4026531842U, &a);
+	ASSERT_EQ(tls_exec_table_forget(&t, 4026531841U, NULL, NULL, NULL), 2,
+		  "forget a namespace: its pairs");
+	ASSERT_EQ(tls_exec_table_add(&t, 4026531842U, &a), -1, "the other namespace's stays");
+}
+
+/* The ways the hook scans first are those in the cache line holding most of a set. */
+TEST(tls_exec_way0)
+{
+	ASSERT_EQ(tls_exec_way0(0), 0, "aligned");
+	ASSERT_EQ(tls_exec_way0(312), 1, "6.18's struct bpf_array: 8 bytes, then 56");
+	ASSERT_EQ(tls_exec_way0(64 + 16), 0, "48 bytes, then 16");
+	ASSERT_EQ(tls_exec_way0(40), 3, "24 bytes, then 40");
+}
