@@ -136,10 +136,14 @@ struct {
 
 /* Set by the loader: the first way of a set in the cache line holding most of it. */
 const volatile __u32 exec_way0;
-/* Set by userspace while it polls the ring (it consumes within 10 ms anyway): a record
- * then wakes no one, where a wakeup (irq_work, an IPI, the scheduler) costs the exec
- * some 15 us in a virtual machine. */
-volatile __u32 disc_polling;
+
+/* Namespaces userspace has scanned (bpf/tls.h); read only for an exec not in exec_seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLS_NS_SETS);
+	__type(key, __u32);
+	__type(value, struct tls_ns_set);
+} known_ns SEC(".maps");
 
 /* Per CPU: the rate limit of exec records, and the pairs reported in its current
  * second, so that the execs of one pair before userspace has read its first record
@@ -583,7 +587,29 @@ static __always_inline bool disc_allowed(__u64 fp)
 	return true;
 }
 
-static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
+/* Whether userspace has scanned this namespace's library directories. */
+static __always_inline bool ns_known(__u32 mntns)
+{
+	__u32 set = tls_ns_set(mntns);
+	struct tls_ns_set *s = bpf_map_lookup_elem(&known_ns, &set);
+
+	if (!s)
+		return false;
+#pragma unroll
+	for (int i = 0; i < TLS_NS_WAYS; i++)
+		if (s->inum[i] == mntns)
+			return true;
+	return false;
+}
+
+/*
+ * An exec of a pair userspace has not looked at is reported. The record wakes userspace
+ * (irq_work, an IPI, the scheduler: some 15 us of this exec in a virtual machine) only
+ * when looking at once can find something: a namespace not scanned yet, or a program
+ * big enough to have OpenSSL linked in. The others (a small program new to a scanned
+ * namespace) wait for the next record that wakes it, or its scan every 2 s.
+ */
+static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 size)
 {
 	__u64 fp = tls_exec_fp(mntns, dev, ino);
 	__u32 set = (__u32)fp & (TLS_EXEC_SETS - 1);
@@ -615,7 +641,9 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 	e->mntns = mntns;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->__pad = 0;
-	bpf_ringbuf_submit(e, disc_polling ? BPF_RB_NO_WAKEUP : 0);
+	/* forced: records sent without a wakeup may be waiting ahead of this one */
+	bpf_ringbuf_submit(e, size >= TLS_EXE_MIN_OPENSSL || !ns_known(mntns) ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -623,7 +651,7 @@ int BPF_PROG(tls_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_bi
 {
 	struct inode *inode = bprm->file->f_inode;
 
-	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino);
+	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino, inode->i_size);
 	return 0;
 }
 
@@ -633,7 +661,7 @@ int BPF_PROG(tls_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_bi
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 
 	on_exec(BPF_CORE_READ(p, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
 	return 0;
 }
 
@@ -645,6 +673,6 @@ int tls_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	struct inode *inode = BPF_CORE_READ(t, mm, exe_file, f_inode);
 
 	on_exec(BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
 	return 0;
 }

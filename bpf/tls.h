@@ -58,7 +58,8 @@ enum tls_event_type {
 
 /* Ring-buffer record of a failed handshake: largest fields first, fixed size. */
 struct tls_event {
-	struct event_hdr hdr; /* type: enum tls_event_type; netns: of the socket, else of the process */
+	struct event_hdr
+		hdr; /* type: enum tls_event_type; netns: of the socket, else of the process */
 	__u8 saddr[16]; /* local address of the connection's socket, IPv4 in the first 4 bytes */
 	__u8 daddr[16]; /* peer address */
 	__u32 lib;
@@ -111,6 +112,29 @@ static inline __u64 tls_exec_fp(__u32 mntns, __u32 dev, __u64 ino)
 	h ^= h >> 32;
 	return h ? h : 1;
 }
+
+/*
+ * Mount namespaces userspace has scanned (their library directories), by inode number,
+ * for the exec hook to tell whether a record must wake userspace at once: a set is one
+ * array element of TLS_NS_WAYS numbers (0: free), chosen by tls_ns_set. Only userspace
+ * writes it.
+ */
+#define TLS_NS_SETS 256
+#define TLS_NS_WAYS 16
+
+struct tls_ns_set {
+	__u32 inum[TLS_NS_WAYS];
+};
+
+static inline __u32 tls_ns_set(__u32 inum)
+{
+	return (__u32)(((__u64)inum * 0x9E3779B97F4A7C15ULL) >> 56) & (TLS_NS_SETS - 1);
+}
+
+/* A program smaller than this cannot have OpenSSL's TLS code linked in (libssl.so.3
+ * alone is some 700 KiB; a static TLS client with libcrypto 4 MiB): its record need not
+ * wake userspace. */
+#define TLS_EXE_MIN_OPENSSL (256 * 1024)
 
 /* Exec record, from sched_process_exec: a pair not in the table. */
 struct tls_disc_event {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -27,12 +26,6 @@
 #define MAX_FILE_PROBES 20
 #define SCAN_BUDGET 1000 /* new processes looked at per maintain */
 #define CGROUP_SWEEP_EVERY 15 /* maintains: 30 s */
-/* After an exec record, the discovery thread reads the ring every DISC_POLL_MS for
- * DISC_HOLD_MS, and the records meanwhile wake no one (bpf/tls.bpf.c, disc_polling):
- * a burst of execs costs the kernel one wakeup, and the thread at most 1000/DISC_POLL_MS
- * reads a second while it lasts. */
-#define DISC_POLL_MS 10
-#define DISC_HOLD_MS 3000
 
 struct tls_att {
 	struct bpf_link *links[MAX_FILE_PROBES];
@@ -275,11 +268,27 @@ static void exec_forget(void *ctx, uint32_t mntns, const struct tls_file_key *ex
 	tls_exec_table_forget(p->dt.table, mntns, exe, exec_set_push, p);
 }
 
+static void ns_scanned(void *ctx, uint32_t inode, bool scanned)
+{
+	struct tls_priv *p = ctx;
+	int set = tls_exec_table_ns(p->dt.table, inode, scanned);
+	__u32 k = (__u32)set;
+	int err;
+
+	if (set < 0)
+		return;
+	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.known_ns), &k, &p->dt.table->ns[set],
+				  BPF_ANY);
+	if (err)
+		pr_debug("tls: namespace table set %d: %s", set, strerror(-err));
+}
+
 static const struct tls_disc_ops disc_ops = {
 	.attach = attach_file,
 	.detach = detach_file,
 	.exec_seen = exec_seen,
 	.exec_forget = exec_forget,
+	.ns_scanned = ns_scanned,
 };
 
 /* --- metrics --- */
@@ -481,14 +490,6 @@ static void libs_publish(struct tls_priv *p)
 	pthread_mutex_unlock(&p->dt.mu);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int on_disc(void *ctx, void *data, size_t size)
 {
 	struct tls_priv *p = ctx;
@@ -501,8 +502,7 @@ static int on_disc(void *ctx, void *data, size_t size)
 	}
 	const struct tls_disc_event *e = data;
 
-	pr_debug("tls: pid %u exec'ed a program new to its mount namespace %u", e->pid,
-		 e->mntns);
+	pr_debug("tls: pid %u exec'ed a program new to its mount namespace %u", e->pid, e->mntns);
 	tls_disc_on_exec(&p->disc, e);
 	return 0;
 }
@@ -515,16 +515,20 @@ static int disc_consume(struct tls_priv *p)
 	return n > 0 ? n : 0;
 }
 
+/*
+ * Records are read and acted on here, one by one: while the thread works on one, the
+ * ring does not wake it for the next (its reader is behind). Records the exec hook sent
+ * without a wakeup (bpf/tls.bpf.c) are read with the next one that wakes it, or when the
+ * maintain's scan request does, every 2 s.
+ */
 static void *disc_main(void *arg)
 {
 	struct tls_priv *p = arg;
-	bool polling = false;
-	uint64_t last = 0;
 
 	for (;;) {
 		struct epoll_event ev[2];
+		bool scan, fresh;
 		uint64_t v;
-		bool scan;
 
 		pthread_mutex_lock(&p->dt.mu);
 		if (p->dt.stop) {
@@ -535,27 +539,12 @@ static void *disc_main(void *arg)
 		p->dt.scan_due = false;
 		pthread_mutex_unlock(&p->dt.mu);
 
-		if (disc_consume(p)) {
-			last = mono_ms();
-			if (!polling)
-				__atomic_store_n(&p->skel->bss->disc_polling, 1, __ATOMIC_SEQ_CST);
-			polling = true;
-		} else if (polling && mono_ms() - last >= DISC_HOLD_MS) {
-			/* wakeups again; a record whose exec saw the flag still set is read
-			 * here, or at the next maintain's scan request at the latest */
-			__atomic_store_n(&p->skel->bss->disc_polling, 0, __ATOMIC_SEQ_CST);
-			polling = false;
-			if (disc_consume(p)) {
-				__atomic_store_n(&p->skel->bss->disc_polling, 1, __ATOMIC_SEQ_CST);
-				polling = true;
-				last = mono_ms();
-			}
-		}
+		fresh = disc_consume(p) > 0;
 		if (scan)
 			tls_disc_scan(&p->disc, SCAN_BUDGET);
-		if (scan || polling)
+		if (scan || fresh)
 			libs_publish(p);
-		if (epoll_wait(p->dt.epfd, ev, 2, polling ? DISC_POLL_MS : -1) < 0 && errno != EINTR) {
+		if (epoll_wait(p->dt.epfd, ev, 2, -1) < 0 && errno != EINTR) {
 			pr_warn("tls: discovery thread: epoll_wait: %s", strerror(errno));
 			break;
 		}

@@ -30,7 +30,6 @@
 #define MAX_MNTNS 8192
 #define MAX_EXES 8192
 
-
 #if defined(__x86_64__)
 #define TRIPLET "x86_64-linux-gnu"
 #elif defined(__aarch64__)
@@ -501,7 +500,8 @@ static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 			if (!tls_lib_kind(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
 				continue;
 			if (++candidates > DIR_MAX_CANDIDATES) {
-				pr_debug("tls: mount namespace %u: more than %d libssl-named files in "
+				pr_debug("tls: mount namespace %u: more than %d libssl-named files "
+					 "in "
 					 "%s, the rest are passed over",
 					 ns->inode, DIR_MAX_CANDIDATES, lib_dirs[k]);
 				break;
@@ -568,6 +568,7 @@ static struct tls_mntns *ns_add(struct tls_disc *d, uint32_t inode, uint32_t rep
 	ns->rep = rep;
 	d->ns[d->nns++] = ns;
 	ns_scan_dirs(d, ns);
+	d->ops->ns_scanned(d->ctx, inode, true);
 	pr_debug("tls: mount namespace %u (via pid %u): %zu OpenSSL files in its library "
 		 "directories",
 		 inode, rep, ns->nents);
@@ -580,6 +581,7 @@ static void ns_drop(struct tls_disc *d, size_t i)
 
 	ns_unref_entries(ns, -1);
 	d->ops->exec_forget(d->ctx, ns->inode, NULL);
+	d->ops->ns_scanned(d->ctx, ns->inode, false);
 	free(ns->ents);
 	free(ns);
 	d->ns[i] = d->ns[--d->nns];

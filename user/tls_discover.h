@@ -58,6 +58,9 @@ struct tls_disc_ops {
 	 * again. exe: the file as the kernel's inode shows it. */
 	void (*exec_seen)(void *ctx, uint32_t mntns, const struct tls_file_key *exe);
 	void (*exec_forget)(void *ctx, uint32_t mntns, const struct tls_file_key *exe);
+	/* A namespace's library directories are scanned (or it is gone): a record of an
+	 * exec there need not wake the agent unless the program may hold OpenSSL. */
+	void (*ns_scanned)(void *ctx, uint32_t inode, bool scanned);
 };
 
 struct tls_proc;

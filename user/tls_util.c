@@ -272,6 +272,33 @@ void tls_exec_table_get(const struct tls_exec_table *t, unsigned int set, struct
 		out->fp[w] = t->sets[set % TLS_EXEC_SETS][w].fp;
 }
 
+int tls_exec_table_ns(struct tls_exec_table *t, uint32_t inum, bool scanned)
+{
+	unsigned int set = tls_ns_set(inum), free = TLS_NS_WAYS;
+	struct tls_ns_set *s = &t->ns[set];
+
+	if (!inum)
+		return -1;
+	for (unsigned int w = 0; w < TLS_NS_WAYS; w++) {
+		if (s->inum[w] == inum) {
+			if (scanned)
+				return -1;
+			s->inum[w] = 0;
+			return (int)set;
+		}
+		if (!s->inum[w] && free == TLS_NS_WAYS)
+			free = w;
+	}
+	if (!scanned)
+		return -1;
+	if (free == TLS_NS_WAYS) {
+		free = t->ns_evict[set];
+		t->ns_evict[set] = (uint8_t)((free + 1) % TLS_NS_WAYS);
+	}
+	s->inum[free] = inum;
+	return (int)set;
+}
+
 unsigned int tls_exec_way0(size_t off)
 {
 	size_t head = (64 - off % 64) % 64; /* bytes of a set before the next line starts */

@@ -52,6 +52,9 @@ struct tls_exec_table {
 	struct tls_exec_way sets[TLS_EXEC_SETS][TLS_EXEC_WAYS];
 	uint8_t evict[TLS_EXEC_SETS]; /* the next way a full set gives up */
 	unsigned int way0;
+	/* the namespaces scanned (bpf/tls.h, known_ns): a full set gives up its oldest */
+	struct tls_ns_set ns[TLS_NS_SETS];
+	uint8_t ns_evict[TLS_NS_SETS];
 };
 
 void tls_exec_table_init(struct tls_exec_table *t, unsigned int way0);
@@ -64,6 +67,8 @@ size_t tls_exec_table_forget(struct tls_exec_table *t, uint32_t mntns,
 			     void (*changed)(void *ctx, unsigned int set), void *ctx);
 /* A set as the kernel side holds it. */
 void tls_exec_table_get(const struct tls_exec_table *t, unsigned int set, struct tls_exec_set *out);
+/* Adds or removes a scanned namespace: the set of t->ns that changed, or -1. */
+int tls_exec_table_ns(struct tls_exec_table *t, uint32_t inum, bool scanned);
 /* Which way the hook scans first, for an array whose values start off bytes into a
  * 64-byte aligned allocation (struct bpf_array): the ways in the cache line holding
  * most of a 64-byte set. */

@@ -271,8 +271,7 @@ TEST(tls_elf_quadratic_headers)
 	eh->e_shnum = (Elf64_Half)nsh;
 	memcpy(img + stroff, "\0SSL_free", 10);
 	for (unsigned int s = 0; s < nsym; s++)
-		sy[s] = (Elf64_Sym){ .st_name = 1,
-				     .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
+		sy[s] = (Elf64_Sym){ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
 	sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = stroff, .sh_size = 64 };
 	for (unsigned int i = 2; i < nsh; i++)
 		sh[i] = (Elf64_Shdr){ .sh_type = i % 2 ? SHT_SYMTAB : SHT_DYNSYM,
@@ -428,9 +427,13 @@ TEST(tls_truncated_while_read)
 	size_t size = 1 << 20;
 	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
 				       EV_CURRENT },
-			  .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-			  .e_ehsize = sizeof(Elf64_Ehdr), .e_shentsize = sizeof(Elf64_Shdr),
-			  .e_shnum = 12, .e_shstrndx = 11 };
+			  .e_type = ET_DYN,
+			  .e_machine = EM_X86_64,
+			  .e_version = EV_CURRENT,
+			  .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_shentsize = sizeof(Elf64_Shdr),
+			  .e_shnum = 12,
+			  .e_shstrndx = 11 };
 	struct guarded_lookup g = { .size = size };
 	int fd = mkstemp(path);
 	void *img;
@@ -582,4 +585,29 @@ TEST(tls_exec_way0)
 	ASSERT_EQ(tls_exec_way0(312), 1, "6.18's struct bpf_array: 8 bytes, then 56");
 	ASSERT_EQ(tls_exec_way0(64 + 16), 0, "48 bytes, then 16");
 	ASSERT_EQ(tls_exec_way0(40), 3, "24 bytes, then 40");
+}
+
+/* The scanned namespaces: added once, a full set gives up its oldest, removed on demand. */
+TEST(tls_exec_table_ns)
+{
+	static struct tls_exec_table t;
+	unsigned int set = tls_ns_set(4026531841U), n = 0;
+	uint32_t first = 0, in[TLS_NS_WAYS + 1];
+
+	tls_exec_table_init(&t, 0);
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, true), (int)set, "added");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, true), -1, "added twice: no change");
+	ASSERT_EQ(tls_exec_table_ns(&t, 0, true), -1, "0 is no namespace");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, false), (int)set, "removed");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, false), -1, "removed twice: no change");
+	for (uint32_t i = 4026531840U; n < TLS_NS_WAYS + 1 && i < 4026531840U + 1000000; i++)
+		if (tls_ns_set(i) == set)
+			in[n++] = i;
+	ASSERT_EQ(n, TLS_NS_WAYS + 1, "numbers found for one set");
+	for (unsigned int i = 0; i < n; i++)
+		tls_exec_table_ns(&t, in[i], true);
+	first = t.ns[set].inum[0];
+	ASSERT_EQ(first, in[TLS_NS_WAYS], "the oldest way taken by the newest");
+	for (unsigned int w = 1; w < TLS_NS_WAYS; w++)
+		ASSERT_EQ(t.ns[set].inum[w], in[w], "the others stay");
 }
