@@ -64,7 +64,6 @@ struct tls_disc_thread {
 	pthread_mutex_t mu;
 	int efd, epfd;
 	struct ring_buffer *rb; /* tls_disc: exec records */
-	size_t nrecords; /* read by the last ring_buffer__consume */
 	struct tls_exec_table *table; /* what the kernel's exec_seen holds */
 	struct tls_lib_row *libs;
 	size_t nlibs;
@@ -516,10 +515,10 @@ static int disc_consume(struct tls_priv *p)
 }
 
 /*
- * Records are read and acted on here, one by one: while the thread works on one, the
- * ring does not wake it for the next (its reader is behind). Records the exec hook sent
- * without a wakeup (bpf/tls.bpf.c) are read with the next one that wakes it, or when the
- * maintain's scan request does, every 2 s.
+ * Records are read and acted on here. Those that may find something at once wake the
+ * thread; the exec hook sends the others without a wakeup (bpf/tls.bpf.c), and they are
+ * read with the next one that wakes it, or when the maintain's scan request does, every
+ * 2 s.
  */
 static void *disc_main(void *arg)
 {
