@@ -755,39 +755,43 @@ static bool have_uprobes(void)
 	       access("/sys/kernel/debug/tracing/uprobe_events", F_OK) == 0;
 }
 
-/* Where an array map's values start in its allocation (struct bpf_array's value, in an
- * anonymous union), from the kernel's BTF; 0 if it does not say. */
+/* Bit offset of the member called name in t, looked for through anonymous structs and
+ * unions (depth levels at most); -1 if none. */
+static long member_bits(const struct btf *btf, const struct btf_type *t, const char *name,
+			int depth)
+{
+	for (int i = 0; t && (btf_is_struct(t) || btf_is_union(t)) && i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long in;
+
+		if (n && !strcmp(n, name))
+			return (long)btf_member_bit_offset(t, i);
+		if ((n && *n) || depth <= 0)
+			continue;
+		in = member_bits(btf, btf__type_by_id(btf, m->type), name, depth - 1);
+		if (in >= 0)
+			return (long)btf_member_bit_offset(t, i) + in;
+	}
+	return -1;
+}
+
+/* Where an array map's values start in its allocation (struct bpf_array's value, a
+ * flexible array in anonymous unions and structs), from the kernel's BTF; 0 if it does
+ * not say. */
 static size_t array_value_offset(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	size_t off = 0;
+	long bits = -1;
 	int id;
 
 	if (!btf)
 		return 0;
 	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	for (int i = 0; t && i < btf_vlen(t); i++) {
-		const struct btf_member *m = btf_members(t) + i;
-		const char *name = btf__name_by_offset(btf, m->name_off);
-		const struct btf_type *u = btf__type_by_id(btf, m->type);
-
-		if (name && !strcmp(name, "value")) {
-			off = btf_member_bit_offset(t, i) / 8;
-			break;
-		}
-		if (name && *name)
-			continue;
-		for (int j = 0; u && btf_is_union(u) && j < btf_vlen(u); j++) {
-			const char *n = btf__name_by_offset(btf, btf_members(u)[j].name_off);
-
-			if (n && !strcmp(n, "value"))
-				off = btf_member_bit_offset(t, i) / 8;
-		}
-	}
+	if (id > 0)
+		bits = member_bits(btf, btf__type_by_id(btf, id), "value", 3);
 	btf__free(btf);
-	return off;
+	return bits > 0 ? (size_t)bits / 8 : 0;
 }
 
 static int tls_open(struct collector *l, const struct collector_opts *opts)
