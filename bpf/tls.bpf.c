@@ -134,8 +134,18 @@ struct {
 	__type(value, struct tls_exec_set);
 } exec_seen SEC(".maps");
 
-/* Set by the loader: the first way of a set in the cache line holding most of it. */
-const volatile __u32 exec_way0;
+/* The first way of a set in the cache line that holds most of it, from where this
+ * kernel's array values start (user/tls.c: the same, for the order it fills ways in).
+ * A relocated constant: a global (.rodata) would cost every exec a vmalloc'd line. */
+static __always_inline __u32 exec_way0(void)
+{
+	__u32 off = 0, head;
+
+	if (bpf_core_field_exists(struct bpf_array, value))
+		off = bpf_core_field_offset(struct bpf_array, value);
+	head = (64 - off % 64) % 64;
+	return head * 2 > 64 ? 0 : head / 8;
+}
 
 /* Namespaces userspace has scanned (bpf/tls.h); read only for an exec not in exec_seen. */
 struct {
@@ -612,7 +622,7 @@ static __always_inline bool ns_known(__u32 mntns)
 static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 size)
 {
 	__u64 fp = tls_exec_fp(mntns, dev, ino);
-	__u32 set = (__u32)fp & (TLS_EXEC_SETS - 1);
+	__u32 set = (__u32)fp & (TLS_EXEC_SETS - 1), way0 = exec_way0();
 	struct tls_disc_event *e;
 	struct tls_exec_set *s;
 
@@ -621,7 +631,7 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 siz
 		return;
 #pragma unroll
 	for (int i = 0; i < TLS_EXEC_WAYS; i++)
-		if (s->fp[(exec_way0 + i) & (TLS_EXEC_WAYS - 1)] == fp)
+		if (s->fp[(way0 + i) & (TLS_EXEC_WAYS - 1)] == fp)
 			return;
 	/* new to userspace: a process in a namespace not scanned yet, or a program not
 	 * looked at, or a known one somewhere new */

@@ -561,6 +561,45 @@ static void disc_thread_wake(struct tls_priv *p)
 		pr_debug("tls: wake the discovery thread: %s", strerror(errno));
 }
 
+/* Bit offset of the member called name in t, looked for through anonymous structs and
+ * unions (depth levels at most); -1 if none. */
+static long member_bits(const struct btf *btf, const struct btf_type *t, const char *name,
+			int depth)
+{
+	for (int i = 0; t && (btf_is_struct(t) || btf_is_union(t)) && i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long in;
+
+		if (n && !strcmp(n, name))
+			return (long)btf_member_bit_offset(t, i);
+		if ((n && *n) || depth <= 0)
+			continue;
+		in = member_bits(btf, btf__type_by_id(btf, m->type), name, depth - 1);
+		if (in >= 0)
+			return (long)btf_member_bit_offset(t, i) + in;
+	}
+	return -1;
+}
+
+/* Where an array map's values start in its allocation (struct bpf_array's value, a
+ * flexible array in anonymous unions and structs), from the kernel's BTF; 0 if it does
+ * not say. */
+static size_t array_value_offset(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long bits = -1;
+	int id;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
+	if (id > 0)
+		bits = member_bits(btf, btf__type_by_id(btf, id), "value", 3);
+	btf__free(btf);
+	return bits > 0 ? (size_t)bits / 8 : 0;
+}
+
 /* The ring and the means to wait on it and on requests; before the first scan. */
 static int disc_thread_init(struct tls_priv *p)
 {
@@ -573,7 +612,8 @@ static int disc_thread_init(struct tls_priv *p)
 	p->dt.table = malloc(sizeof(*p->dt.table));
 	if (!p->dt.table)
 		return -ENOMEM;
-	tls_exec_table_init(p->dt.table, p->skel->rodata->exec_way0);
+	/* the order the exec hook scans a set in (bpf/tls.bpf.c, exec_way0) */
+	tls_exec_table_init(p->dt.table, tls_exec_way0(array_value_offset()));
 	p->dt.rb = ring_buffer__new(bpf_map__fd(p->skel->maps.tls_disc), on_disc, p, NULL);
 	if (!p->dt.rb)
 		return -errno;
@@ -755,45 +795,6 @@ static bool have_uprobes(void)
 	       access("/sys/kernel/debug/tracing/uprobe_events", F_OK) == 0;
 }
 
-/* Bit offset of the member called name in t, looked for through anonymous structs and
- * unions (depth levels at most); -1 if none. */
-static long member_bits(const struct btf *btf, const struct btf_type *t, const char *name,
-			int depth)
-{
-	for (int i = 0; t && (btf_is_struct(t) || btf_is_union(t)) && i < btf_vlen(t); i++) {
-		const struct btf_member *m = btf_members(t) + i;
-		const char *n = btf__name_by_offset(btf, m->name_off);
-		long in;
-
-		if (n && !strcmp(n, name))
-			return (long)btf_member_bit_offset(t, i);
-		if ((n && *n) || depth <= 0)
-			continue;
-		in = member_bits(btf, btf__type_by_id(btf, m->type), name, depth - 1);
-		if (in >= 0)
-			return (long)btf_member_bit_offset(t, i) + in;
-	}
-	return -1;
-}
-
-/* Where an array map's values start in its allocation (struct bpf_array's value, a
- * flexible array in anonymous unions and structs), from the kernel's BTF; 0 if it does
- * not say. */
-static size_t array_value_offset(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	long bits = -1;
-	int id;
-
-	if (!btf)
-		return 0;
-	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
-	if (id > 0)
-		bits = member_bits(btf, btf__type_by_id(btf, id), "value", 3);
-	btf__free(btf);
-	return bits > 0 ? (size_t)bits / 8 : 0;
-}
-
 static int tls_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct tls_priv *p;
@@ -829,7 +830,6 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	l->obj = s->obj;
 	COLLECTOR_SET_EVENTS(s, opts);
 	s->rodata->err_lib_ssl = tls_err_lib_ssl();
-	s->rodata->exec_way0 = tls_exec_way0(array_value_offset());
 
 	/* the attach cookie tells the return probe where SSL_version reads (5.15+) */
 	p->cookies =
