@@ -120,58 +120,58 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } tls_events SEC(".maps");
 
-/* Discovery: mount namespaces and executables userspace has looked at (value 1; only
- * userspace writes them). LRU: bounded, and forgetting one only costs a record. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} known_mntns SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct tls_file_key);
-	__type(value, __u8);
-} known_exes SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } tls_disc SEC(".maps");
 
-/*
- * Most execs run an executable already known in a mount namespace already known: a
- * small per-CPU direct-mapped cache of (mount namespace, executable) pairs answers them
- * with one inlined array access, where the two LRU lookups above cost some 400 ns on
- * cold caches (measured under exec churn on 6.18). An entry counts only while
- * disc_epoch, bumped by userspace whenever it forgets something, has not moved.
- */
-#define EXEC_CACHE_SLOTS 256
-struct exec_seen {
-	__u64 ino;
-	__u32 dev;
-	__u32 mntns;
-	__u32 epoch;
-	__u32 valid;
-};
-
+/* Pairs userspace has looked at (bpf/tls.h). A plain array, read-only here: no
+ * per-CPU copy (vmalloc'd), no hash, no write. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EXEC_CACHE_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLS_EXEC_SETS);
 	__type(key, __u32);
-	__type(value, struct exec_seen);
-} exec_cache SEC(".maps");
+	__type(value, struct tls_exec_set);
+} exec_seen SEC(".maps");
 
-volatile __u32 disc_epoch;
+/* The first way of a set in the cache line that holds most of it, from where this
+ * kernel's array values start (user/tls.c: the same, for the order it fills ways in).
+ * A relocated constant: a global (.rodata) would cost every exec a vmalloc'd line. */
+static __always_inline __u32 exec_way0(void)
+{
+	__u32 off = 0, head;
+
+	if (bpf_core_field_exists(struct bpf_array, value))
+		off = bpf_core_field_offset(struct bpf_array, value);
+	head = (64 - off % 64) % 64;
+	return head * 2 > 64 ? 0 : head / 8;
+}
+
+/* Namespaces userspace has scanned (bpf/tls.h); read only for an exec not in exec_seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TLS_NS_SETS);
+	__type(key, __u32);
+	__type(value, struct tls_ns_set);
+} known_ns SEC(".maps");
+
+/* Per CPU: the rate limit of exec records, and the pairs reported in its current
+ * second, so that the execs of one pair before userspace has read its first record
+ * (a script's loop) are reported once, not each. */
+#define DISC_RECENT 4
+struct disc_state {
+	__u64 window_start;
+	__u32 count;
+	__u32 next;
+	__u64 recent[DISC_RECENT];
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ratelimit);
-} disc_ratelimit SEC(".maps");
+	__type(value, struct disc_state);
+} disc_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -567,58 +567,75 @@ int BPF_KRETPROBE(tls_io_exit)
 }
 
 /* --- discovery: a process in a new mount namespace, or a new executable --- */
-static __always_inline bool disc_allowed(void)
+/* Whether a record of fp is to be sent: not sent in this second, and under the rate. */
+static __always_inline bool disc_allowed(__u64 fp)
 {
 	__u32 zero = 0;
-	struct ratelimit *rl = bpf_map_lookup_elem(&disc_ratelimit, &zero);
+	struct disc_state *st = bpf_map_lookup_elem(&disc_state, &zero);
 	__u64 now, *lost;
 
-	if (!rl)
+	if (!st)
 		return false;
 	now = bpf_ktime_get_ns();
-	if (now - rl->window_start >= 1000000000ULL) {
-		rl->window_start = now;
-		rl->count = 0;
+	if (now - st->window_start >= 1000000000ULL) {
+		__builtin_memset(st, 0, sizeof(*st));
+		st->window_start = now;
 	}
-	if (rl->count >= disc_per_sec) {
+#pragma unroll
+	for (int i = 0; i < DISC_RECENT; i++)
+		if (st->recent[i] == fp)
+			return false;
+	if (st->count >= disc_per_sec) {
 		lost = bpf_map_lookup_elem(&disc_lost, &zero);
 		if (lost)
 			(*lost)++;
 		return false;
 	}
-	rl->count++;
+	st->count++;
+	st->recent[st->next & (DISC_RECENT - 1)] = fp;
+	st->next++;
 	return true;
 }
 
-static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
+/* Whether userspace has scanned this namespace's library directories. */
+static __always_inline bool ns_known(__u32 mntns)
 {
-	struct tls_file_key exe = { .ino = ino, .dev = dev };
-	__u32 slot = (__u32)((ino ^ ((__u64)dev << 20) ^ ((__u64)mntns << 8)) * 0x9E3779B1U) >>
-		     (32 - 8);
-	__u32 epoch = disc_epoch;
-	struct tls_disc_event *e;
-	struct exec_seen *c;
-	__u8 flags = 0;
+	__u32 set = tls_ns_set(mntns);
+	struct tls_ns_set *s = bpf_map_lookup_elem(&known_ns, &set);
 
-	c = bpf_map_lookup_elem(&exec_cache, &slot);
-	if (c && c->valid && c->ino == ino && c->dev == dev && c->mntns == mntns &&
-	    c->epoch == epoch)
+	if (!s)
+		return false;
+#pragma unroll
+	for (int i = 0; i < TLS_NS_WAYS; i++)
+		if (s->inum[i] == mntns)
+			return true;
+	return false;
+}
+
+/*
+ * An exec of a pair userspace has not looked at is reported. The record wakes userspace
+ * (irq_work, an IPI, the scheduler: some 15 us of this exec in a virtual machine) only
+ * when looking at once can find something: a namespace not scanned yet, or a program
+ * big enough to have OpenSSL linked in. The others (a small program new to a scanned
+ * namespace) wait for the next record that wakes it, or its scan every 2 s.
+ */
+static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 size)
+{
+	__u64 fp = tls_exec_fp(mntns, dev, ino);
+	__u32 set = (__u32)fp & (TLS_EXEC_SETS - 1), way0 = exec_way0();
+	struct tls_disc_event *e;
+	struct tls_exec_set *s;
+
+	s = bpf_map_lookup_elem(&exec_seen, &set);
+	if (!s)
 		return;
-	if (!bpf_map_lookup_elem(&known_mntns, &mntns))
-		flags |= TLS_DISC_NEW_MNTNS;
-	if (ino && !bpf_map_lookup_elem(&known_exes, &exe))
-		flags |= TLS_DISC_NEW_EXE;
-	if (!flags) {
-		if (c) { /* both known: remember the pair */
-			c->ino = ino;
-			c->dev = dev;
-			c->mntns = mntns;
-			c->epoch = epoch;
-			c->valid = 1;
-		}
-		return;
-	}
-	if (!disc_allowed())
+#pragma unroll
+	for (int i = 0; i < TLS_EXEC_WAYS; i++)
+		if (s->fp[(way0 + i) & (TLS_EXEC_WAYS - 1)] == fp)
+			return;
+	/* new to userspace: a process in a namespace not scanned yet, or a program not
+	 * looked at, or a known one somewhere new */
+	if (!disc_allowed(fp))
 		return;
 	e = bpf_ringbuf_reserve(&tls_disc, sizeof(*e), 0);
 	if (!e) {
@@ -633,19 +650,10 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino)
 	e->exe_dev = dev;
 	e->mntns = mntns;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->flags = flags;
-	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
-	bpf_ringbuf_submit(e, 0);
-	/* one record per namespace and executable and CPU, however many execs follow
-	 * before userspace has looked (and marked them known): the cache says so, where
-	 * an LRU insert on every new one cost far more (its free lists, on cold caches) */
-	if (c) {
-		c->ino = ino;
-		c->dev = dev;
-		c->mntns = mntns;
-		c->epoch = epoch;
-		c->valid = 1;
-	}
+	e->__pad = 0;
+	/* forced: records sent without a wakeup may be waiting ahead of this one */
+	bpf_ringbuf_submit(e, size >= TLS_EXE_MIN_OPENSSL || !ns_known(mntns) ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -653,7 +661,7 @@ int BPF_PROG(tls_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_bi
 {
 	struct inode *inode = bprm->file->f_inode;
 
-	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino);
+	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino, inode->i_size);
 	return 0;
 }
 
@@ -663,7 +671,7 @@ int BPF_PROG(tls_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_bi
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 
 	on_exec(BPF_CORE_READ(p, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
 	return 0;
 }
 
@@ -675,6 +683,6 @@ int tls_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	struct inode *inode = BPF_CORE_READ(t, mm, exe_file, f_inode);
 
 	on_exec(BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
 	return 0;
 }

@@ -58,7 +58,8 @@ enum tls_event_type {
 
 /* Ring-buffer record of a failed handshake: largest fields first, fixed size. */
 struct tls_event {
-	struct event_hdr hdr; /* type: enum tls_event_type; netns: of the socket, else of the process */
+	struct event_hdr
+		hdr; /* type: enum tls_event_type; netns: of the socket, else of the process */
 	__u8 saddr[16]; /* local address of the connection's socket, IPv4 in the first 4 bytes */
 	__u8 daddr[16]; /* peer address */
 	__u32 lib;
@@ -82,17 +83,66 @@ struct tls_file_key {
 
 _Static_assert(sizeof(struct tls_file_key) == 16, "tls_file_key layout");
 
-#define TLS_DISC_NEW_MNTNS 0x1 /* the process is in a mount namespace not scanned yet */
-#define TLS_DISC_NEW_EXE 0x2 /* its executable was not looked at yet */
+/*
+ * The exec hook's table of (mount namespace, executable) pairs userspace has looked at:
+ * an exec of a pair in it costs the hook one cache line, any other is reported. Only
+ * userspace writes it. A set is one array element; its ways are 64-bit fingerprints of
+ * pairs (tls_exec_fp), scanned from way exec_way0 on (the ways in one cache line
+ * first: see user/tls.c). 256 sets of 64 bytes keep the array under the size the kernel
+ * takes from kmalloc, so its memory is in the direct map, not vmalloc's 4 KiB pages
+ * (a TLB miss costs far more than the cache miss in a virtual machine).
+ */
+#define TLS_EXEC_SETS 256
+#define TLS_EXEC_WAYS 8
 
-/* Discovery record, from sched_process_exec: something new to scan for libssl. */
+struct tls_exec_set {
+	__u64 fp[TLS_EXEC_WAYS]; /* 0: free */
+};
+
+/* A pair's fingerprint (never 0); its set is the low bits. Two pairs with the same
+ * one (odds 2^-64 per pair) share their fate: the second is never reported, and the
+ * periodic scan finds its process. */
+static inline __u64 tls_exec_fp(__u32 mntns, __u32 dev, __u64 ino)
+{
+	__u64 h = (ino ^ (((__u64)dev << 32 | mntns) * 0xC2B2AE3D27D4EB4FULL)) *
+		  0x9E3779B97F4A7C15ULL;
+
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+/*
+ * Mount namespaces userspace has scanned (their library directories), by inode number,
+ * for the exec hook to tell whether a record must wake userspace at once: a set is one
+ * array element of TLS_NS_WAYS numbers (0: free), chosen by tls_ns_set. Only userspace
+ * writes it.
+ */
+#define TLS_NS_SETS 256
+#define TLS_NS_WAYS 16
+
+struct tls_ns_set {
+	__u32 inum[TLS_NS_WAYS];
+};
+
+static inline __u32 tls_ns_set(__u32 inum)
+{
+	return (__u32)(((__u64)inum * 0x9E3779B97F4A7C15ULL) >> 56) & (TLS_NS_SETS - 1);
+}
+
+/* A program smaller than this cannot have OpenSSL's TLS code linked in (libssl.so.3
+ * alone is some 700 KiB; a static TLS client with libcrypto 4 MiB): its record need not
+ * wake userspace. */
+#define TLS_EXE_MIN_OPENSSL (256 * 1024)
+
+/* Exec record, from sched_process_exec: a pair not in the table. */
 struct tls_disc_event {
 	__u64 exe_ino;
 	__u32 exe_dev;
 	__u32 mntns;
 	__u32 pid;
-	__u8 flags; /* TLS_DISC_* */
-	__u8 __pad[3];
+	__u32 __pad;
 };
 
 _Static_assert(sizeof(struct tls_disc_event) == 24, "tls_disc_event layout");

@@ -243,6 +243,10 @@ for prog in tcp_state_btf:floor_state tcp_retransmit_btf:floor_retransmit tcp_sy
 			"<= 2" "$(awk -v r="$r" 'BEGIN { print (r <= 2) ? "yes" : "no" }')"
 	fi
 done
+# the exec hook's own target (issue 13): at most 1 us per exec, whatever the floor
+read -r ex_ns ex_runs <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$AGENT" tls_exec_btf)"
+[ "$ex_runs" -gt 0 ] && row "kernel ns per exec, tls_exec_btf ($ex_runs execs)" "$(fmt "$ex_ns")" "" "" "<= 1000" \
+	"$(awk -v v="$ex_ns" 'BEGIN { print (v <= 1000) ? "yes" : "no" }')"
 read -r ours_all ours_runs <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$AGENT")"
 read -r st_ns _ <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$TCPSTATES")"
 read -r tl_ns _ <<<"$(ns_per_run "$TMP/s0" "$TMP/s1" "$TCPLIFE")"

@@ -4,11 +4,14 @@
  * per-CPU counters into metrics labelled with OpenSSL's own reason texts and cgroup
  * paths, and decode failed-handshake events. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -23,7 +26,6 @@
 #define MAX_FILE_PROBES 20
 #define SCAN_BUDGET 1000 /* new processes looked at per maintain */
 #define CGROUP_SWEEP_EVERY 15 /* maintains: 30 s */
-#define DISC_QUEUE_MAX 4096 /* exec records waiting for the discovery thread */
 
 struct tls_att {
 	struct bpf_link *links[MAX_FILE_PROBES];
@@ -52,17 +54,17 @@ struct tls_lib_row {
 /*
  * Discovery opens and reads files that any container can shape, so it runs in a thread
  * of its own and never under the registry lock: a slow file delays the next discovery
- * round, not a scrape. The thread alone touches disc after tls_open(); the rest of the
- * collector hands it exec records and scan requests, and reads its results, under mu.
+ * round, not a scrape. The thread alone touches disc, the exec records' ring and the
+ * exec table after tls_open(); the rest of the collector asks it for scans (scan_due,
+ * then a write to efd) and reads its results, under mu.
  */
 struct tls_disc_thread {
 	pthread_t tid;
 	bool started, stop, scan_due;
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	struct tls_disc_event *queue;
-	size_t nqueue;
-	uint64_t queue_lost;
+	int efd, epfd;
+	struct ring_buffer *rb; /* tls_disc: exec records */
+	struct tls_exec_table *table; /* what the kernel's exec_seen holds */
 	struct tls_lib_row *libs;
 	size_t nlibs;
 };
@@ -236,43 +238,56 @@ static void detach_file(void *ctx, struct tls_file *f)
 	f->nprobes = 0;
 }
 
-/* Deleted first, then the epoch moves: the kernel's cache of known (namespace,
- * executable) pairs holds nothing older (bpf/tls.bpf.c, exec_cache). */
-static void forget_known(struct tls_priv *p, int fd, const void *key)
-{
-	bpf_map_delete_elem(fd, key);
-	__atomic_fetch_add(&p->skel->bss->disc_epoch, 1, __ATOMIC_SEQ_CST);
-}
-
-static void mntns_known(void *ctx, uint32_t inode, bool known)
+static void exec_set_push(void *ctx, unsigned int set)
 {
 	struct tls_priv *p = ctx;
-	int fd = bpf_map__fd(p->skel->maps.known_mntns);
-	__u8 one = 1;
+	struct tls_exec_set v;
+	__u32 k = set;
+	int err;
 
-	if (known)
-		bpf_map_update_elem(fd, &inode, &one, BPF_ANY);
-	else
-		forget_known(p, fd, &inode);
+	tls_exec_table_get(p->dt.table, set, &v);
+	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.exec_seen), &k, &v, BPF_ANY);
+	if (err)
+		pr_debug("tls: exec table set %u: %s", set, strerror(-err));
 }
 
-static void exe_known(void *ctx, const struct tls_file_key *exe, bool known)
+static void exec_seen(void *ctx, uint32_t mntns, const struct tls_file_key *exe)
 {
 	struct tls_priv *p = ctx;
-	int fd = bpf_map__fd(p->skel->maps.known_exes);
-	__u8 one = 1;
+	int set = tls_exec_table_add(p->dt.table, mntns, exe);
 
-	if (known)
-		bpf_map_update_elem(fd, exe, &one, BPF_ANY);
-	else
-		forget_known(p, fd, exe);
+	if (set >= 0)
+		exec_set_push(p, (unsigned int)set);
+}
+
+static void exec_forget(void *ctx, uint32_t mntns, const struct tls_file_key *exe)
+{
+	struct tls_priv *p = ctx;
+
+	tls_exec_table_forget(p->dt.table, mntns, exe, exec_set_push, p);
+}
+
+static void ns_scanned(void *ctx, uint32_t inode, bool scanned)
+{
+	struct tls_priv *p = ctx;
+	int set = tls_exec_table_ns(p->dt.table, inode, scanned);
+	__u32 k = (__u32)set;
+	int err;
+
+	if (set < 0)
+		return;
+	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.known_ns), &k, &p->dt.table->ns[set],
+				  BPF_ANY);
+	if (err)
+		pr_debug("tls: namespace table set %d: %s", set, strerror(-err));
 }
 
 static const struct tls_disc_ops disc_ops = {
 	.attach = attach_file,
 	.detach = detach_file,
-	.mntns_known = mntns_known,
-	.exe_known = exe_known,
+	.exec_seen = exec_seen,
+	.exec_forget = exec_forget,
+	.ns_scanned = ns_scanned,
 };
 
 /* --- metrics --- */
@@ -474,51 +489,144 @@ static void libs_publish(struct tls_priv *p)
 	pthread_mutex_unlock(&p->dt.mu);
 }
 
+static int on_disc(void *ctx, void *data, size_t size)
+{
+	struct tls_priv *p = ctx;
+
+	if (size < sizeof(struct tls_disc_event)) {
+		pr_warn("tls: short exec record of %zu bytes, want %zu: agent and BPF object "
+			"differ",
+			size, sizeof(struct tls_disc_event));
+		return 0;
+	}
+	const struct tls_disc_event *e = data;
+
+	pr_debug("tls: pid %u exec'ed a program new to its mount namespace %u", e->pid, e->mntns);
+	tls_disc_on_exec(&p->disc, e);
+	return 0;
+}
+
+/* Reads the exec records: how many. */
+static int disc_consume(struct tls_priv *p)
+{
+	int n = ring_buffer__consume(p->dt.rb);
+
+	return n > 0 ? n : 0;
+}
+
+/*
+ * Records are read and acted on here. Those that may find something at once wake the
+ * thread; the exec hook sends the others without a wakeup (bpf/tls.bpf.c), and they are
+ * read with the next one that wakes it, or when the maintain's scan request does, every
+ * 2 s.
+ */
 static void *disc_main(void *arg)
 {
 	struct tls_priv *p = arg;
-	struct tls_disc_event *batch = calloc(DISC_QUEUE_MAX, sizeof(*batch));
 
-	if (!batch) {
-		pr_warn("tls: discovery thread: out of memory, new OpenSSL files are not probed");
-		return NULL;
-	}
 	for (;;) {
-		size_t n;
-		bool scan;
+		struct epoll_event ev[2];
+		bool scan, fresh;
+		uint64_t v;
 
 		pthread_mutex_lock(&p->dt.mu);
-		while (!p->dt.stop && !p->dt.scan_due && !p->dt.nqueue)
-			pthread_cond_wait(&p->dt.cond, &p->dt.mu);
 		if (p->dt.stop) {
 			pthread_mutex_unlock(&p->dt.mu);
 			break;
 		}
-		n = p->dt.nqueue;
-		memcpy(batch, p->dt.queue, n * sizeof(*batch));
-		p->dt.nqueue = 0;
 		scan = p->dt.scan_due;
 		p->dt.scan_due = false;
 		pthread_mutex_unlock(&p->dt.mu);
 
-		for (size_t i = 0; i < n; i++)
-			tls_disc_on_exec(&p->disc, &batch[i]);
+		fresh = disc_consume(p) > 0;
 		if (scan)
 			tls_disc_scan(&p->disc, SCAN_BUDGET);
-		libs_publish(p);
+		if (scan || fresh)
+			libs_publish(p);
+		if (epoll_wait(p->dt.epfd, ev, 2, -1) < 0 && errno != EINTR) {
+			pr_warn("tls: discovery thread: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		while (read(p->dt.efd, &v, sizeof(v)) > 0)
+			;
 	}
-	free(batch);
 	return NULL;
+}
+
+static void disc_thread_wake(struct tls_priv *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->dt.efd, &one, sizeof(one)) < 0)
+		pr_debug("tls: wake the discovery thread: %s", strerror(errno));
+}
+
+/* Bit offset of the member called name in t, looked for through anonymous structs and
+ * unions (depth levels at most); -1 if none. */
+static long member_bits(const struct btf *btf, const struct btf_type *t, const char *name,
+			int depth)
+{
+	for (int i = 0; t && (btf_is_struct(t) || btf_is_union(t)) && i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long in;
+
+		if (n && !strcmp(n, name))
+			return (long)btf_member_bit_offset(t, i);
+		if ((n && *n) || depth <= 0)
+			continue;
+		in = member_bits(btf, btf__type_by_id(btf, m->type), name, depth - 1);
+		if (in >= 0)
+			return (long)btf_member_bit_offset(t, i) + in;
+	}
+	return -1;
+}
+
+/* Where an array map's values start in its allocation (struct bpf_array's value, a
+ * flexible array in anonymous unions and structs), from the kernel's BTF; 0 if it does
+ * not say. */
+static size_t array_value_offset(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	long bits = -1;
+	int id;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, "bpf_array", BTF_KIND_STRUCT);
+	if (id > 0)
+		bits = member_bits(btf, btf__type_by_id(btf, id), "value", 3);
+	btf__free(btf);
+	return bits > 0 ? (size_t)bits / 8 : 0;
+}
+
+/* The ring and the means to wait on it and on requests; before the first scan. */
+static int disc_thread_init(struct tls_priv *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	p->dt.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	p->dt.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->dt.efd < 0 || p->dt.epfd < 0)
+		return -errno;
+	p->dt.table = malloc(sizeof(*p->dt.table));
+	if (!p->dt.table)
+		return -ENOMEM;
+	/* the order the exec hook scans a set in (bpf/tls.bpf.c, exec_way0) */
+	tls_exec_table_init(p->dt.table, tls_exec_way0(array_value_offset()));
+	p->dt.rb = ring_buffer__new(bpf_map__fd(p->skel->maps.tls_disc), on_disc, p, NULL);
+	if (!p->dt.rb)
+		return -errno;
+	if (epoll_ctl(p->dt.epfd, EPOLL_CTL_ADD, p->dt.efd, &ev) ||
+	    epoll_ctl(p->dt.epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(p->dt.rb), &ev))
+		return -errno;
+	return 0;
 }
 
 static int disc_thread_start(struct tls_priv *p)
 {
-	int err;
+	int err = pthread_create(&p->dt.tid, NULL, disc_main, p);
 
-	p->dt.queue = calloc(DISC_QUEUE_MAX, sizeof(*p->dt.queue));
-	if (!p->dt.queue)
-		return -ENOMEM;
-	err = pthread_create(&p->dt.tid, NULL, disc_main, p);
 	if (err)
 		return -err;
 	p->dt.started = true;
@@ -530,14 +638,21 @@ static void disc_thread_stop(struct tls_priv *p)
 	if (p->dt.started) {
 		pthread_mutex_lock(&p->dt.mu);
 		p->dt.stop = true;
-		pthread_cond_signal(&p->dt.cond);
 		pthread_mutex_unlock(&p->dt.mu);
+		disc_thread_wake(p);
 		pthread_join(p->dt.tid, NULL);
 		p->dt.started = false;
 	}
-	free(p->dt.queue);
+	ring_buffer__free(p->dt.rb);
+	if (p->dt.epfd >= 0)
+		close(p->dt.epfd);
+	if (p->dt.efd >= 0)
+		close(p->dt.efd);
+	free(p->dt.table);
 	free(p->dt.libs);
-	p->dt.queue = NULL;
+	p->dt.rb = NULL;
+	p->dt.epfd = p->dt.efd = -1;
+	p->dt.table = NULL;
 	p->dt.libs = NULL;
 	p->dt.nlibs = 0;
 }
@@ -628,8 +743,8 @@ static void tls_maintain(struct collector *l, const struct collect_ctx *cx)
 
 	pthread_mutex_lock(&p->dt.mu);
 	p->dt.scan_due = true;
-	pthread_cond_signal(&p->dt.cond);
 	pthread_mutex_unlock(&p->dt.mu);
+	disc_thread_wake(p);
 	if (++p->ticks % CGROUP_SWEEP_EVERY == 0)
 		tls_cgroups_sweep(&p->cg, cgroup_gone, p);
 	if (lost && !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.disc_lost), &zero, lost)) {
@@ -644,44 +759,9 @@ static void tls_maintain(struct collector *l, const struct collect_ctx *cx)
 		p->disc_lost = sum;
 	}
 	free(lost);
-	pthread_mutex_lock(&p->dt.mu);
-	if (p->dt.queue_lost)
-		pr_debug("tls: %llu exec records found the discovery queue full: those "
-			 "processes wait for the periodic scan",
-			 (unsigned long long)p->dt.queue_lost);
-	p->dt.queue_lost = 0;
-	pthread_mutex_unlock(&p->dt.mu);
 }
 
 /* --- events --- */
-
-static int on_disc(void *ctx, void *data, size_t size)
-{
-	struct collector *l = ctx;
-	struct tls_priv *p = l->priv;
-
-	if (size < sizeof(struct tls_disc_event)) {
-		pr_warn("tls: short exec record of %zu bytes, want %zu: agent and BPF object "
-			"differ",
-			size, sizeof(struct tls_disc_event));
-		return 0;
-	}
-	const struct tls_disc_event *e = data;
-
-	pr_debug("tls: pid %u exec'ed%s%s", e->pid,
-		 e->flags & TLS_DISC_NEW_MNTNS ? " in a new mount namespace" : "",
-		 e->flags & TLS_DISC_NEW_EXE ? " a new executable" : "");
-	/* queued for the discovery thread: never a file read under the registry lock */
-	pthread_mutex_lock(&p->dt.mu);
-	if (p->dt.nqueue < DISC_QUEUE_MAX) {
-		p->dt.queue[p->dt.nqueue++] = *e;
-		pthread_cond_signal(&p->dt.cond);
-	} else {
-		p->dt.queue_lost++;
-	}
-	pthread_mutex_unlock(&p->dt.mu);
-	return 0;
-}
 
 static const char *const tls_event_types[] = {
 	[TLS_EV_HANDSHAKE_FAILED] = "handshake_failed",
@@ -730,7 +810,7 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	p->data_path = opts->cfg->tls_data_path;
 	tls_disc_init(&p->disc, &disc_ops, p);
 	pthread_mutex_init(&p->dt.mu, NULL);
-	pthread_cond_init(&p->dt.cond, NULL);
+	p->dt.efd = p->dt.epfd = -1;
 	tls_cgroups_init(&p->cg);
 	p->ncpus = libbpf_num_possible_cpus();
 	if (p->ncpus <= 0) {
@@ -784,11 +864,12 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	err = collector_attach_hooks(l, p->links, &p->nlinks);
 	if (err)
 		return err;
-	/* always: exec records feed discovery; failed handshakes only when asked for */
-	l->rb = ring_buffer__new(bpf_map__fd(s->maps.tls_disc), on_disc, l, NULL);
-	if (!l->rb)
-		return collector_failed(l, -errno, "ring buffer");
-	if (opts->events && (err = collector_events_add(l, s->maps.tls_events)))
+	/* exec records feed the discovery thread; failed handshakes go out as events, only
+	 * when asked for */
+	err = disc_thread_init(p);
+	if (err)
+		return collector_failed(l, err, "exec records' ring buffer");
+	if (opts->events && (err = collector_events_open(l, s->maps.tls_events)))
 		return err;
 	tls_disc_scan(&p->disc, 0);
 	size_t probed = 0, probes = 0;
@@ -817,7 +898,7 @@ static void tls_close(struct collector *l)
 
 	if (!p)
 		return;
-	disc_thread_stop(p); /* first: it alone touches disc */
+	disc_thread_stop(p); /* first: it alone touches disc and the exec table */
 	tls_disc_free(&p->disc); /* every uprobe */
 	collector_release(l, p->links, p->nlinks);
 	tls_bpf__destroy(p->skel);

@@ -30,7 +30,6 @@
 #define MAX_MNTNS 8192
 #define MAX_EXES 8192
 
-
 #if defined(__x86_64__)
 #define TRIPLET "x86_64-linux-gnu"
 #elif defined(__aarch64__)
@@ -419,7 +418,7 @@ static void file_drop(struct tls_disc *d, size_t i)
 	/* a program with OpenSSL in it: its next exec is to be reported again */
 	for (size_t x = 0; (f->kind & TLS_KIND_EXE) && x < d->nexes; x++)
 		if (d->exes[x].tls && key_eq(&d->exes[x].mkey, &f->key))
-			d->ops->exe_known(d->ctx, &d->exes[x].key, false);
+			d->ops->exec_forget(d->ctx, 0, &d->exes[x].key);
 	if (f->kind)
 		d->nssl--;
 	else
@@ -501,7 +500,8 @@ static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 			if (!tls_lib_kind(de->d_name) || strlen(de->d_name) >= sizeof(e.name))
 				continue;
 			if (++candidates > DIR_MAX_CANDIDATES) {
-				pr_debug("tls: mount namespace %u: more than %d libssl-named files in "
+				pr_debug("tls: mount namespace %u: more than %d libssl-named files "
+					 "in "
 					 "%s, the rest are passed over",
 					 ns->inode, DIR_MAX_CANDIDATES, lib_dirs[k]);
 				break;
@@ -568,7 +568,7 @@ static struct tls_mntns *ns_add(struct tls_disc *d, uint32_t inode, uint32_t rep
 	ns->rep = rep;
 	d->ns[d->nns++] = ns;
 	ns_scan_dirs(d, ns);
-	d->ops->mntns_known(d->ctx, inode, true);
+	d->ops->ns_scanned(d->ctx, inode, true);
 	pr_debug("tls: mount namespace %u (via pid %u): %zu OpenSSL files in its library "
 		 "directories",
 		 inode, rep, ns->nents);
@@ -580,7 +580,8 @@ static void ns_drop(struct tls_disc *d, size_t i)
 	struct tls_mntns *ns = d->ns[i];
 
 	ns_unref_entries(ns, -1);
-	d->ops->mntns_known(d->ctx, ns->inode, false);
+	d->ops->exec_forget(d->ctx, ns->inode, NULL);
+	d->ops->ns_scanned(d->ctx, ns->inode, false);
 	free(ns->ents);
 	free(ns);
 	d->ns[i] = d->ns[--d->nns];
@@ -660,8 +661,9 @@ static struct tls_exe *exe_find(struct tls_disc *d, const struct tls_file_key *k
 	return NULL;
 }
 
-/* The process's executable, if OpenSSL is linked into it. */
-static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
+/* The process's executable, if OpenSSL is linked into it. *key: what stat() of it
+ * says, left alone when the process is gone. */
+static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid, struct tls_file_key *key)
 {
 	char path[64], label[PATH_MAX];
 	struct tls_file_key k;
@@ -677,6 +679,8 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	if (stat(path, &st))
 		return NULL; /* a kernel thread, or gone */
 	k = stat_key(&st);
+	if (key)
+		*key = k;
 	x = exe_find(d, &k, &at);
 	if (x && !x->tls)
 		return NULL;
@@ -705,7 +709,6 @@ static struct tls_file *scan_exe(struct tls_disc *d, uint32_t pid)
 	x->tls = f != NULL;
 	if (f)
 		x->mkey = f->key;
-	d->ops->exe_known(d->ctx, &k, true);
 	return f;
 }
 
@@ -783,6 +786,7 @@ static void scan_maps(struct tls_disc *d, struct tls_proc *p)
 
 static void scan_proc(struct tls_disc *d, struct tls_proc *p)
 {
+	struct tls_file_key exe = { 0 };
 	struct tls_mntns *ns;
 	uint32_t inode;
 
@@ -796,7 +800,11 @@ static void scan_proc(struct tls_disc *d, struct tls_proc *p)
 		ns->procs++;
 		p->mntns = inode;
 	}
-	proc_add_file(p, scan_exe(d, p->pid));
+	proc_add_file(p, scan_exe(d, p->pid, &exe));
+	/* its next exec of the same program needs no report (stat's key: on overlayfs the
+	 * kernel's may differ, and that pair is reported once) */
+	if (ns && exe.ino)
+		d->ops->exec_seen(d->ctx, inode, &exe);
 	scan_maps(d, p);
 }
 
@@ -952,21 +960,31 @@ void tls_disc_scan(struct tls_disc *d, unsigned int budget)
 
 void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e)
 {
-	uint32_t inode;
+	struct tls_file_key k = { .ino = e->exe_ino, .dev = e->exe_dev };
+	struct tls_mntns *ns = ns_find(d, e->mntns);
+	uint32_t inode, rep;
 
-	if ((e->flags & TLS_DISC_NEW_MNTNS) && !ns_find(d, e->mntns) &&
-	    read_mntns(e->pid, &inode) == 0 && inode == e->mntns)
-		ns_add(d, e->mntns, e->pid);
-	if (e->flags & TLS_DISC_NEW_EXE) {
-		struct tls_file_key k = { .ino = e->exe_ino, .dev = e->exe_dev };
-
-		scan_exe(d, e->pid);
-		/* the kernel's key may differ from stat()'s (overlayfs): mark both */
-		d->ops->exe_known(d->ctx, &k, true);
+	/* the process may be gone already, or in another namespace (ip netns exec) */
+	if (!read_mntns(e->pid, &inode) && inode == e->mntns) {
+		if (!ns) {
+			ns = ns_add(d, e->mntns, e->pid);
+		} else if (read_mntns(ns->rep, &rep) || rep != ns->inode) {
+			/* the namespace known by this number may be gone and the number given
+			 * to a new one (they are reused at once): its directories again,
+			 * through a process surely in it (an unchanged one costs a stat) */
+			ns->rep = e->pid;
+			ns_scan_dirs(d, ns);
+		}
+		scan_exe(d, e->pid, NULL);
+		if (grow((void **)&d->rescan, &d->caprescan, d->nrescan, sizeof(*d->rescan)) &&
+		    d->nrescan < 4096)
+			d->rescan[d->nrescan++] = e->pid;
 	}
-	if (grow((void **)&d->rescan, &d->caprescan, d->nrescan, sizeof(*d->rescan)) &&
-	    d->nrescan < 4096)
-		d->rescan[d->nrescan++] = e->pid;
+	/* Seen once the namespace is: a program that was gone before its file could be
+	 * looked at is not looked for again (nor would the periodic scan find it). A new
+	 * namespace whose every process was gone is reported again at its next exec. */
+	if (ns)
+		d->ops->exec_seen(d->ctx, e->mntns, &k);
 }
 
 size_t tls_disc_mntns_count(const struct tls_disc *d)

@@ -52,9 +52,15 @@ struct tls_disc_ops {
 	void (*attach)(void *ctx, struct tls_file *f, const char *path,
 		       const struct tls_sym syms[TLS_SYM_COUNT]);
 	void (*detach)(void *ctx, struct tls_file *f);
-	/* The kernel side reports new namespaces and executables (see bpf/tls.bpf.c). */
-	void (*mntns_known)(void *ctx, uint32_t inode, bool known);
-	void (*exe_known)(void *ctx, const struct tls_file_key *exe, bool known);
+	/* The kernel side reports an exec unless its (mount namespace, executable) pair
+	 * was looked at (bpf/tls.bpf.c): exec_seen says one was, exec_forget that the
+	 * pairs of a namespace (exe NULL) or of an executable (mntns 0) are to be reported
+	 * again. exe: the file as the kernel's inode shows it. */
+	void (*exec_seen)(void *ctx, uint32_t mntns, const struct tls_file_key *exe);
+	void (*exec_forget)(void *ctx, uint32_t mntns, const struct tls_file_key *exe);
+	/* A namespace's library directories are scanned (or it is gone): a record of an
+	 * exec there need not wake the agent unless the program may hold OpenSSL. */
+	void (*ns_scanned)(void *ctx, uint32_t inode, bool scanned);
 };
 
 struct tls_proc;
@@ -95,9 +101,11 @@ void tls_disc_free(struct tls_disc *d);
  */
 void tls_disc_scan(struct tls_disc *d, unsigned int budget);
 
-/* A record of the kernel side's (a process exec'ed into a new namespace or a new
- * executable): scans that namespace's directories and that executable now, and the
- * process's mappings at the next tls_disc_scan (its libraries are not loaded yet). */
+/* A record of the kernel side's (a process exec'ed a pair not looked at yet): scans
+ * that namespace's directories if it is new (or its number was given to a new one) and
+ * that executable if it is new, now, and the process's mappings at the next
+ * tls_disc_scan (its libraries are not loaded yet); then marks the pair seen, unless
+ * its namespace could not be looked at (every process in it gone). */
 void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e);
 
 /* Namespaces being watched, for logs and tests. */

@@ -213,3 +213,96 @@ int tls_open_in_root(int rootfd, const char *path, int flags, bool walk)
 	}
 	return open_walk(rootfd, path, flags);
 }
+
+void tls_exec_table_init(struct tls_exec_table *t, unsigned int way0)
+{
+	memset(t, 0, sizeof(*t));
+	t->way0 = way0 % TLS_EXEC_WAYS;
+}
+
+int tls_exec_table_add(struct tls_exec_table *t, uint32_t mntns, const struct tls_file_key *exe)
+{
+	__u64 fp = tls_exec_fp(mntns, exe->dev, exe->ino);
+	unsigned int set = (unsigned int)(fp & (TLS_EXEC_SETS - 1)), w, free = TLS_EXEC_WAYS;
+	struct tls_exec_way *ways = t->sets[set];
+
+	for (unsigned int i = 0; i < TLS_EXEC_WAYS; i++) {
+		w = (t->way0 + i) % TLS_EXEC_WAYS;
+		if (ways[w].fp == fp)
+			return -1;
+		if (!ways[w].fp && free == TLS_EXEC_WAYS)
+			free = w;
+	}
+	if (free == TLS_EXEC_WAYS) {
+		free = (t->way0 + t->evict[set]) % TLS_EXEC_WAYS;
+		t->evict[set] = (uint8_t)((t->evict[set] + 1) % TLS_EXEC_WAYS);
+	}
+	ways[free] = (struct tls_exec_way){ .fp = fp, .mntns = mntns, .exe = *exe };
+	return (int)set;
+}
+
+size_t tls_exec_table_forget(struct tls_exec_table *t, uint32_t mntns,
+			     const struct tls_file_key *exe,
+			     void (*changed)(void *ctx, unsigned int set), void *ctx)
+{
+	size_t n = 0;
+
+	for (unsigned int s = 0; s < TLS_EXEC_SETS; s++) {
+		bool dirty = false;
+
+		for (unsigned int w = 0; w < TLS_EXEC_WAYS; w++) {
+			struct tls_exec_way *x = &t->sets[s][w];
+
+			if (!x->fp || (exe ? x->exe.ino != exe->ino || x->exe.dev != exe->dev
+					   : x->mntns != mntns))
+				continue;
+			memset(x, 0, sizeof(*x));
+			dirty = true;
+			n++;
+		}
+		if (dirty && changed)
+			changed(ctx, s);
+	}
+	return n;
+}
+
+void tls_exec_table_get(const struct tls_exec_table *t, unsigned int set, struct tls_exec_set *out)
+{
+	for (unsigned int w = 0; w < TLS_EXEC_WAYS; w++)
+		out->fp[w] = t->sets[set % TLS_EXEC_SETS][w].fp;
+}
+
+int tls_exec_table_ns(struct tls_exec_table *t, uint32_t inum, bool scanned)
+{
+	unsigned int set = tls_ns_set(inum), free = TLS_NS_WAYS;
+	struct tls_ns_set *s = &t->ns[set];
+
+	if (!inum)
+		return -1;
+	for (unsigned int w = 0; w < TLS_NS_WAYS; w++) {
+		if (s->inum[w] == inum) {
+			if (scanned)
+				return -1;
+			s->inum[w] = 0;
+			return (int)set;
+		}
+		if (!s->inum[w] && free == TLS_NS_WAYS)
+			free = w;
+	}
+	if (!scanned)
+		return -1;
+	if (free == TLS_NS_WAYS) {
+		free = t->ns_evict[set];
+		t->ns_evict[set] = (uint8_t)((free + 1) % TLS_NS_WAYS);
+	}
+	s->inum[free] = inum;
+	return (int)set;
+}
+
+unsigned int tls_exec_way0(size_t off)
+{
+	size_t head = (64 - off % 64) % 64; /* bytes of a set before the next line starts */
+
+	/* the set spans [0, head) in one line and [head, 64) in the next */
+	return head * 2 > 64 ? 0 : (unsigned int)(head / 8);
+}

@@ -4,9 +4,12 @@
 #ifndef OSISCOPE_TLS_UTIL_H
 #define OSISCOPE_TLS_UTIL_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tls.h"
 
 /* One line of /proc/PID/maps. path points into the parsed line ("" if anonymous). */
 struct tls_maps_entry {
@@ -32,6 +35,44 @@ static inline uint32_t tls_kdev(unsigned int major, unsigned int minor)
 {
 	return (uint32_t)(major << 20) | (minor & 0xfffff);
 }
+
+/*
+ * Userspace's copy of the exec hook's table (bpf/tls.h, exec_seen), with the pair
+ * behind each fingerprint so that pairs can be forgotten by namespace or executable.
+ * A full set gives up its ways in turn. Ways are taken from way0 on, the order the hook
+ * scans them in.
+ */
+struct tls_exec_way {
+	__u64 fp; /* 0: free */
+	uint32_t mntns;
+	struct tls_file_key exe;
+};
+
+struct tls_exec_table {
+	struct tls_exec_way sets[TLS_EXEC_SETS][TLS_EXEC_WAYS];
+	uint8_t evict[TLS_EXEC_SETS]; /* the next way a full set gives up */
+	unsigned int way0;
+	/* the namespaces scanned (bpf/tls.h, known_ns): a full set gives up its oldest */
+	struct tls_ns_set ns[TLS_NS_SETS];
+	uint8_t ns_evict[TLS_NS_SETS];
+};
+
+void tls_exec_table_init(struct tls_exec_table *t, unsigned int way0);
+/* Adds the pair: the set that changed, or -1 if it was there already. */
+int tls_exec_table_add(struct tls_exec_table *t, uint32_t mntns, const struct tls_file_key *exe);
+/* Removes every pair of mntns (exe NULL) or of exe (mntns 0), calling changed() once per
+ * set that changed. Returns how many pairs went. */
+size_t tls_exec_table_forget(struct tls_exec_table *t, uint32_t mntns,
+			     const struct tls_file_key *exe,
+			     void (*changed)(void *ctx, unsigned int set), void *ctx);
+/* A set as the kernel side holds it. */
+void tls_exec_table_get(const struct tls_exec_table *t, unsigned int set, struct tls_exec_set *out);
+/* Adds or removes a scanned namespace: the set of t->ns that changed, or -1. */
+int tls_exec_table_ns(struct tls_exec_table *t, uint32_t inum, bool scanned);
+/* Which way the hook scans first, for an array whose values start off bytes into a
+ * 64-byte aligned allocation (struct bpf_array): the ways in the cache line holding
+ * most of a 64-byte set. */
+unsigned int tls_exec_way0(size_t off);
 
 /* OpenSSL's name of a protocol version (SSL_get_version): "TLSv1.3", ...; "unknown"
  * for 0, "0x...." for anything OpenSSL does not name. */

@@ -271,8 +271,7 @@ TEST(tls_elf_quadratic_headers)
 	eh->e_shnum = (Elf64_Half)nsh;
 	memcpy(img + stroff, "\0SSL_free", 10);
 	for (unsigned int s = 0; s < nsym; s++)
-		sy[s] = (Elf64_Sym){ .st_name = 1,
-				     .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
+		sy[s] = (Elf64_Sym){ .st_name = 1, .st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC) };
 	sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = stroff, .sh_size = 64 };
 	for (unsigned int i = 2; i < nsh; i++)
 		sh[i] = (Elf64_Shdr){ .sh_type = i % 2 ? SHT_SYMTAB : SHT_DYNSYM,
@@ -428,9 +427,13 @@ TEST(tls_truncated_while_read)
 	size_t size = 1 << 20;
 	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
 				       EV_CURRENT },
-			  .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-			  .e_ehsize = sizeof(Elf64_Ehdr), .e_shentsize = sizeof(Elf64_Shdr),
-			  .e_shnum = 12, .e_shstrndx = 11 };
+			  .e_type = ET_DYN,
+			  .e_machine = EM_X86_64,
+			  .e_version = EV_CURRENT,
+			  .e_ehsize = sizeof(Elf64_Ehdr),
+			  .e_shentsize = sizeof(Elf64_Shdr),
+			  .e_shnum = 12,
+			  .e_shstrndx = 11 };
 	struct guarded_lookup g = { .size = size };
 	int fd = mkstemp(path);
 	void *img;
@@ -522,4 +525,89 @@ TEST(tls_open_in_root)
 		close(rootfd);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	ASSERT_OK(system(p), "clean up");
+}
+
+static void count_set(void *ctx, unsigned int set)
+{
+	(*(unsigned int *)ctx)++;
+}
+
+/* The exec table: what the hook finds is what userspace added, a full set gives up its
+ * ways in turn, and forgetting by namespace or executable leaves the rest. */
+TEST(tls_exec_table)
+{
+	static struct tls_exec_table t;
+	struct tls_file_key a = { .ino = 11, .dev = 0x800001 }, b = { .ino = 12, .dev = 0x800001 };
+	struct tls_exec_set v;
+	unsigned int changed = 0, set, n = 0;
+	__u64 fp;
+	int s;
+
+	tls_exec_table_init(&t, 1);
+	s = tls_exec_table_add(&t, 4026531841U, &a);
+	fp = tls_exec_fp(4026531841U, a.dev, a.ino);
+	ASSERT_EQ(s, (int)(fp & (TLS_EXEC_SETS - 1)), "set of the pair");
+	ASSERT_EQ(tls_exec_table_add(&t, 4026531841U, &a), -1, "added twice: no change");
+	tls_exec_table_get(&t, (unsigned int)s, &v);
+	ASSERT_EQ(v.fp[1], fp, "first way taken: way0");
+	ASSERT_EQ(v.fp[0], 0, "way before way0 free");
+	ASSERT_TRUE(tls_exec_fp(1, 2, 3) != tls_exec_fp(2, 2, 3), "namespace in the fingerprint");
+	ASSERT_TRUE(tls_exec_fp(1, 2, 3) != tls_exec_fp(1, 3, 3), "device in the fingerprint");
+
+	/* fill one set past its ways: pairs of other namespaces landing in it */
+	set = (unsigned int)s;
+	for (uint32_t ns = 1; n < TLS_EXEC_WAYS + 2 && ns < 1000000; ns++)
+		if ((tls_exec_fp(ns, b.dev, b.ino) & (TLS_EXEC_SETS - 1)) == set) {
+			tls_exec_table_add(&t, ns, &b);
+			n++;
+		}
+	ASSERT_EQ(n, TLS_EXEC_WAYS + 2, "pairs found for one set");
+	tls_exec_table_get(&t, set, &v);
+	for (unsigned int w = 0; w < TLS_EXEC_WAYS; w++)
+		ASSERT_TRUE(v.fp[w] != 0, "full set");
+	ASSERT_TRUE(v.fp[1] != fp && v.fp[2] != fp, "the oldest ways given up first");
+
+	ASSERT_EQ(tls_exec_table_forget(&t, 0, &b, count_set, &changed), TLS_EXEC_WAYS,
+		  "forget an executable: its pairs");
+	ASSERT_EQ(changed, 1, "one set changed");
+	tls_exec_table_add(&t, 4026531841U, &a);
+	tls_exec_table_add(&t, 4026531841U, &b);
+	tls_exec_table_add(&t, 4026531842U, &a);
+	ASSERT_EQ(tls_exec_table_forget(&t, 4026531841U, NULL, NULL, NULL), 2,
+		  "forget a namespace: its pairs");
+	ASSERT_EQ(tls_exec_table_add(&t, 4026531842U, &a), -1, "the other namespace's stays");
+}
+
+/* The ways the hook scans first are those in the cache line holding most of a set. */
+TEST(tls_exec_way0)
+{
+	ASSERT_EQ(tls_exec_way0(0), 0, "aligned");
+	ASSERT_EQ(tls_exec_way0(312), 1, "6.18's struct bpf_array: 8 bytes, then 56");
+	ASSERT_EQ(tls_exec_way0(64 + 16), 0, "48 bytes, then 16");
+	ASSERT_EQ(tls_exec_way0(40), 3, "24 bytes, then 40");
+}
+
+/* The scanned namespaces: added once, a full set gives up its oldest, removed on demand. */
+TEST(tls_exec_table_ns)
+{
+	static struct tls_exec_table t;
+	unsigned int set = tls_ns_set(4026531841U), n = 0;
+	uint32_t first = 0, in[TLS_NS_WAYS + 1];
+
+	tls_exec_table_init(&t, 0);
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, true), (int)set, "added");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, true), -1, "added twice: no change");
+	ASSERT_EQ(tls_exec_table_ns(&t, 0, true), -1, "0 is no namespace");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, false), (int)set, "removed");
+	ASSERT_EQ(tls_exec_table_ns(&t, 4026531841U, false), -1, "removed twice: no change");
+	for (uint32_t i = 4026531840U; n < TLS_NS_WAYS + 1 && i < 4026531840U + 1000000; i++)
+		if (tls_ns_set(i) == set)
+			in[n++] = i;
+	ASSERT_EQ(n, TLS_NS_WAYS + 1, "numbers found for one set");
+	for (unsigned int i = 0; i < n; i++)
+		tls_exec_table_ns(&t, in[i], true);
+	first = t.ns[set].inum[0];
+	ASSERT_EQ(first, in[TLS_NS_WAYS], "the oldest way taken by the newest");
+	for (unsigned int w = 1; w < TLS_NS_WAYS; w++)
+		ASSERT_EQ(t.ns[set].inum[w], in[w], "the others stay");
 }
