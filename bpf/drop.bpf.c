@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Drop layer (all OSI layers). Counts every skb the kernel frees as dropped, by
- * (network namespace, drop reason, device), in one per-CPU hash. Userspace names the
- * reason from the running kernel's BTF and maps it to an OSI layer.
+ * (network namespace, drop reason, device). Userspace names the reason from the
+ * running kernel's BTF and maps it to an OSI layer.
  *
- * kfree_skb fires for every dropped packet, so the program does one hash lookup and
- * one increment; an entry is inserted only the first time a (netns, reason, device)
- * appears. Events (off unless trace asks) go through the per-CPU rate limit.
+ * kfree_skb fires for every dropped packet, so the common case is one increment: the
+ * (namespace, device) pair's per-CPU slot, found by index with one compare (see
+ * drop.h), at the reason's place. Only a pair without a slot (the first drops of a new
+ * pair, before userspace gives it one) or a subsystem reason goes through the per-CPU
+ * hash: one lookup, and an insert the first time. Events (off unless trace or the
+ * diagnose window asks) go through the per-CPU rate limit, after the count.
  *
  * The tracepoint's prototype changed twice: (skb, location) until v5.17, which added
  * the reason (commit c504e5c2f964, "net: skb: introduce kfree_skb_reason()"), and
  * (skb, location, reason, rx_sk) since v6.11 (commit c53795d48ee8, "net: add rx_sk to
  * trace_kfree_skb"). The loader reads the prototype from BTF and loads the matching
- * program.
+ * program. Without a reason the key holds the location instead (see drop.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -35,6 +38,21 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* Slot owners (see drop.h), in the object's .bss: read with one load, no helper. */
+__u64 drop_owner[DROP_SLOTS] = {};
+
+/* Per slot and CPU, one __u64 per core reason: the loader sets the value size to
+ * drop_slot_reasons counters (no BTF value type, so that it may). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, DROP_SLOT_REASONS_MAX * sizeof(__u64));
+} drop_slots SEC(".maps");
+
+/* Core reasons below this count in slots; 0 (no reasons, or slots off): none do. */
+const volatile __u32 drop_slot_reasons = 0;
+
 /* Drops the hash had no room for: counted here, never silently lost. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -45,7 +63,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 256 * 1024); /* DROP_EVENTS_RING */
 } drop_events SEC(".maps");
 
 /*
@@ -106,67 +124,85 @@ static __always_inline bool skb_reason_is_drop(__u32 reason)
 	return true;
 }
 
-/* Events are rare, so they read the headers through probe reads. */
-static __always_inline void event_parse(struct drop_event *e, const struct sk_buff *skb)
+/* The network header and what follows, as far as TCP/UDP ports behind an IPv6 header
+ * or an IPv4 header of up to 24 bytes: one probe read for nearly every packet. */
+#define EVENT_HDR_READ 44
+
+/*
+ * Addresses and ports of a dropped skb, from a copy of its headers (the headers are
+ * packet memory, read through a probe read; the skb's own fields under tp_btf with
+ * plain loads).
+ */
+static __always_inline void event_parse(struct drop_event *e, const struct sk_buff *skb,
+					const bool btf)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
+	unsigned char *head = READ(btf, skb, head);
+	__u16 nh = READ(btf, skb, network_header);
+	__u8 h[EVENT_HDR_READ];
 	__u32 th;
-	__u8 ver = 0;
 
-	e->protocol = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	if (!head || nh == (__u16)~0U || bpf_probe_read_kernel(&ver, 1, head + nh))
+	e->protocol = bpf_ntohs(READ(btf, skb, protocol));
+	if (!head || nh == (__u16)~0U || bpf_probe_read_kernel(h, sizeof(h), head + nh))
 		return;
-	ver >>= 4;
-	if (ver == 4 && (e->protocol == ETH_P_IP || !e->protocol)) {
-		struct iphdr ip;
+	if (h[0] >> 4 == 4 && (e->protocol == ETH_P_IP || !e->protocol)) {
+		const struct iphdr *ip = (const void *)h;
 
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-			return;
 		e->family = AF_INET;
-		e->l4proto = ip.protocol;
-		__builtin_memcpy(e->saddr, &ip.saddr, 4);
-		__builtin_memcpy(e->daddr, &ip.daddr, 4);
-		if (ip.frag_off & bpf_htons(0x1fff)) /* a later fragment: no ports */
+		e->l4proto = ip->protocol;
+		__builtin_memcpy(e->saddr, &ip->saddr, 4);
+		__builtin_memcpy(e->daddr, &ip->daddr, 4);
+		if (ip->frag_off & bpf_htons(0x1fff)) /* a later fragment: no ports */
 			return;
-		th = nh + ip.ihl * 4;
-	} else if (ver == 6 && (e->protocol == ETH_P_IPV6 || !e->protocol)) {
-		struct ipv6hdr ip6;
+		th = (h[0] & 0xf) * 4;
+	} else if (h[0] >> 4 == 6 && (e->protocol == ETH_P_IPV6 || !e->protocol)) {
+		const struct ipv6hdr *ip6 = (const void *)h;
 
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
-			return;
 		e->family = AF_INET6;
-		e->l4proto = ip6.nexthdr; /* extension headers are not walked */
-		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
-		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
-		th = nh + sizeof(ip6);
+		e->l4proto = ip6->nexthdr; /* extension headers are not walked */
+		__builtin_memcpy(e->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6->daddr, 16);
+		th = sizeof(*ip6);
 	} else {
 		return;
 	}
 	if (e->l4proto == IPPROTO_TCP || e->l4proto == IPPROTO_UDP) {
 		__be16 ports[2];
 
-		if (bpf_probe_read_kernel(ports, sizeof(ports), head + th) == 0) {
-			e->sport = bpf_ntohs(ports[0]);
-			e->dport = bpf_ntohs(ports[1]);
+		if (th + sizeof(ports) <= sizeof(h)) {
+			asm volatile("" : "+r"(th));
+			if (th > sizeof(h) - sizeof(ports))
+				return;
+			__builtin_memcpy(ports, h + th, sizeof(ports));
+		} else if (bpf_probe_read_kernel(ports, sizeof(ports), head + nh + th)) {
+			return;
 		}
+		e->sport = bpf_ntohs(ports[0]);
+		e->dport = bpf_ntohs(ports[1]);
 	}
 }
 
 /*
- * Set by the agent when its events go only to the diagnose window: a socket closing with
- * data queued (QUEUE_PURGE) is no problem there, and under connection churn such drops
- * come by the thousand a second and would use up the event budget that real faults need.
- * trace leaves it off and shows them.
+ * Set by the agent when its events go only to the diagnose window (trace leaves it off):
+ * - a socket closing with data queued (QUEUE_PURGE) is no problem there, and under
+ *   connection churn such drops come by the thousand a second and would use up the
+ *   event budget that real faults need; trace shows them;
+ * - nobody waits on each event: they are queued without waking the agent, which drains
+ *   them every second and before it answers a diagnose, and is woken only when a
+ *   quarter of the ring is full. A wakeup per event cost more than all the rest of it
+ *   under a flood of drops (a few hundred ns per event on 6.18).
  */
-const volatile bool events_quiet_purge = false;
+const volatile bool events_quiet = false;
+
+#define DROP_EVENTS_RING (256 * 1024)
+#define DROP_EVENTS_WAKE (DROP_EVENTS_RING / 4)
 
 static __always_inline void send_event(const struct drop_key *key, const struct sk_buff *skb,
-				       void *location)
+				       void *location, const bool btf)
 {
 	struct drop_event *e;
+	__u64 flags = 0;
 
-	if (events_quiet_purge &&
+	if (events_quiet &&
 	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
 	    key->reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE))
 		return;
@@ -177,35 +213,92 @@ static __always_inline void send_event(const struct drop_key *key, const struct 
 	e->location = (__u64)(unsigned long)location;
 	e->hdr.ifindex = key->ifindex;
 	e->reason = key->reason;
-	event_parse(e, skb);
-	bpf_ringbuf_submit(e, 0);
+	event_parse(e, skb, btf);
+	if (events_quiet)
+		flags = bpf_ringbuf_query(&drop_events, BPF_RB_AVAIL_DATA) >= DROP_EVENTS_WAKE
+				? BPF_RB_FORCE_WAKEUP
+				: BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
 }
 
-static __always_inline void count_drop(const struct sk_buff *skb, void *location, __u32 reason,
-				       const struct sock *rx_sk, const bool btf)
+/* Slot i holds owner now, claimed from free if need be. */
+static __always_inline bool slot_take(__u32 i, __u64 owner)
 {
-	struct drop_key key = { .reason = reason };
-	__u64 one = 1, *v;
+	__u64 was = drop_owner[i & (DROP_SLOTS - 1)];
+
+	if (!was) /* compare-and-exchange: v5.12+, and every kernel with reasons has it */
+		was = __sync_val_compare_and_swap(&drop_owner[i & (DROP_SLOTS - 1)], 0, owner);
+	return !was || was == owner;
+}
+
+/* The pair's counter for the key's reason in its slot, or NULL: count in the hash. */
+static __always_inline __u64 *slot_counter(const struct drop_key *key)
+{
+	__u64 owner = drop_slot_owner(key->netns, key->ifindex), *c;
+	__u32 reason = key->reason, i, j;
+
+	if (reason >= drop_slot_reasons || !key->netns)
+		return NULL;
+	i = drop_slot_index(key->netns, key->ifindex) & (DROP_SLOTS - 1);
+	j = (i + 1) & (DROP_SLOTS - 1);
+	if (drop_owner[i] != owner) {
+		if (drop_owner[j] == owner)
+			i = j;
+		else if (!slot_take(i, owner)) {
+			if (!slot_take(j, owner))
+				return NULL;
+			i = j;
+		}
+	}
+	c = bpf_map_lookup_elem(&drop_slots, &i);
+	/* bound the register that indexes (the map's value holds drop_slot_reasons) */
+	asm volatile("" : "+r"(reason));
+	if (!c || reason >= drop_slot_reasons)
+		return NULL;
+	return c + reason;
+}
+
+/* slots: the program may use them (those for kernels with reasons; see drop.h) */
+static __always_inline void count_key(const struct drop_key *key, const bool slots)
+{
+	__u64 one = 1, *v = slots ? slot_counter(key) : NULL;
 	__u32 zero = 0;
 
-	if (!skb || !skb_reason_is_drop(reason))
-		return;
-	locate(&key, skb, rx_sk, btf);
-	send_event(&key, skb, location);
-
-	v = bpf_map_lookup_elem(&drops, &key);
 	if (v) {
 		(*v)++;
 		return;
 	}
-	if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) == 0)
+	v = bpf_map_lookup_elem(&drops, key);
+	if (v) {
+		(*v)++;
+		return;
+	}
+	if (bpf_map_update_elem(&drops, key, &one, BPF_NOEXIST) == 0)
 		return;
 	/* another CPU inserted it first, or the map is full */
-	v = bpf_map_lookup_elem(&drops, &key);
+	v = bpf_map_lookup_elem(&drops, key);
 	if (!v)
 		v = bpf_map_lookup_elem(&drops_uncounted, &zero);
 	if (v)
 		(*v)++;
+}
+
+/* has_reason: the hook passes one (v5.17+); else the key holds the location. */
+static __always_inline void count_drop(const struct sk_buff *skb, void *location, __u32 reason,
+				       const bool has_reason, const bool slots,
+				       const struct sock *rx_sk, const bool btf)
+{
+	struct drop_key key = { .reason = reason };
+
+	if (!skb || (has_reason && !skb_reason_is_drop(reason)))
+		return;
+	if (!has_reason) {
+		key.reason = (__u32)(unsigned long)location;
+		key.where_hi = (__u32)((unsigned long)location >> 32);
+	}
+	locate(&key, skb, rx_sk, btf);
+	count_key(&key, has_reason && slots);
+	send_event(&key, skb, location, btf);
 }
 
 /*
@@ -219,7 +312,7 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
 	     struct sock *rx_sk)
 {
-	count_drop(skb, location, reason, rx_sk, true);
+	count_drop(skb, location, reason, true, true, rx_sk, true);
 	return 0;
 }
 
@@ -227,7 +320,7 @@ SEC("raw_tp/kfree_skb")
 int BPF_PROG(drop_raw, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
 	     struct sock *rx_sk)
 {
-	count_drop(skb, location, reason, rx_sk, false);
+	count_drop(skb, location, reason, true, true, rx_sk, false);
 	return 0;
 }
 
@@ -235,29 +328,30 @@ int BPF_PROG(drop_raw, struct sk_buff *skb, void *location, enum skb_drop_reason
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_btf3, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	count_drop(skb, location, reason, NULL, true);
+	count_drop(skb, location, reason, true, true, NULL, true);
 	return 0;
 }
 
 SEC("raw_tp/kfree_skb")
 int BPF_PROG(drop_raw3, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	count_drop(skb, location, reason, NULL, false);
+	count_drop(skb, location, reason, true, true, NULL, false);
 	return 0;
 }
 
-/* --- before v5.17: (skb, location), no reason: every drop is NOT_SPECIFIED --- */
+/* --- before v5.17: (skb, location), no reason: every drop is NOT_SPECIFIED, placed
+ * by its location --- */
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_btf2, struct sk_buff *skb, void *location)
 {
-	count_drop(skb, location, DROP_REASON_NONE, NULL, true);
+	count_drop(skb, location, DROP_REASON_NONE, false, false, NULL, true);
 	return 0;
 }
 
 SEC("raw_tp/kfree_skb")
 int BPF_PROG(drop_raw2, struct sk_buff *skb, void *location)
 {
-	count_drop(skb, location, DROP_REASON_NONE, NULL, false);
+	count_drop(skb, location, DROP_REASON_NONE, false, false, NULL, false);
 	return 0;
 }
 
@@ -272,6 +366,8 @@ int drop_tp(struct trace_event_raw_kfree_skb *ctx)
 		reason = BPF_CORE_READ(ctx, reason);
 	if (bpf_core_field_exists(ctx->rx_sk))
 		rx_sk = BPF_CORE_READ(ctx, rx_sk);
-	count_drop(BPF_CORE_READ(ctx, skbaddr), BPF_CORE_READ(ctx, location), reason, rx_sk, false);
+	/* no slots: this one must load on 5.10 too, which has no compare-and-exchange */
+	count_drop(BPF_CORE_READ(ctx, skbaddr), BPF_CORE_READ(ctx, location), reason,
+		   bpf_core_field_exists(ctx->reason), false, rx_sk, false);
 	return 0;
 }

@@ -8,21 +8,52 @@
 /*
  * Key of the per-CPU drop counter: one entry per (namespace, reason, device); the value
  * is a __u64 count. reason is the value the kernel passed to the kfree_skb tracepoint,
- * subsystem bits included (enum skb_drop_reason, SKB_DROP_REASON_SUBSYS_MASK); on a
- * kernel without drop reasons (before v5.17) it is always DROP_REASON_NONE. netns is 0
- * when neither the skb's device nor a socket says where the skb was.
+ * subsystem bits included (enum skb_drop_reason, SKB_DROP_REASON_SUBSYS_MASK). A kernel
+ * without drop reasons (before v5.17) passes the place instead: reason and where_hi
+ * are then the low and high halves of the kernel text address that freed the skb,
+ * which userspace maps to a layer by its symbol. netns is 0 when neither the skb's
+ * device nor a socket says where the skb was.
  */
 struct drop_key {
 	__u32 netns;
 	__u32 reason;
 	__u32 ifindex; /* 0 when no device is known */
-	__u32 __pad;
+	__u32 where_hi; /* 0 on a kernel with drop reasons */
 };
 
 _Static_assert(sizeof(struct drop_key) == 16, "drop_key layout");
 
-/* What the reason-less programs record; userspace labels it NOT_SPECIFIED. */
+/* What the reason-less programs record without a location; userspace labels it
+ * NOT_SPECIFIED. */
 #define DROP_REASON_NONE 0
+
+/*
+ * Slots: the first (namespace, device) pairs that drop get per-CPU counters of their
+ * own, one per core reason, found without a hash lookup. A pair sits in one of two
+ * places, drop_slot_index() or the next one, and the program claims a free one
+ * (owner 0) with one compare-and-exchange the first time it drops there. Userspace
+ * takes a slot back when its device or namespace goes: it writes DROP_SLOT_RETIRED
+ * (never claimed), zeroes the counters at least one collection later, when no program
+ * can still be counting for the former owner, then frees it (0). Anything else (both
+ * places taken, a subsystem reason, no namespace, a kernel without reasons) counts in
+ * the hash; userspace adds both.
+ */
+#define DROP_SLOTS 64 /* a power of two */
+#define DROP_SLOT_REASONS_MAX 256 /* core reasons a slot can hold; v6.18 has 129 */
+
+#define DROP_SLOT_RETIRED (~0ULL)
+
+static inline __u64 drop_slot_owner(__u32 netns, __u32 ifindex)
+{
+	return (__u64)netns << 32 | ifindex;
+}
+
+static inline __u32 drop_slot_index(__u32 netns, __u32 ifindex)
+{
+	return ((netns ^ ifindex * 0x85EBCA77U) * 0x9E3779B1U) >> (32 - 6);
+}
+
+_Static_assert(DROP_SLOTS == 1 << 6, "drop_slot_index() shift");
 
 /* A dropped skb, for trace: sent only when events are on, under the rate limit. */
 struct drop_event {

@@ -6,10 +6,11 @@
  * (a tc program on ingress and egress, or opt-in XDP on ingress), and transmit queue
  * timeouts (tracepoint net:net_dev_xmit_timeout).
  *
- * The tc and XDP programs run on every frame of every device, so they do one hash
- * lookup (per CPU) and a few increments, nothing else: no event, no update once the
- * device's entry exists (userspace creates it when it attaches), no helper but the
- * lookup on the fast path. They always pass the frame on (TC_ACT_UNSPEC / TCX_NEXT,
+ * The tc and XDP programs run on every frame of every device, so they find the
+ * device's per-CPU counters in its slot (an array place userspace gave it when it
+ * attached, see link.h) or else with one hash lookup, and do a few increments, nothing
+ * else: no event, no update once the device's entry exists, no helper call on the fast
+ * path. They always pass the frame on (TC_ACT_UNSPEC / TCX_NEXT,
  * XDP_PASS) to whatever filter or program comes next.
  */
 #include "vmlinux.h"
@@ -45,6 +46,21 @@ struct {
 	__type(value, struct link_dev_stats);
 } link_stats SEC(".maps");
 
+/* The devices userspace gave a slot (see link.h): owner netns << 32 | ifindex, 0 free. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LINK_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} link_slot_owner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LINK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct link_dev_stats);
+} link_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -67,10 +83,29 @@ static const struct link_dev_stats zero_stats;
  * loads. Older kernels take the probe-read programs (the loader picks). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 
+/* The device's slot, if userspace gave it one: two array lookups, inlined. */
+static __always_inline struct link_dev_stats *slot_for(const struct link_key *k)
+{
+	__u64 owner = (__u64)k->netns << 32 | k->ifindex, *o;
+	__u32 i = link_slot_index(k->netns, k->ifindex);
+
+	o = bpf_map_lookup_elem(&link_slot_owner, &i);
+	if (!o || *o != owner) {
+		i = (i + 1) & (LINK_SLOTS - 1);
+		o = bpf_map_lookup_elem(&link_slot_owner, &i);
+		if (!o || *o != owner)
+			return NULL;
+	}
+	return bpf_map_lookup_elem(&link_slots, &i);
+}
+
 static __always_inline struct link_dev_stats *stats_for(const struct link_key *k)
 {
-	struct link_dev_stats *s = bpf_map_lookup_elem(&link_stats, k);
+	struct link_dev_stats *s = slot_for(k);
 
+	if (s)
+		return s;
+	s = bpf_map_lookup_elem(&link_stats, k);
 	if (s)
 		return s;
 	/* frames before userspace registered the device (it does so as it attaches) */

@@ -33,6 +33,23 @@ struct link_key {
 	__u32 ifindex;
 };
 
+/*
+ * Slots: userspace gives a device it registers one of two places in a per-CPU array,
+ * link_slot_index() or the next one, zeroing its counters before it writes the owner
+ * (netns << 32 | ifindex); the programs find the device there with one compare instead
+ * of a hash lookup. A device with neither place free counts in the hash, as every
+ * device did before. A freed place is given out again only two maintenance passes
+ * later, when no program can still count for the device that had it.
+ */
+#define LINK_SLOTS 256 /* a power of two */
+
+static inline __u32 link_slot_index(__u32 netns, __u32 ifindex)
+{
+	return ((netns ^ ifindex * 0x85EBCA77U) * 0x9E3779B1U) >> (32 - 8);
+}
+
+_Static_assert(LINK_SLOTS == 1 << 8, "link_slot_index() shift");
+
 struct link_dir_stats {
 	__u64 proto[LINK_PROTOS]; /* wire frames: a GSO/GRO packet counts its segments */
 	__u64 broadcast; /* destination ff:ff:ff:ff:ff:ff */

@@ -225,6 +225,30 @@ require_drop_reasons() {
 	tracepoint_has_field skb/kfree_skb reason || skip "needs 5.17+: skb:kfree_skb has no drop reason"
 }
 
+# drop_map_entries NETNS [IFINDEX]: the drop collector's kernel entries for a namespace
+# (and device): keys of its hash, plus the slots its .bss says the pair owns (the dump
+# is the 4-byte key, then the owners: netns << 32 | ifindex, 8 bytes little-endian
+# each, see bpf/drop.h)
+drop_map_entries() {
+	local id n=0 name
+	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -u); do
+		name=$(bpftool map show id "$id" | awk '{ for (i = 1; i < NF; i++) if ($i == "name") print $(i + 1) }')
+		if [ "$name" = drops ]; then
+			n=$((n + $(bpftool -j map dump id "$id" | grep -o "\"netns\":$1,\"reason\":[0-9]*,\"ifindex\":${2:-[0-9]*}," | wc -l)))
+		elif [ "$name" = drop_bpf.bss ]; then
+			n=$((n + $(bpftool -j map dump id "$id" | grep -o '"0x[0-9a-f]*"' | tr -d '"' | tail -n +5 | awk -v ns="$1" -v ifi="${2:-}" '
+				{ h = tolower(substr($1, 3)); b[NR % 8] = (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
+				NR % 8 == 0 {
+					lo = b[1] + b[2] * 256 + b[3] * 65536 + b[4] * 16777216
+					hi = b[5] + b[6] * 256 + b[7] * 65536 + b[0] * 16777216
+					if (hi == ns && (ifi == "" || lo == ifi)) c++
+				}
+				END { print c + 0 }')))
+		fi
+	done
+	echo "$n"
+}
+
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 

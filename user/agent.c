@@ -416,6 +416,13 @@ static void stats_set(struct agent *a, bool on)
 	}
 }
 
+void agent_drain_events(struct agent *a)
+{
+	for (size_t i = 0; i < a->ncollectors; i++)
+		if (a->collectors[i].rb)
+			ring_buffer__consume(a->collectors[i].rb);
+}
+
 static void on_tick(struct agent *a)
 {
 	uint64_t n;
@@ -423,6 +430,10 @@ static void on_tick(struct agent *a)
 	if (read(a->tfd, &n, sizeof(n)) != sizeof(n))
 		return;
 	a->ticks += n;
+	/* events a program queued without waking us (see drop.bpf.c) wait at most a tick */
+	registry_lock(a->reg);
+	agent_drain_events(a);
+	registry_unlock(a->reg);
 	if (a->ticks % MAINTAIN_PERIOD_S == 0) {
 		registry_lock(a->reg);
 		agent_maintain(a);

@@ -55,6 +55,9 @@ int agent_open_collectors(struct agent *a, unsigned int only, bool events, event
 int agent_loop(struct agent *a, double duration);
 /* Collects every collector into the registry; the caller holds the registry lock. */
 void agent_collect(struct agent *a);
+/* Reads what every collector's ring buffer holds now, into the sinks (registry locked):
+ * a program may queue events without waking the loop, which then drains each tick. */
+void agent_drain_events(struct agent *a);
 /* Runs the collectors' maintain hooks (following new devices, processes); registry locked. */
 void agent_maintain(struct agent *a);
 void agent_fini(struct agent *a);

@@ -115,6 +115,7 @@ static int api_diagnose(void *ctx, const char *window, const char *format, struc
 		return -EAGAIN;
 	}
 	registry_lock(r->a.reg);
+	agent_drain_events(&r->a); /* the last tick's events too */
 	rc = diag_render(&r->a, &r->w, s, !format || !strcmp(format, "json"), out);
 	registry_unlock(r->a.reg);
 	return rc;

@@ -56,9 +56,7 @@ int cmd_trace(const struct config *cfg)
 	}
 	ret = agent_loop(&a, cfg->duration) ? 1 : 0;
 	/* what is still queued in the ring buffers belongs to the trace too */
-	for (size_t i = 0; i < a.ncollectors; i++)
-		if (a.collectors[i].rb)
-			ring_buffer__consume(a.collectors[i].rb);
+	agent_drain_events(&a);
 	if (a.out.len)
 		fwrite(a.out.buf, 1, a.out.len, stdout);
 	fflush(stdout);

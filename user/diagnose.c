@@ -426,6 +426,7 @@ int cmd_diagnose(const struct config *cfg)
 	if (agent_loop(&a, cfg->duration))
 		goto done;
 	registry_lock(a.reg);
+	agent_drain_events(&a); /* what is still queued belongs to the window */
 	err = diag_render(&a, &w, cfg->duration, cfg->output == OUT_JSON, &out);
 	registry_unlock(a.reg);
 	if (err) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Drop layer (all OSI layers), userspace half: load and attach bpf/drop.bpf.c, turn its
- * per-CPU (netns, reason, device) counters into osiscope_skb_drops_total with reason
- * names from the kernel's BTF (drop_names.c), and decode its events for trace. */
+ * per-CPU (netns, reason, device) counters (the hash and the slots, see drop.h) into
+ * osiscope_skb_drops_total with reason names from the kernel's BTF (drop_names.c), and
+ * decode its events for trace. Without drop reasons (before v5.17) the layer comes
+ * from the drop location's kernel symbol. */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -26,7 +28,10 @@ struct drop_prev {
 	uint8_t state;
 	bool folded; /* device label "_other": the budget for per-device series was spent */
 	bool named; /* the device was found in its namespace's device list once */
+	bool fresh; /* created in this collection, labels not made yet */
 	uint64_t count;
+	uint64_t cur; /* this collection's reading: hash + slot */
+	uint64_t round; /* the collection cur is from */
 	uint64_t created_gen; /* collection that first saw it */
 	const char *layer;
 	char reason[64];
@@ -37,6 +42,18 @@ struct drop_prev {
 struct prev_table {
 	struct drop_prev *v;
 	size_t cap, used, dead;
+};
+
+/* A slot of the kernel's table (drop.h), as userspace follows it. */
+enum { DSLOT_FREE = 0, DSLOT_USED, DSLOT_RETIRED };
+
+struct drop_slot {
+	uint32_t netns, ifindex; /* when used */
+	uint8_t state;
+	bool swept; /* a series of its pair was deleted in this collection */
+	uint64_t released; /* the epoch it was taken back in */
+	uint64_t *last; /* per reason: the sum over the CPUs last read */
+	uint64_t *base; /* per reason: what deleted series had counted of it */
 };
 
 struct drop_priv {
@@ -56,6 +73,13 @@ struct drop_priv {
 	struct metric *drops, *uncounted_m;
 	uint32_t forgotten[FORGOTTEN_MAX]; /* namespaces the agent saw go, newest last */
 	size_t nforgotten;
+	uint32_t nreasons; /* counters per slot (drop_slot_reasons); 0: slots unused */
+	struct drop_slot slots[DROP_SLOTS];
+	uint64_t *slotmem; /* last and base of every slot */
+	uint64_t *slotbuf; /* lookup buffer: ncpus x nreasons */
+	uint64_t round; /* collections so far */
+	uint64_t epoch; /* collections and maintenance passes so far */
+	bool ksyms_warned;
 };
 
 /* --- the table of what was handed over --- */
@@ -149,6 +173,85 @@ static void prev_del(struct prev_table *t, struct drop_prev *e)
 	t->dead++;
 }
 
+/* --- the slots (see drop.h) --- */
+
+static uint64_t owner_get(const struct drop_priv *p, size_t i)
+{
+	return __atomic_load_n(&p->skel->bss->drop_owner[i], __ATOMIC_RELAXED);
+}
+
+static void owner_set(struct drop_priv *p, size_t i, uint64_t v)
+{
+	__atomic_store_n(&p->skel->bss->drop_owner[i], v, __ATOMIC_RELAXED);
+}
+
+/*
+ * Follows the table: a slot a program claimed is adopted (its counters start from the
+ * zero they were cleared to), and a slot taken back in an epoch before the last one
+ * is cleared and freed for claiming.
+ */
+static void slots_sync(struct drop_priv *p)
+{
+	for (uint32_t i = 0; p->nreasons && i < DROP_SLOTS; i++) {
+		struct drop_slot *s = &p->slots[i];
+		uint64_t o = owner_get(p, i);
+
+		if (s->state == DSLOT_RETIRED) {
+			if (p->epoch <= s->released + 1)
+				continue;
+			memset(p->slotbuf, 0, sizeof(uint64_t) * p->nreasons * (size_t)p->ncpus);
+			if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.drop_slots), &i,
+						p->slotbuf, BPF_ANY))
+				continue; /* stays retired: never claimed with stale counts */
+			owner_set(p, i, 0);
+			s->state = DSLOT_FREE;
+		} else if (s->state == DSLOT_FREE && o && o != DROP_SLOT_RETIRED) {
+			s->state = DSLOT_USED;
+			s->netns = (uint32_t)(o >> 32);
+			s->ifindex = (uint32_t)o;
+			s->swept = false;
+			memset(s->last, 0, sizeof(uint64_t) * p->nreasons);
+			memset(s->base, 0, sizeof(uint64_t) * p->nreasons);
+		}
+	}
+}
+
+/* Takes a slot back: the programs stop counting in it once they see the owner go. */
+static void slot_release(struct drop_priv *p, struct drop_slot *s)
+{
+	owner_set(p, (size_t)(s - p->slots), DROP_SLOT_RETIRED);
+	s->state = DSLOT_RETIRED;
+	s->released = p->epoch;
+}
+
+/* A series is deleted: what the pair's slots hold for it is no longer anybody's (a
+ * pair has two slots only when two CPUs claimed at once). */
+static void slot_forget_key(struct drop_priv *p, const struct drop_key *k)
+{
+	uint32_t i = drop_slot_index(k->netns, k->ifindex);
+
+	for (int n = 0; n < 2; n++, i = (i + 1) & (DROP_SLOTS - 1)) {
+		struct drop_slot *s = &p->slots[i];
+
+		if (s->state != DSLOT_USED || s->netns != k->netns || s->ifindex != k->ifindex)
+			continue;
+		if (k->reason < p->nreasons && !k->where_hi)
+			s->base[k->reason] = s->last[k->reason];
+		s->swept = true;
+	}
+}
+
+static bool pair_has_series(const struct drop_priv *p, uint32_t netns, uint32_t ifindex)
+{
+	for (size_t i = 0; i < p->prev.cap; i++) {
+		const struct drop_prev *e = &p->prev.v[i];
+
+		if (e->state == SLOT_USED && e->key.netns == netns && e->key.ifindex == ifindex)
+			return true;
+	}
+	return false;
+}
+
 /* --- metrics --- */
 
 static int register_metrics(struct drop_priv *p, struct registry *reg)
@@ -157,7 +260,9 @@ static int register_metrics(struct drop_priv *p, struct registry *reg)
 		{ DROPS_METRIC,
 		  "Packets the kernel dropped (tracepoint skb:kfree_skb), by drop reason (the "
 		  "kernel's enum skb_drop_reason name without SKB_DROP_REASON_, from its BTF), "
-		  "the reason's OSI layer and the device where known.",
+		  "the reason's OSI layer and the device where known. Before v5.17 the kernel "
+		  "gives no reason: every drop is NOT_SPECIFIED and its layer is that of the "
+		  "kernel function that dropped it.",
 		  METRIC_COUNTER,
 		  { "netns", "layer", "reason", "device", NULL } },
 		{ "osiscope_skb_drops_uncounted_total",
@@ -206,12 +311,50 @@ static void emit(struct drop_priv *p, struct registry *reg, struct drop_prev *pv
 	pv->count = now;
 }
 
+/* The kernel's symbols, read once when first needed (drop locations). */
+static bool ksyms_ready(struct drop_priv *p)
+{
+	if (!p->ksyms_tried) {
+		int err = ksyms_load(&p->ksyms, "/proc/kallsyms");
+
+		p->ksyms_tried = true;
+		if (err)
+			pr_info("drop: /proc/kallsyms: %s; drop locations are shown as addresses%s",
+				err == -EPERM ? "addresses hidden by kernel.kptr_restrict"
+					      : strerror(-err),
+				p->names.has_reasons ? "" : " and their layer is unknown");
+	}
+	return p->ksyms.n > 0;
+}
+
+/*
+ * The layer of a key: its reason's, or on a kernel without reasons the layer of the
+ * function that freed the skb (the key holds its address, see drop.h), "unknown" when
+ * the symbols cannot be read.
+ */
+static const char *key_layer(struct drop_priv *p, const struct drop_key *k, const char *by_reason)
+{
+	uint64_t addr = (uint64_t)k->where_hi << 32 | k->reason;
+	char func[192], *plus;
+
+	if (p->names.has_reasons || !addr)
+		return by_reason;
+	if (!ksyms_ready(p))
+		return "unknown";
+	ksyms_format(&p->ksyms, addr, func, sizeof(func));
+	plus = strchr(func, '+');
+	if (!plus)
+		return "unknown"; /* not inside a known function */
+	*plus = '\0';
+	return drop_location_layer(func);
+}
+
 static void new_entry(struct drop_priv *p, const struct collect_ctx *cx, struct drop_prev *pv)
 {
 	const struct drop_reason_entry *r = drop_reason_get(&p->names, pv->key.reason);
 
 	snprintf(pv->reason, sizeof(pv->reason), "%s", r->name);
-	pv->layer = r->layer;
+	pv->layer = key_layer(p, &pv->key, r->layer);
 	pv->created_gen = cx->gen;
 	/*
 	 * reasons x devices x namespaces can outgrow any budget: past half of the metric's
@@ -267,6 +410,7 @@ static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
 		if (d ? d->present || d->gone_gen >= cx->gen : !pv->named)
 			continue;
 		bpf_map_delete_elem(fd, &pv->key);
+		slot_forget_key(p, &pv->key);
 		if (!pv->folded && !device_label_in_use(p, cx, pv)) {
 			char nsl[16];
 			const char *labels[] = { "netns", "device" };
@@ -276,6 +420,16 @@ static void sweep_gone_devices(struct drop_priv *p, struct registry *reg,
 			metric_drop_labels(p->drops, labels, values, 2);
 		}
 		prev_del(&p->prev, pv);
+	}
+	/* a pair whose every series went gives its slot back */
+	for (size_t i = 0; i < DROP_SLOTS; i++) {
+		struct drop_slot *s = &p->slots[i];
+
+		if (s->state == DSLOT_USED && s->swept) {
+			s->swept = false;
+			if (!pair_has_series(p, s->netns, s->ifindex))
+				slot_release(p, s);
+		}
 	}
 }
 
@@ -323,28 +477,63 @@ struct collect_arg {
 	const struct collect_ctx *cx;
 };
 
-static void collect_entry(void *ctx, const void *k, const void *v)
+/* Adds v to this collection's reading of key (a key may count in the hash and in its
+ * pair's slot). false when the key's namespace is gone (see netns_forgotten). */
+static bool count_add(struct collect_arg *a, const struct drop_key *key, uint64_t v)
 {
-	struct collect_arg *a = ctx;
 	struct drop_priv *p = a->p;
-	const struct drop_key *key = k;
 	struct drop_prev *pv;
 	bool created;
 
 	pv = prev_get(&p->prev, key, true, &created);
 	if (!pv)
-		return;
+		return false;
 	if (created && netns_forgotten(p, a->cx, key->netns)) {
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.drops), key);
 		prev_del(&p->prev, pv);
-		return;
+		return false;
 	}
-	collect_note_netns(a->cx, key->netns);
-	if (created)
-		new_entry(p, a->cx, pv);
-	else
-		device_label(a->cx, pv);
-	emit(p, a->reg, pv, *(const uint64_t *)v);
+	pv->fresh |= created;
+	if (pv->round != p->round) {
+		pv->round = p->round;
+		pv->cur = 0;
+	}
+	pv->cur += v;
+	return true;
+}
+
+static void collect_entry(void *ctx, const void *k, const void *v)
+{
+	count_add(ctx, k, *(const uint64_t *)v);
+}
+
+static void collect_slots(struct collect_arg *a)
+{
+	struct drop_priv *p = a->p;
+	int fd = bpf_map__fd(p->skel->maps.drop_slots);
+
+	for (uint32_t i = 0; i < DROP_SLOTS; i++) {
+		struct drop_slot *s = &p->slots[i];
+
+		if (s->state != DSLOT_USED)
+			continue;
+		if (netns_forgotten(p, a->cx, s->netns)) { /* claimed while it was torn down */
+			slot_release(p, s);
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &i, p->slotbuf))
+			continue;
+		for (uint32_t r = 0; r < p->nreasons; r++) {
+			struct drop_key key = { .netns = s->netns, .reason = r, .ifindex = s->ifindex };
+			uint64_t sum = 0;
+
+			for (int c = 0; c < p->ncpus; c++)
+				sum += p->slotbuf[(size_t)c * p->nreasons + r];
+			s->last[r] = sum;
+			if (sum > s->base[r])
+				count_add(a, &key, sum - s->base[r]);
+		}
+	}
 }
 
 static void drop_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
@@ -354,10 +543,37 @@ static void drop_collect(struct collector *l, struct registry *reg, const struct
 
 	if (!p->drops && register_metrics(p, reg))
 		return;
+	p->round++;
+	p->epoch++;
+	slots_sync(p);
 	percpu_map_each(bpf_map__fd(p->skel->maps.drops), sizeof(struct drop_key),
 			sizeof(uint64_t), collect_entry, &a);
+	collect_slots(&a);
+	for (size_t i = 0; i < p->prev.cap; i++) {
+		struct drop_prev *pv = &p->prev.v[i];
+
+		if (pv->state != SLOT_USED || pv->round != p->round)
+			continue;
+		collect_note_netns(cx, pv->key.netns);
+		if (pv->fresh) /* one at a time: the series budget counts the ones before */
+			new_entry(p, cx, pv);
+		else
+			device_label(cx, pv);
+		pv->fresh = false;
+		emit(p, reg, pv, pv->cur);
+	}
 	sweep_gone_devices(p, reg, cx);
 	collect_uncounted(p);
+}
+
+/* Between scrapes: retired slots are cleared and freed for the next pair. */
+static void drop_maintain(struct collector *l, const struct collect_ctx *cx)
+{
+	struct drop_priv *p = l->priv;
+
+	(void)cx;
+	p->epoch++;
+	slots_sync(p);
 }
 
 static void drop_forget_netns(struct collector *l, uint32_t netns)
@@ -373,6 +589,9 @@ static void drop_forget_netns(struct collector *l, uint32_t netns)
 		bpf_map_delete_elem(fd, &pv->key);
 		prev_del(&p->prev, pv);
 	}
+	for (size_t i = 0; i < DROP_SLOTS; i++)
+		if (p->slots[i].state == DSLOT_USED && p->slots[i].netns == netns)
+			slot_release(p, &p->slots[i]);
 	if (p->nforgotten == FORGOTTEN_MAX) {
 		memmove(p->forgotten, p->forgotten + 1,
 			(FORGOTTEN_MAX - 1) * sizeof(p->forgotten[0]));
@@ -411,17 +630,15 @@ static bool drop_decode(struct collector *l, const void *event, struct event_rec
 	const struct drop_reason_entry *reason;
 	char where[192], proto[32];
 
-	if (!p->ksyms_tried) {
-		int err = ksyms_load(&p->ksyms, "/proc/kallsyms");
-
-		p->ksyms_tried = true;
-		if (err)
-			pr_info("drop: /proc/kallsyms: %s; drop locations are shown as addresses",
-				err == -EPERM ? "addresses hidden by kernel.kptr_restrict"
-					      : strerror(-err));
-	}
+	ksyms_ready(p);
 	reason = drop_reason_get(&p->names, e->reason);
 	r->osi = reason->layer;
+	if (!p->names.has_reasons) {
+		struct drop_key k = { .reason = (uint32_t)e->location,
+				      .where_hi = (uint32_t)(e->location >> 32) };
+
+		r->osi = key_layer(p, &k, reason->layer);
+	}
 	if (e->family == 2 || e->family == 10) {
 		bool ports = e->l4proto == 6 || e->l4proto == 17;
 
@@ -466,7 +683,7 @@ static int drop_open(struct collector *l, const struct collector_opts *opts)
 		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	COLLECTOR_SET_EVENTS(s, opts);
-	s->rodata->events_quiet_purge = opts->events_quiet;
+	s->rodata->events_quiet = opts->events_quiet;
 
 	/*
 	 * One program per prototype of the tracepoint (see drop.bpf.c), chosen from the
@@ -505,14 +722,32 @@ static int drop_open(struct collector *l, const struct collector_opts *opts)
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.drop_events, 4096); /* never written */
 
+	/* slots hold the core reasons (below SKB_DROP_REASON_MAX), one counter each */
+	drop_names_init(&p->names, probe_kernel_btf(), NULL);
+	if (p->reasons && p->names.has_reasons && p->names.core_max)
+		p->nreasons = p->names.core_max < DROP_SLOT_REASONS_MAX ? p->names.core_max
+									: DROP_SLOT_REASONS_MAX;
+	s->rodata->drop_slot_reasons = p->nreasons;
+	err = bpf_map__set_value_size(s->maps.drop_slots,
+				      sizeof(uint64_t) * (p->nreasons ? p->nreasons : 1));
+	p->slotmem = calloc((size_t)DROP_SLOTS * 2 * (p->nreasons ? p->nreasons : 1),
+			    sizeof(uint64_t));
+	p->slotbuf = calloc((size_t)p->ncpus * (p->nreasons ? p->nreasons : 1), sizeof(uint64_t));
+	if (err || !p->slotmem || !p->slotbuf)
+		return collector_failed(l, err ? err : -ENOMEM, "size the drop slots");
+	for (size_t i = 0; i < DROP_SLOTS; i++) {
+		p->slots[i].last = p->slotmem + i * 2 * p->nreasons;
+		p->slots[i].base = p->slots[i].last + p->nreasons;
+	}
+
 	err = drop_bpf__load(s);
 	if (err)
 		return collector_failed(l, err, "load BPF object");
-	drop_names_init(&p->names, probe_kernel_btf(), NULL);
 	if (!p->reasons || !p->names.has_reasons) {
 		p->names.has_reasons = false;
 		pr_info("drop: this kernel passes no drop reason to skb:kfree_skb (before v5.17): "
-			"every drop is counted as reason NOT_SPECIFIED");
+			"every drop is counted as reason NOT_SPECIFIED, its layer taken from the "
+			"kernel symbol of the drop location");
 	} else {
 		pr_debug("drop: %u core drop reasons in BTF, subsystem mask 0x%x", p->names.ncore,
 			 p->names.mask);
@@ -540,6 +775,8 @@ static void drop_close(struct collector *l)
 	ksyms_free(&p->ksyms);
 	free(p->prev.v);
 	free(p->percpu);
+	free(p->slotmem);
+	free(p->slotbuf);
 	free(p);
 	l->priv = NULL;
 }
@@ -585,6 +822,7 @@ static const struct collector_desc drop_collector = {
 		    .decode = drop_decode },
 	.open = drop_open,
 	.collect = drop_collect,
+	.maintain = drop_maintain,
 	.forget_netns = drop_forget_netns,
 	.describe = drop_describe,
 	.close = drop_close,

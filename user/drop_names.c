@@ -94,6 +94,95 @@ static const struct layer_rule layer_rules[] = {
 	{ "PSP_", true, "l4" },
 };
 
+/*
+ * Before v5.17 the kernel passes no reason, only where it freed the skb: the layer
+ * comes from that function's name. The sites are the kfree_skb() calls of v5.10's
+ * net/ (and its helpers inlined into them); the first rule that matches decides.
+ * Purges and list frees say nothing of where the packet was.
+ */
+static const struct layer_rule location_rules[] = {
+	{ "skb_queue_purge", true, "unknown" },
+	{ "__skb_queue_purge", true, "unknown" },
+	{ "kfree_skb", true, "unknown" }, /* kfree_skb_list(): qdiscs, GSO segments */
+	{ "skb_release", true, "unknown" },
+	/* l1: the device, its driver, the per-CPU backlog, XDP */
+	{ "enqueue_to_backlog", false, "l1" },
+	{ "netif_rx", true, "l1" },
+	{ "do_xdp_generic", false, "l1" },
+	{ "netif_receive_generic_xdp", false, "l1" },
+	{ "veth_", true, "l1" },
+	{ "tun_", true, "l1" },
+	{ "virtnet_", true, "l1" },
+	{ "skb_checksum_help", false, "l1" },
+	{ "validate_xmit", true, "l1" },
+	{ "dev_hard_start_xmit", false, "l1" },
+	{ "sch_direct_xmit", false, "l1" },
+	/* l2: the device's queueing discipline and tc, frame protocols, neighbours */
+	{ "__dev_queue_xmit", false, "l2" },
+	{ "dev_queue_xmit", true, "l2" },
+	{ "__netif_receive_skb", true, "l2" },
+	{ "netif_receive_skb", true, "l2" },
+	{ "__dev_forward_skb", false, "l2" },
+	{ "dev_forward_skb", false, "l2" },
+	{ "qdisc_", true, "l2" },
+	{ "__qdisc_", true, "l2" },
+	{ "pfifo_", true, "l2" },
+	{ "tcf_", true, "l2" },
+	{ "tc_", true, "l2" },
+	{ "sch_", true, "l2" },
+	{ "neigh_", true, "l2" },
+	{ "__neigh_", true, "l2" },
+	{ "arp_", true, "l2" },
+	{ "ndisc_", true, "l2" },
+	{ "br_", true, "l2" },
+	{ "vlan_", true, "l2" },
+	{ "packet_", true, "l2" },
+	{ "eth_", true, "l2" },
+	/* l3: IP in, out and forwarded, fragments, ICMP, netfilter, routes, IPsec, IP tunnels */
+	{ "nf_", true, "l3" },
+	{ "nft_", true, "l3" },
+	{ "ip_", true, "l3" },
+	{ "ip6_", true, "l3" },
+	{ "ipv6_", true, "l3" },
+	{ "ipv4_", true, "l3" },
+	{ "__ip_", true, "l3" },
+	{ "__ip6_", true, "l3" },
+	{ "icmp", true, "l3" },
+	{ "igmp", true, "l3" },
+	{ "mld_", true, "l3" },
+	{ "fib", true, "l3" },
+	{ "xfrm", true, "l3" },
+	{ "inet_frag", true, "l3" },
+	{ "ipip", true, "l3" },
+	{ "ipgre", true, "l3" },
+	{ "ip_tunnel", true, "l3" },
+	/* l4: transports and sockets */
+	{ "tcp_", true, "l4" },
+	{ "__tcp_", true, "l4" },
+	{ "udp", true, "l4" },
+	{ "__udp", true, "l4" },
+	{ "sctp_", true, "l4" },
+	{ "sk_", true, "l4" },
+	{ "__sk_", true, "l4" },
+	{ "sock_", true, "l4" },
+	{ "__sock_", true, "l4" },
+	{ "inet_", true, "l4" },
+	{ "inet6_", true, "l4" },
+	{ "unix_", true, "l4" },
+	{ "raw", true, "l4" }, /* raw sockets: raw_rcv(), rawv6_rcv() */
+};
+
+const char *drop_location_layer(const char *func)
+{
+	for (size_t i = 0; func && i < sizeof(location_rules) / sizeof(location_rules[0]); i++) {
+		const struct layer_rule *r = &location_rules[i];
+
+		if (r->prefix ? !strncmp(func, r->match, strlen(r->match)) : !strcmp(func, r->match))
+			return r->layer;
+	}
+	return "unknown";
+}
+
 const char *drop_reason_layer(const char *name, const char *subsys)
 {
 	const char *s = subsys ? subsys : name;
@@ -159,6 +248,8 @@ int drop_names_init(struct drop_names *dn, const struct btf *vmlinux, const char
 			continue;
 		if (!strcmp(name, CORE_PREFIX "SUBSYS_MASK"))
 			dn->mask = (uint32_t)val;
+		else if (!strcmp(name, CORE_PREFIX "MAX"))
+			dn->core_max = (uint32_t)val;
 		else if (!strncmp(name, CORE_PREFIX, strlen(CORE_PREFIX)) &&
 			 strcmp(name, CORE_PREFIX "MAX"))
 			dn->ncore++;
@@ -400,7 +491,8 @@ const char *drop_names_summary(const struct btf *vmlinux, char *buf, size_t len)
 	if (!dn.has_reasons) {
 		snprintf(buf, len,
 			 "no drop reasons in this kernel (enum skb_drop_reason, v5.17+): every "
-			 "drop is counted as NOT_SPECIFIED");
+			 "drop is counted as NOT_SPECIFIED, its layer from the drop location's "
+			 "kernel symbol");
 		return buf;
 	}
 	o = (size_t)snprintf(buf, len, "drop reasons from BTF: %u core (enum skb_drop_reason)",

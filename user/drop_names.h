@@ -34,6 +34,7 @@ struct drop_names {
 	uint32_t mask; /* SKB_DROP_REASON_SUBSYS_MASK, 0 if the kernel has no subsystems */
 	unsigned int shift; /* its lowest set bit: SKB_DROP_REASON_SUBSYS_SHIFT */
 	unsigned int ncore; /* core reasons named by the enum (SKB_DROP_REASON_*, MAX aside) */
+	uint32_t core_max; /* SKB_DROP_REASON_MAX: core reasons are below it; 0 if absent */
 	struct drop_reason_entry *v; /* names resolved so far */
 	size_t n, cap;
 	uint32_t *scanned; /* subsystems whose enum was searched for already */
@@ -49,6 +50,10 @@ void drop_names_free(struct drop_names *dn);
  * kernel without reasons every value is NOT_SPECIFIED. The entry stays valid until the
  * next call. Never NULL (an allocation failure gives a static "unnamed" entry). */
 const struct drop_reason_entry *drop_reason_get(struct drop_names *dn, uint32_t value);
+
+/* The OSI layer of a drop location's function name ("nf_hook_slow"), for kernels
+ * without drop reasons: "unknown" when no rule matches. */
+const char *drop_location_layer(const char *func);
 
 /* The OSI layer of a reason name; for a subsystem reason pass the subsystem's name
  * ("OPENVSWITCH") as subsys, which the rules then match instead. "unknown" when no

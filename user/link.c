@@ -56,6 +56,7 @@ struct link_dev {
 	bool have_prev; /* prev holds the baseline */
 	bool checked, ethernet; /* device type looked at; tc/XDP can parse its frames */
 	bool tc_tried, xdp_tried, registered;
+	uint16_t slot; /* 1 + the slot the programs count it in (link.h); 0: the hash */
 	struct link_tc_dev att; /* what of ours is on it */
 	struct rtnl_link_stats64 prev;
 	uint32_t carrier_prev;
@@ -95,6 +96,8 @@ struct link_priv {
 	bool reap; /* this maintenance pass looks for dead agents' classic filters */
 	struct txto_entry *txto;
 	size_t ntxto, captxto;
+	bool slot_used[LINK_SLOTS];
+	uint64_t slot_freed[LINK_SLOTS]; /* the maintenance pass it was freed in */
 	struct metric *m_up, *carrier, *txto_m, *packets, *bytes, *drops, *errors, *proto, *bcast,
 		*mcast, *attached;
 };
@@ -235,6 +238,67 @@ static void drop_series(struct link_priv *p, uint32_t netns, const char *name)
 		metric_drop_labels(own[i], labels, values, 2);
 }
 
+/* Gives a device being registered a slot if one of its two places is free: counters
+ * zeroed first, then the owner, so no program counts on stale values. */
+static void slot_take(struct link_priv *p, uint32_t netns, struct link_dev *d)
+{
+	uint64_t owner = (uint64_t)netns << 32 | d->ifindex;
+	uint32_t i = link_slot_index(netns, d->ifindex);
+
+	for (int n = 0; n < 2; n++, i = (i + 1) & (LINK_SLOTS - 1)) {
+		if (p->slot_used[i] || (p->slot_freed[i] && p->maintains <= p->slot_freed[i] + 1))
+			continue;
+		memset(p->percpu, 0, sizeof(struct link_dev_stats) * (size_t)p->ncpus);
+		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_slots), &i, p->percpu,
+					BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_slot_owner), &i, &owner,
+					BPF_ANY))
+			return;
+		p->slot_used[i] = true;
+		d->slot = (uint16_t)(i + 1);
+		return;
+	}
+}
+
+static void slot_free(struct link_priv *p, struct link_dev *d)
+{
+	uint32_t i = d->slot - 1u;
+	uint64_t none = 0;
+
+	if (!d->slot)
+		return;
+	bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_slot_owner), &i, &none, BPF_ANY);
+	p->slot_used[i] = false;
+	p->slot_freed[i] = p->maintains ? p->maintains : 1;
+	d->slot = 0;
+}
+
+/* The device's counters summed over the CPUs: its slot plus whatever the hash holds
+ * (frames a program counted before the device was registered). */
+static int dev_stats_read(struct link_priv *p, uint32_t netns, const struct link_dev *d,
+			  struct link_dev_stats *sum)
+{
+	struct link_key k = { netns, d->ifindex };
+	struct link_dev_stats part;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	err = bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu);
+	if (!err)
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(*sum), sum);
+	if (d->slot) {
+		uint32_t i = d->slot - 1u;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.link_slots), &i, p->percpu))
+			return err ? -errno : 0;
+		percpu_sum_u64(p->percpu, p->ncpus, sizeof(part), &part);
+		for (size_t w = 0; w < sizeof(part) / sizeof(uint64_t); w++)
+			((uint64_t *)sum)[w] += ((const uint64_t *)&part)[w];
+		return 0;
+	}
+	return err;
+}
+
 /* Lets go of the links of a device and of its map entries (its classic filters went
  * with it, or are removed at close inside its namespace). */
 static void dev_release(struct link_priv *p, uint32_t netns, struct link_dev *d)
@@ -242,6 +306,7 @@ static void dev_release(struct link_priv *p, uint32_t netns, struct link_dev *d)
 	struct link_key k = { netns, d->ifindex };
 
 	link_tc_dev_release(&d->att);
+	slot_free(p, d);
 	if (d->registered)
 		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.link_stats), &k);
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.link_txto), &k);
@@ -304,9 +369,12 @@ static void dev_attach(struct link_priv *p, struct link_ns *ln, struct link_dev 
 		struct link_key k = { ln->netns, d->ifindex };
 
 		/* zeroed before any program can count on it: the baseline is zero */
-		memset(p->percpu, 0, sizeof(struct link_dev_stats) * (size_t)p->ncpus);
-		bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu,
-				    BPF_NOEXIST);
+		slot_take(p, ln->netns, d);
+		if (!d->slot) {
+			memset(p->percpu, 0, sizeof(struct link_dev_stats) * (size_t)p->ncpus);
+			bpf_map_update_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu,
+					    BPF_NOEXIST);
+		}
 		d->registered = true;
 	}
 	if (p->att.xdp && !d->xdp_tried) {
@@ -408,12 +476,10 @@ static void emit_dev(struct link_priv *p, struct link_ns *ln, struct link_dev *d
 		metric_gauge_set(p->attached, lab, 1);
 	}
 	if (d->att.counting[LINK_RX] || d->att.counting[LINK_TX]) {
-		struct link_key k = { ln->netns, d->ifindex };
 		struct link_dev_stats sum;
 
-		if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.link_stats), &k, p->percpu))
+		if (dev_stats_read(p, ln->netns, d, &sum))
 			return;
-		percpu_sum_u64(p->percpu, p->ncpus, sizeof(sum), &sum);
 		for (int dir = 0; dir < LINK_DIRS; dir++) {
 			const struct link_dir_stats *n = &sum.dir[dir], *b = &d->bpf_prev.dir[dir];
 

@@ -14,15 +14,7 @@ chain_packets() { # CHAIN
 }
 # map_keys IFINDEX: entries of the agent's drop map for that device in our namespace
 # (the map is found through the agent's own file descriptors)
-map_keys() {
-	local id
-	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null); do
-		bpftool map show id "$id" | grep -q " name drops " || continue
-		bpftool -j map dump id "$id" | grep -o "\"netns\":$ns,\"reason\":[0-9]*,\"ifindex\":$1," | wc -l
-		return
-	done
-	echo "no map"
-}
+map_keys() { drop_map_entries "$ns" "$1"; }
 
 agent_start
 ns_create dev

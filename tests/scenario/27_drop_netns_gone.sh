@@ -9,15 +9,7 @@ require_drop_reasons
 DROPLOAD=$HELPERS/dropload
 
 # map_keys NETNS: entries of the agent's drop map for that namespace
-map_keys() {
-	local id
-	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null); do
-		bpftool map show id "$id" | grep -q " name drops " || continue
-		bpftool -j map dump id "$id" | grep -o "\"netns\":$1," | wc -l
-		return
-	done
-	echo "no map"
-}
+map_keys() { drop_map_entries "$1"; }
 
 agent_start
 ns_create keep gone

@@ -156,6 +156,43 @@ TEST(drop_layer_rules)
 	ASSERT_STREQ(drop_reason_layer(NULL, NULL), "unknown", "NULL");
 }
 
+/* Before v5.17: the layer of the function that freed the skb (the kfree_skb() call
+ * sites of v5.10's net/). */
+TEST(drop_location_layer_rules)
+{
+	static const char *const cases[][2] = {
+		{ "nf_hook_slow", "l3" },
+		{ "ip_rcv_core", "l3" },
+		{ "ip_rcv_finish_core", "l3" },
+		{ "ip_forward", "l3" },
+		{ "ip6_pkt_discard", "l3" },
+		{ "ip6_mc_input", "l3" },
+		{ "ipv6_rcv", "l3" },
+		{ "icmp_rcv", "l3" },
+		{ "tcp_v4_rcv", "l4" },
+		{ "tcp_v6_rcv", "l4" },
+		{ "udp_queue_rcv_one_skb", "l4" },
+		{ "__udp4_lib_rcv", "l4" },
+		{ "__udp6_lib_rcv", "l4" },
+		{ "sock_queue_rcv_skb", "l4" },
+		{ "raw_rcv", "l4" },
+		{ "__dev_queue_xmit", "l2" },
+		{ "__netif_receive_skb_core", "l2" },
+		{ "__neigh_event_send", "l2" },
+		{ "arp_rcv", "l2" },
+		{ "br_handle_frame", "l2" },
+		{ "enqueue_to_backlog", "l1" },
+		{ "veth_xmit", "l1" },
+		{ "skb_queue_purge", "unknown" },
+		{ "kfree_skb_list", "unknown" },
+		{ "something_else", "unknown" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++)
+		ASSERT_STREQ(drop_location_layer(cases[i][0]), cases[i][1], cases[i][0]);
+	ASSERT_STREQ(drop_location_layer(NULL), "unknown", "NULL");
+}
+
 TEST(drop_names_core_and_subsystems)
 {
 	static const struct ev ovs[] = {
@@ -263,7 +300,8 @@ TEST(drop_names_reasonless_kernel)
 	ASSERT_EQ(dn.n, 1, "one entry");
 	drop_names_free(&dn);
 	ASSERT_CONTAINS(drop_names_summary(vm, buf, sizeof(buf)),
-			"every drop is counted as NOT_SPECIFIED", "probe line");
+			"every drop is counted as NOT_SPECIFIED, its layer from the drop "
+			"location", "probe line");
 	ASSERT_CONTAINS(drop_names_summary(NULL, buf, sizeof(buf)), "no kernel BTF", "no BTF");
 	btf__free(vm);
 }
@@ -301,6 +339,10 @@ TEST(drop_names_running_kernel)
 		btf__free(vm);
 		return;
 	}
+	/* SKB_NOT_DROPPED_YET, SKB_CONSUMED (6.2+), then the SKB_DROP_REASON_ names, then
+	 * MAX: the slots hold one counter per value below it */
+	ASSERT_TRUE(dn.core_max == dn.ncore + 1 || dn.core_max == dn.ncore + 2,
+		    "SKB_DROP_REASON_MAX right after the core reasons");
 	seen = calloc(dn.ncore + 2, sizeof(*seen));
 	if (!ASSERT_OK_PTR(seen, "calloc"))
 		goto out;
