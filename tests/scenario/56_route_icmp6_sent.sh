@@ -15,13 +15,7 @@ ROUTELOAD=$HELPERS/routeload
 N=4 M=3 U=2 K=2
 
 agent_start
-if grep -q "route: no program on icmpv6_push_pending_frames" "$TMP/agent.log"; then
-	why=$(sed -n 's/.*route: no program on icmpv6_push_pending_frames: \([^"]*\)".*/\1/p' "$TMP/agent.log")
-	"$OSI_BIN" probe >"$TMP/probe" 2>&1
-	grep -q "none/icmpv6_push_pending_frames (" "$TMP/probe" ||
-		{ fail "probe does not show why icmpv6_push_pending_frames has no program"; finish; }
-	skip "needs fentry or a kprobe on icmpv6_push_pending_frames: $why"
-fi
+require_fhook route icmpv6_push_pending_frames
 ns_create cli rtr
 ns_link cli rtr 192.0.2.1 192.0.2.2
 nsx cli ip addr add 2001:db8::1/64 dev eth0 nodad

@@ -17,12 +17,7 @@ ROUTELOAD=$HELPERS/routeload
 Nu=3 Np=4 Nb=5 T=2 Nx=3
 
 agent_start
-if grep -q "route: no program on ip_error" "$TMP/agent.log"; then
-	why=$(sed -n 's/.*route: no program on ip_error: \([^"]*\)".*/\1/p' "$TMP/agent.log")
-	"$OSI_BIN" probe >"$TMP/probe" 2>&1
-	grep -q "none/ip_error (" "$TMP/probe" || { fail "probe does not show why ip_error has no program"; finish; }
-	skip "needs fentry or a kprobe on ip_error: $why"
-fi
+require_fhook route ip_error
 ns_create cli rtr
 ns_link cli rtr 192.0.2.1 192.0.2.2
 nsx cli ip route add 198.51.100.0/24 via 192.0.2.2
