@@ -570,7 +570,8 @@ int BPF_KPROBE(route_icmp6_sent_kprobe, struct sock *sk, struct flowi6 *fl6, str
  * routes made by input lookups, whose iif is the receiving device, and only when the
  * packet is delivered to that route (not for `ip route get ... iif`).
  */
-#define IPV4_DEVCONF_FORWARDING_IDX 0 /* IN_DEV_FORWARD(): cnf.data[IPV4_DEVCONF_FORWARDING - 1] */
+/* IN_DEV_FORWARD(): cnf.data[IPV4_DEVCONF_FORWARDING - 1] */
+#define IPV4_DEVCONF_FORWARDING_IDX 0
 
 static __always_inline void count_reject_input(const struct sk_buff *skb)
 {
@@ -618,8 +619,8 @@ static __always_inline void count_reject_input(const struct sk_buff *skb)
 		return;
 	e->kind = kind;
 	e->ifindex = BPF_CORE_READ(dev, ifindex);
-	head = BPF_CORE_READ(skb, head);
-	if (bpf_probe_read_kernel(&ip, sizeof(ip), head + BPF_CORE_READ(skb, network_header)) == 0) {
+	head = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), head) == 0) {
 		__builtin_memcpy(e->saddr, &ip.saddr, 4);
 		__builtin_memcpy(e->daddr, &ip.daddr, 4);
 	}
