@@ -517,7 +517,7 @@ int BPF_KPROBE(route_icmp6_rcv_kprobe, struct sk_buff *skb)
  * and queues the message, then hands it here to be sent; the kernel's MIB counts it on
  * the way (Icmp6OutType<N> in __ip6_make_skb()) when something was queued. An fentry on
  * icmp6_send() itself would also count the messages its rate limits then drop. Echo
- * replies and ping sockets come here too: only types below 128 (errors) are counted, the
+ * replies and ping sockets come here too: only the error types 1 to 4 are counted, the
  * MIB gives the rest. The socket's namespace is the one the MIB counts in
  * (icmpv6_xmit_lock() sets it on the per-CPU socket), and the one the message leaves.
  */
@@ -529,12 +529,12 @@ static __always_inline void count_icmp6_sent(const struct sock *sk, const struct
 
 	if (!sk || !thdr || !BPF_CORE_READ(sk, sk_write_queue.qlen))
 		return;
-	if (bpf_probe_read_kernel(tc, sizeof(tc), thdr) || tc[0] >= 128)
+	if (bpf_probe_read_kernel(tc, sizeof(tc), thdr) || tc[0] < 1 || tc[0] > ICMP6_ROWS)
 		return;
 	s = stats_for(BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum));
 	if (!s)
 		return;
-	row = tc[0] >= 1 && tc[0] <= 4 ? tc[0] - 1 : ICMP6_ROW_OTHER;
+	row = tc[0] - 1; /* enum icmp6_row */
 	idx = row * ICMP_CODES + (tc[1] <= ICMP_CODE_MAX ? tc[1] : ICMP_CODE_MAX + 1);
 	asm volatile("" : "+r"(idx)); /* keep the bound check on the register that indexes */
 	if (idx < ICMP6_ROWS * ICMP_CODES)

@@ -44,16 +44,15 @@ enum icmp_row {
 #define ICMP_CODES (ICMP_CODE_MAX + 2) /* 0..15, then "other" */
 
 /*
- * ICMPv6 errors (types below 128) the kernel sends, by type and code, where an optional
- * fentry/kprobe on icmpv6_push_pending_frames() runs: no tracepoint sees them. Rows as
- * for IPv4; the kernel sends no error type but these four.
+ * ICMPv6 errors the kernel sends, by type and code, where an optional fentry/kprobe on
+ * icmpv6_push_pending_frames() runs: no tracepoint sees them. The four error types
+ * RFC 4443 defines, each a row; any other type is left to the MIB.
  */
 enum icmp6_row {
 	ICMP6_ROW_DEST_UNREACH = 0, /* type 1 */
 	ICMP6_ROW_PKT_TOOBIG, /* 2 */
 	ICMP6_ROW_TIME_EXCEED, /* 3 */
 	ICMP6_ROW_PARAMPROB, /* 4 */
-	ICMP6_ROW_OTHER,
 	ICMP6_ROWS,
 };
 

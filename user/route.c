@@ -50,7 +50,7 @@ static const char *const send_errors[ROUTE_SEND_ERRORS] = { "ENETUNREACH", "EHOS
 /* ICMP type of each row of route_netns_stats.icmp_sent (bpf/route.h) */
 static const int row_type[ICMP_ROWS] = { 3, 11, 12, 5, 4, -1 };
 /* ICMPv6 type of each row of route_netns_stats.icmp6_sent */
-static const int row6_type[ICMP6_ROWS] = { 1, 2, 3, 4, -1 };
+static const int row6_type[ICMP6_ROWS] = { 1, 2, 3, 4 };
 static char num[256][4]; /* "0".."255": type and code labels */
 
 static const char *num_label(int v)
@@ -78,7 +78,7 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 		{ "osiscope_icmp_sent_total",
 		  "ICMP messages sent, by ICMP type and code as numbers (RFC 792, RFC 4443). "
 		  "IPv4 errors the kernel generates (types 3, 4, 5, 11, 12) come from tracepoint "
-		  "icmp_send with their code; ICMPv6 errors (types below 128) from an optional "
+		  "icmp_send with their code; ICMPv6 errors (types 1 to 4) from an optional "
 		  "fentry/kprobe on icmpv6_push_pending_frames with their code; every other "
 		  "type, and those where no hook runs, from the kernel MIB IcmpMsg OutType<N> / "
 		  "Icmp6OutType<N>, whose code is empty.",
@@ -284,14 +284,15 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 	pv->emitted_gen = p->gen;
 }
 
-/* Types the tracepoint (IPv4) or the program on icmpv6_push_pending_frames (IPv6, every
- * type below 128) counts with their code are left out of the MIB's. */
+/* Types the tracepoint (IPv4) or the program on icmpv6_push_pending_frames (IPv6) counts
+ * with their code are left out of the MIB's. */
 static bool traced_type(const struct route_priv *p, int f, int t)
 {
-	if (f == ROUTE_IPV6)
-		return p->icmp6_hooked && t < 128;
-	for (int r = 0; p->icmp_hooked && r < ICMP_ROWS; r++)
-		if (row_type[r] == t)
+	bool hooked = f == ROUTE_IPV4 ? p->icmp_hooked : p->icmp6_hooked;
+	int rows = f == ROUTE_IPV4 ? ICMP_ROWS : ICMP6_ROWS;
+
+	for (int r = 0; hooked && r < rows; r++)
+		if ((f == ROUTE_IPV4 ? row_type : row6_type)[r] == t)
 			return true;
 	return false;
 }
