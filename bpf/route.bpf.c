@@ -510,3 +510,133 @@ int BPF_KPROBE(route_icmp6_rcv_kprobe, struct sk_buff *skb)
 	count_icmp_rcv(skb, ROUTE_IPV6);
 	return 0;
 }
+
+/*
+ * --- ICMPv6 errors sent, by type and code: icmpv6_push_pending_frames(), optional ---
+ * icmp6_send() (behind icmpv6_send(), the REJECT targets, tunnels) decides, rate-limits
+ * and queues the message, then hands it here to be sent; the kernel's MIB counts it on
+ * the way (Icmp6OutType<N> in __ip6_make_skb()) when something was queued. An fentry on
+ * icmp6_send() itself would also count the messages its rate limits then drop. Echo
+ * replies and ping sockets come here too: only the error types 1 to 4 are counted, the
+ * MIB gives the rest. The socket's namespace is the one the MIB counts in
+ * (icmpv6_xmit_lock() sets it on the per-CPU socket), and the one the message leaves.
+ */
+static __always_inline void count_icmp6_sent(const struct sock *sk, const struct icmp6hdr *thdr)
+{
+	struct route_netns_stats *s;
+	__u8 tc[2] = {};
+	__u32 row, idx;
+
+	if (!sk || !thdr || !BPF_CORE_READ(sk, sk_write_queue.qlen))
+		return;
+	if (bpf_probe_read_kernel(tc, sizeof(tc), thdr) || tc[0] < 1 || tc[0] > ICMP6_ROWS)
+		return;
+	s = stats_for(BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum));
+	if (!s)
+		return;
+	row = tc[0] - 1; /* enum icmp6_row */
+	idx = row * ICMP_CODES + (tc[1] <= ICMP_CODE_MAX ? tc[1] : ICMP_CODE_MAX + 1);
+	asm volatile("" : "+r"(idx)); /* keep the bound check on the register that indexes */
+	if (idx < ICMP6_ROWS * ICMP_CODES)
+		(&s->icmp6_sent[0][0])[idx]++;
+}
+
+SEC("fentry/icmpv6_push_pending_frames")
+int BPF_PROG(route_icmp6_sent_fentry, struct sock *sk, struct flowi6 *fl6, struct icmp6hdr *thdr)
+{
+	count_icmp6_sent(sk, thdr);
+	return 0;
+}
+
+SEC("kprobe/icmpv6_push_pending_frames")
+int BPF_KPROBE(route_icmp6_sent_kprobe, struct sock *sk, struct flowi6 *fl6, struct icmp6hdr *thdr)
+{
+	count_icmp6_sent(sk, thdr);
+	return 0;
+}
+
+/*
+ * --- IPv4 received packets whose input route ended on a reject route: ip_error(),
+ * optional ---
+ * A forwarded packet is looked up in softirq, where fib_table_lookup cannot tell whose
+ * namespace looks up (handle_fib4() takes only a task's output lookups). When an input
+ * lookup fails, ip_route_input_slow() gives the packet a route whose input function is
+ * ip_error() and whose dst.error is the lookup's error; such routes are never cached,
+ * so ip_error() runs once per failed lookup (once per packet where list receive's route
+ * hint lends one packet's route to the next ones to the same destination). Counted in
+ * the receiving device's namespace, the router's.
+ * No lookup is counted twice: handle_fib4() takes only flows with iif LOOPBACK_IFINDEX,
+ * which ip_route_output_key_hash() sets on every output lookup; ip_error() runs only on
+ * routes made by input lookups, whose iif is the receiving device, and only when the
+ * packet is delivered to that route (not for `ip route get ... iif`).
+ */
+/* IN_DEV_FORWARD(): cnf.data[IPV4_DEVCONF_FORWARDING - 1] */
+#define IPV4_DEVCONF_FORWARDING_IDX 0
+
+static __always_inline void count_reject_input(const struct sk_buff *skb)
+{
+	struct route_netns_stats *s;
+	struct route_event *e;
+	struct net_device *dev;
+	struct in_device *in_dev;
+	unsigned long refdst;
+	unsigned char *head;
+	struct iphdr ip;
+	int kind;
+	__u32 netns;
+
+	if (!skb)
+		return;
+	dev = BPF_CORE_READ(skb, dev);
+	refdst = BPF_CORE_READ(skb, _skb_refdst) & ~1UL; /* SKB_DST_NOREF */
+	if (!dev || !refdst)
+		return;
+	switch (BPF_CORE_READ((struct dst_entry *)refdst, error)) {
+	case EACCES:
+		kind = ROUTE_PROHIBIT;
+		break;
+	case EINVAL:
+		kind = ROUTE_BLACKHOLE;
+		break;
+	case EHOSTUNREACH:
+		/* a device that does not forward turns every failed or non-local lookup into
+		 * EHOSTUNREACH (the kernel counts IpInAddrErrors): only a forwarding one's is
+		 * an unreachable route. (A VRF's packets come with its master device here.) */
+		in_dev = BPF_CORE_READ(dev, ip_ptr);
+		if (!in_dev || !BPF_CORE_READ(in_dev, cnf.data[IPV4_DEVCONF_FORWARDING_IDX]))
+			return;
+		kind = ROUTE_UNREACHABLE;
+		break;
+	default: /* ENETUNREACH: no route; the kernel counts IpInNoRoutes */
+		return;
+	}
+	netns = dev_netns_inum(dev, false);
+	s = stats_for(netns);
+	if (s)
+		s->input_failures[kind]++;
+	e = event_new(ROUTE_EV_LOOKUP_FAILED, netns, AF_INET);
+	if (!e)
+		return;
+	e->kind = kind;
+	e->ifindex = BPF_CORE_READ(dev, ifindex);
+	head = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	if (bpf_probe_read_kernel(&ip, sizeof(ip), head) == 0) {
+		__builtin_memcpy(e->saddr, &ip.saddr, 4);
+		__builtin_memcpy(e->daddr, &ip.daddr, 4);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("fentry/ip_error")
+int BPF_PROG(route_reject_in_fentry, struct sk_buff *skb)
+{
+	count_reject_input(skb);
+	return 0;
+}
+
+SEC("kprobe/ip_error")
+int BPF_KPROBE(route_reject_in_kprobe, struct sk_buff *skb)
+{
+	count_reject_input(skb);
+	return 0;
+}

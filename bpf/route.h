@@ -43,12 +43,31 @@ enum icmp_row {
 #define ICMP_CODE_MAX 15
 #define ICMP_CODES (ICMP_CODE_MAX + 2) /* 0..15, then "other" */
 
+/*
+ * ICMPv6 errors the kernel sends, by type and code, where an optional fentry/kprobe on
+ * icmpv6_push_pending_frames() runs: no tracepoint sees them. The four error types
+ * RFC 4443 defines, each a row; any other type is left to the MIB.
+ */
+enum icmp6_row {
+	ICMP6_ROW_DEST_UNREACH = 0, /* type 1 */
+	ICMP6_ROW_PKT_TOOBIG, /* 2 */
+	ICMP6_ROW_TIME_EXCEED, /* 3 */
+	ICMP6_ROW_PARAMPROB, /* 4 */
+	ICMP6_ROWS,
+};
+
 /* Per network namespace, per CPU: userspace sums the CPUs. Each field has one writer
- * program (fib writes [ROUTE_IPV4], fib6 [ROUTE_IPV6]), so increments need no atomics. */
+ * program (fib writes [ROUTE_IPV4], fib6 [ROUTE_IPV6], the program on ip_error
+ * input_failures), and the kernel never nests a program within itself on one CPU, so
+ * increments need no atomics. */
 struct route_netns_stats {
 	__u64 lookup_failures[ROUTE_FAMILIES][ROUTE_KINDS];
+	/* IPv4 received packets whose input route ended on a reject route (ip_error()):
+	 * userspace adds them to lookup_failures[ROUTE_IPV4] */
+	__u64 input_failures[ROUTE_KINDS];
 	__u64 send_failures[ROUTE_FAMILIES][ROUTE_SEND_ERRORS];
 	__u64 icmp_sent[ICMP_ROWS][ICMP_CODES];
+	__u64 icmp6_sent[ICMP6_ROWS][ICMP_CODES];
 };
 
 /* ICMP messages received by type and code, where an optional fentry/kprobe on icmp_rcv
@@ -72,7 +91,7 @@ struct route_event {
 	struct event_hdr hdr; /* type: enum route_event_type */
 	__u8 saddr[16]; /* IPv4 in the first 4 bytes; for ICMP: the offending packet's */
 	__u8 daddr[16]; /* the offending packet's (original) destination */
-	__u32 table; /* routing table of a failed lookup */
+	__u32 table; /* routing table of a failed lookup; 0 for a received packet's */
 	__u32 mtu; /* frag needed: MTU of the device the packet was to leave by */
 	__u32 len; /* ICMP: length of the offending packet */
 	__u32 ifindex; /* ICMP: device it came in on; lookup: oif, else iif */

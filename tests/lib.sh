@@ -249,6 +249,17 @@ drop_map_entries() {
 	echo "$n"
 }
 
+# require_fhook COLLECTOR FUNC (after agent_start): skip, with the agent's reason, where
+# no optional fentry/kprobe program runs on kernel function FUNC; `probe` must say why too
+require_fhook() {
+	grep -q "$1: no program on $2:" "$TMP/agent.log" || return 0
+	local why
+	why=$(sed -n "s/.*$1: no program on $2: \([^\"]*\)\".*/\1/p" "$TMP/agent.log")
+	"$OSI_BIN" probe >"$TMP/probe" 2>&1
+	grep -q "none/$2 (" "$TMP/probe" || { fail "probe does not show why $2 has no program"; finish; }
+	skip "needs fentry or a kprobe on $2: $why"
+}
+
 # field KEY LINE: KEY=value out of "ok=1 refused=2 ..."
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -326,6 +327,9 @@ int hooks_select(struct hook *hooks, size_t n, int first_mode)
 int fhooks_select(struct fhook *f, size_t n, bool wanted, const char *why_not)
 {
 	struct probe_result fe, kp;
+	/* a test knob: the kprobe flavours, which kernels that refuse fentry would run */
+	const char *mode = getenv("OSI_FHOOKS");
+	bool kprobe_only = mode && !strcmp(mode, "kprobe");
 	int got = 0;
 
 	probe_kprobe(&kp);
@@ -336,7 +340,10 @@ int fhooks_select(struct fhook *f, size_t n, bool wanted, const char *why_not)
 		h->chosen = NULL;
 		h->mode = NULL;
 		snprintf(h->why, sizeof(h->why), "%s", wanted ? "" : why_not);
-		if (wanted && h->fentry) {
+		if (wanted && h->fentry && kprobe_only) {
+			snprintf(h->why, sizeof(h->why), "%s: passed over (OSI_FHOOKS=kprobe)",
+				 h->fexit ? "fexit" : "fentry");
+		} else if (wanted && h->fentry) {
 			probe_fentry(h->func, &fe);
 			if (fe.ok) {
 				h->chosen = h->fentry;

@@ -26,7 +26,7 @@ struct route_prev {
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
 
 /* optional fentry/fexit/kprobe programs */
-enum { F_SEND, F_SEND6, F_ICMP_RCV, F_ICMP6_RCV, F_COUNT };
+enum { F_SEND, F_SEND6, F_ICMP_RCV, F_ICMP6_RCV, F_ICMP6_SENT, F_REJECT_IN, F_COUNT };
 
 struct route_priv {
 	struct route_bpf *skel;
@@ -40,6 +40,7 @@ struct route_priv {
 	bool icmp_hooked; /* ICMPv4 errors come from the tracepoint, with their code */
 	bool send_hooked; /* send failures are counted (else their series are absent) */
 	bool rcv_hooked[ROUTE_FAMILIES]; /* ICMP received by type and code, not from the MIB */
+	bool icmp6_hooked; /* ICMPv6 errors sent come with their code, not from the MIB */
 	struct metric *lookups, *sends, *sent, *received;
 };
 
@@ -48,6 +49,8 @@ static const char *const kinds[ROUTE_KINDS] = { "unreachable", "prohibit", "blac
 static const char *const send_errors[ROUTE_SEND_ERRORS] = { "ENETUNREACH", "EHOSTUNREACH" };
 /* ICMP type of each row of route_netns_stats.icmp_sent (bpf/route.h) */
 static const int row_type[ICMP_ROWS] = { 3, 11, 12, 5, 4, -1 };
+/* ICMPv6 type of each row of route_netns_stats.icmp6_sent */
+static const int row6_type[ICMP6_ROWS] = { 1, 2, 3, 4 };
 static char num[256][4]; /* "0".."255": type and code labels */
 
 static const char *num_label(int v)
@@ -63,7 +66,8 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 		  "policy rules (kernel MIB IpOutNoRoutes + IpExtInNoRoutes, Ip6OutNoRoutes + "
 		  "Ip6InNoRoutes); unreachable, prohibit, blackhole: the lookup ended on a "
 		  "reject route of that type (tracepoints fib_table_lookup, fib6_table_lookup; "
-		  "IPv4 only for lookups made by a task, e.g. connect and sendmsg).",
+		  "IPv4: lookups made by a task, e.g. connect and sendmsg, and received packets "
+		  "to forward where an optional fentry/kprobe on ip_error runs).",
 		  METRIC_COUNTER,
 		  { "netns", "family", "kind", NULL } },
 		{ "osiscope_route_send_failures_total",
@@ -74,8 +78,10 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 		{ "osiscope_icmp_sent_total",
 		  "ICMP messages sent, by ICMP type and code as numbers (RFC 792, RFC 4443). "
 		  "IPv4 errors the kernel generates (types 3, 4, 5, 11, 12) come from tracepoint "
-		  "icmp_send with their code; every other type, and all of ICMPv6, from the "
-		  "kernel MIB IcmpMsg OutType<N> / Icmp6OutType<N>, whose code is empty.",
+		  "icmp_send with their code; ICMPv6 errors (types 1 to 4) from an optional "
+		  "fentry/kprobe on icmpv6_push_pending_frames with their code; every other "
+		  "type, and those where no hook runs, from the kernel MIB IcmpMsg OutType<N> / "
+		  "Icmp6OutType<N>, whose code is empty.",
 		  METRIC_COUNTER,
 		  { "netns", "family", "type", "code", NULL } },
 		{ "osiscope_icmp_received_total",
@@ -106,7 +112,8 @@ static bool route_decode(struct collector *l, const void *event, struct event_re
 	case ROUTE_EV_LOOKUP_FAILED:
 		record_str(r, "family", "%s", families[e->family == 10]);
 		record_str(r, "kind", "%s", e->kind < ROUTE_KINDS ? kinds[e->kind] : "?");
-		record_uint(r, "table", e->table);
+		if (e->table) /* 0: a received packet's input route (ip_error) */
+			record_uint(r, "table", e->table);
 		record_uint(r, "ifindex", e->ifindex);
 		break;
 	case ROUTE_EV_TTL_EXCEEDED:
@@ -180,6 +187,10 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 				 s->progs.route_icmp_rcv_kprobe },
 		[F_ICMP6_RCV] = { "icmpv6_rcv", s->progs.route_icmp6_rcv_fentry,
 				  s->progs.route_icmp6_rcv_kprobe },
+		[F_ICMP6_SENT] = { "icmpv6_push_pending_frames", s->progs.route_icmp6_sent_fentry,
+				   s->progs.route_icmp6_sent_kprobe },
+		[F_REJECT_IN] = { "ip_error", s->progs.route_reject_in_fentry,
+				  s->progs.route_reject_in_kprobe },
 	};
 	memcpy(p->fhooks, fh, sizeof(fh));
 	l->fhooks = p->fhooks;
@@ -188,6 +199,9 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 		      "sock:sock_send_length counts them on this kernel");
 	/* ICMP received by type and code: no tracepoint sees them on any kernel */
 	fhooks_select(&p->fhooks[F_ICMP_RCV], 2, true, "");
+	/* ICMPv6 errors sent with their code, and IPv4 reject routes met by received
+	 * packets (looked up in softirq): no tracepoint says either */
+	fhooks_select(&p->fhooks[F_ICMP6_SENT], 2, true, "");
 	if (!opts->events)
 		bpf_map__set_max_entries(s->maps.route_events, 4096); /* never written */
 
@@ -202,6 +216,7 @@ static int route_open(struct collector *l, const struct collector_opts *opts)
 			 (p->fhooks[F_SEND].chosen && p->fhooks[F_SEND6].chosen);
 	p->rcv_hooked[ROUTE_IPV4] = p->fhooks[F_ICMP_RCV].chosen != NULL;
 	p->rcv_hooked[ROUTE_IPV6] = p->fhooks[F_ICMP6_RCV].chosen != NULL;
+	p->icmp6_hooked = p->fhooks[F_ICMP6_SENT].chosen != NULL;
 	if (!p->send_hooked)
 		pr_warn("route: osiscope_route_send_failures_total is absent: no sock:sock_send_length "
 			"(v6.3+) and no program on inet_sendmsg/inet6_sendmsg (%s)",
@@ -227,8 +242,11 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 	for (int f = 0; f < ROUTE_FAMILIES; f++) {
 		for (int k = 0; k < ROUTE_KINDS; k++) {
 			const char *lab[] = { ns, families[f], kinds[k] };
+			uint64_t v = n->lookup_failures[f][k];
 
-			metric_counter_observe(p->lookups, lab, n->lookup_failures[f][k], o);
+			if (f == ROUTE_IPV4) /* zero where nothing runs on ip_error */
+				v += n->input_failures[k];
+			metric_counter_observe(p->lookups, lab, v, o);
 		}
 		for (int e = 0; p->send_hooked && e < ROUTE_SEND_ERRORS; e++) {
 			const char *lab[] = { ns, families[f], send_errors[e] };
@@ -250,14 +268,31 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 			}
 		}
 	}
+	for (int r = 0; p->icmp6_hooked && r < ICMP6_ROWS; r++) {
+		for (int c = 0; c < ICMP_CODES; c++) {
+			/* port unreachable, packet too big, hop limit exceeded from the start */
+			bool always = (r == ICMP6_ROW_DEST_UNREACH && c == 4) ||
+				      (r == ICMP6_ROW_PKT_TOOBIG && c == 0) ||
+				      (r == ICMP6_ROW_TIME_EXCEED && c == 0);
+			const char *lab[] = { ns, "ipv6", num_label(row6_type[r]),
+					      c <= ICMP_CODE_MAX ? num[c] : "other" };
+
+			if (n->icmp6_sent[r][c] || always)
+				metric_counter_observe(p->sent, lab, n->icmp6_sent[r][c], o);
+		}
+	}
 	pv->emitted_gen = p->gen;
 }
 
-/* Types the tracepoint counts (with their code) are left out of the MIB's. */
-static bool traced_type(int t)
+/* Types the tracepoint (IPv4) or the program on icmpv6_push_pending_frames (IPv6) counts
+ * with their code are left out of the MIB's. */
+static bool traced_type(const struct route_priv *p, int f, int t)
 {
-	for (int r = 0; r < ICMP_ROWS; r++)
-		if (row_type[r] == t)
+	bool hooked = f == ROUTE_IPV4 ? p->icmp_hooked : p->icmp6_hooked;
+	int rows = f == ROUTE_IPV4 ? ICMP_ROWS : ICMP6_ROWS;
+
+	for (int r = 0; hooked && r < rows; r++)
+		if ((f == ROUTE_IPV4 ? row_type : row6_type)[r] == t)
 			return true;
 	return false;
 }
@@ -285,9 +320,9 @@ static void emit_mib(struct route_priv *p, uint32_t netns, const struct route_mi
 				always |= zero[z] == t;
 			if ((n->in[f][t] || always) && !p->rcv_hooked[f])
 				metric_counter_observe(p->received, tl, n->in[f][t], o);
-			if (f == ROUTE_IPV4 && p->icmp_hooked && traced_type(t))
+			if (traced_type(p, f, t))
 				continue;
-			if (n->out[f][t] || (always && (f == ROUTE_IPV6 || !p->icmp_hooked)))
+			if (n->out[f][t] || always)
 				metric_counter_observe(p->sent, tl, n->out[f][t], o);
 		}
 	}

@@ -13,12 +13,7 @@ ROUTELOAD=$HELPERS/routeload
 N=4 M=3
 
 agent_start
-if grep -q "route: no program on icmp_rcv" "$TMP/agent.log"; then
-	why=$(sed -n 's/.*route: no program on icmp_rcv: \([^"]*\)".*/\1/p' "$TMP/agent.log")
-	"$OSI_BIN" probe >"$TMP/probe" 2>&1
-	grep -q "none/icmp_rcv (" "$TMP/probe" || { fail "probe does not show why icmp_rcv has no program"; finish; }
-	skip "needs fentry or a kprobe on icmp_rcv: $why"
-fi
+require_fhook route icmp_rcv
 command -v iptables >/dev/null && command -v ip6tables >/dev/null || skip "iptables not installed"
 ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
