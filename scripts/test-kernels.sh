@@ -201,7 +201,13 @@ report() {
 	local rel=$1 log=$2/console.log p f s names
 	tr -d '\r' <"$log" >"$log.txt"
 	if ! grep -q '^OSIK-END' "$log.txt"; then
-		echo "$rel: 0 passed, 1 failed (the guest did not finish: $(tail -c 300 "$log.txt" | tr '\n' ' '))"
+		# what finished still counts; the rest is named, and the console's end shown
+		p=$(grep -c '^PASS ' "$log.txt")
+		f=$(grep -c '^FAIL ' "$log.txt")
+		s=$(grep -c '^SKIP ' "$log.txt")
+		names=$(grep -E '^FAIL ' "$log.txt" | sed -E 's/^FAIL ([^ ]*).*/\1/' | tr '\n' ' ')
+		echo "$rel: $p passed, $((f + 1)) failed, $s skipped (failed: ${names}the guest did not finish" \
+			"(after ${BOOT_TIMEOUT}s at most): $(tail -c 300 "$log.txt" | tr '\n' ' '))"
 		return 1
 	fi
 	p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log.txt" | tail -1)
