@@ -396,21 +396,17 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		}
 	}
 
-	/* the key on this stack: k points into the caller's (a global function's argument),
-	 * which kernels before 6.? do not take as a map key ("R2 type=mem expected=fp") */
-	__u32 nx_netns = k->netns;
-
 	switch (rcode) {
 	case DNS_RCODE_NXDOMAIN:
 		type = DNS_EV_NXDOMAIN;
 		if (events_enabled) {
 			__u64 t = bpf_ktime_get_ns();
 
-			bpf_map_update_elem(&dns_nx_recent, &nx_netns, &t, BPF_ANY);
+			bpf_map_update_elem(&dns_nx_recent, &k->netns, &t, BPF_ANY);
 		}
 		break;
 	case 0: {
-		__u64 *t = events_enabled ? bpf_map_lookup_elem(&dns_nx_recent, &nx_netns) : NULL;
+		__u64 *t = events_enabled ? bpf_map_lookup_elem(&dns_nx_recent, &k->netns) : NULL;
 
 		type = t && bpf_ktime_get_ns() - *t < DNS_NX_RECENT_NS ? DNS_EV_ANSWER : 0;
 		break;
@@ -523,36 +519,62 @@ malformed:
 #define MSG_EGRESS 1
 #define MSG_CUT 2 /* a TCP message that goes on in the next segment */
 #define MSG_BOTH53 4 /* UDP between two port-53 sockets */
+#define MSG_V6 8
+#define MSG_TCP 16
+#define MSG_DNAT 32 /* sent to another port than 53 by a socket connected to 53 */
+#define MSG_L3_SHIFT 8 /* the IP header's length, in the bits above */
 
-/* A subprogram, not inlined: the question buffer is on its stack once, whether a UDP
- * datagram or the messages of a TCP segment come here. dlen: the message's bytes in
- * this packet. */
-__noinline int dns_message(struct __sk_buff *skb, struct dns_flow_key *k, __u64 off, __u64 dlen,
-			   __u64 flags)
+/*
+ * A subprogram, not inlined: the question buffer is on its stack once, whether a UDP
+ * datagram or the messages of a TCP segment come here. Global, so verified once on its
+ * own rather than at each of its call sites (a datagram's, and each message's of a TCP
+ * segment), with events on too: inlined or static, the object goes over the verifier's
+ * 1M instructions (E2BIG).
+ *
+ * Its arguments are the context and scalars only: before v5.12 ("bpf: Support pointers
+ * in global func args") a global function takes no other pointer, and 5.10 refuses the
+ * object (EINVAL). So the flow is read again here, from the IP and transport headers at
+ * the start of the packet (a DNS packet is rare: two more loads). off: the message's
+ * start; dlen: its bytes in this packet; flags: MSG_*, and the IP header's length above
+ * MSG_L3_SHIFT. The 64-bit arguments are bounded here, so that the verifier sees the
+ * bounds on the registers the helpers get.
+ */
+__noinline int dns_message(struct __sk_buff *skb, __u64 off, __u64 dlen, __u64 flags)
 {
-	/* Global, so verified once on its own rather than at each of its call sites (a
-	 * datagram's, and each message's of a TCP segment), with events on too. Its
-	 * 64-bit arguments are bounded here, so that the verifier sees the bounds on the
-	 * registers the helpers get. */
-	if (!k || dlen > 0xffff || off > 0xffff)
+	const bool egress = flags & MSG_EGRESS;
+	struct dns_flow_key k = {};
+	__u8 a[32], ports[4];
+	__u16 sport, dport;
+	__u32 l3 = (flags >> MSG_L3_SHIFT) & 0xff;
+
+	if (dlen > 0xffff || off > 0xffff)
 		return 0;
-	dns_packet(skb, k, off, dlen, flags & MSG_EGRESS, flags & MSG_BOTH53, flags & MSG_CUT);
+	/* the source and destination addresses, side by side in both IP versions */
+	if (bpf_skb_load_bytes(skb, flags & MSG_V6 ? 8 : 12, a, flags & MSG_V6 ? 32 : 8) ||
+	    bpf_skb_load_bytes(skb, l3, ports, 4))
+		return 0;
+	k.family = flags & MSG_V6 ? AF_INET6 : AF_INET;
+	/* the client is us, the server the peer */
+	if (flags & MSG_V6) {
+		__builtin_memcpy(egress ? k.client : k.server, a, 16);
+		__builtin_memcpy(egress ? k.server : k.client, a + 16, 16);
+	} else {
+		__builtin_memcpy(egress ? k.client : k.server, a, 4);
+		__builtin_memcpy(egress ? k.server : k.client, a + 4, 4);
+	}
+	sport = (__u16)ports[0] << 8 | ports[1];
+	dport = (__u16)ports[2] << 8 | ports[3];
+	k.proto = flags & MSG_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	k.cport = egress ? sport : dport;
+	k.sport = flags & MSG_DNAT ? DNS_PORT : egress ? dport : sport;
+	dns_packet(skb, &k, off, dlen, egress, flags & MSG_BOTH53, flags & MSG_CUT);
 	return 0;
 }
 
-/* The client is us, the server the peer. */
-static __always_inline void flow_addrs(struct dns_flow_key *k, const __u8 *ip, const bool v6,
-				       const bool egress)
+/* The flags of a message in a packet whose IP header is l3 bytes long. */
+static __always_inline __u64 msg_flags(__u32 l3, const bool v6, const bool egress)
 {
-	if (v6) {
-		k->family = AF_INET6;
-		__builtin_memcpy(egress ? k->client : k->server, ip + 8, 16);
-		__builtin_memcpy(egress ? k->server : k->client, ip + 24, 16);
-	} else {
-		k->family = AF_INET;
-		__builtin_memcpy(egress ? k->client : k->server, ip + 12, 4);
-		__builtin_memcpy(egress ? k->server : k->client, ip + 16, 4);
-	}
+	return (__u64)l3 << MSG_L3_SHIFT | (v6 ? MSG_V6 : 0) | (egress ? MSG_EGRESS : 0);
 }
 
 /* --- DNS over TCP --- */
@@ -577,9 +599,8 @@ static __always_inline void tcp_unparsed(struct __sk_buff *skb, const bool egres
  * counted as unparsed. Segments that start before the next message are the rest of one,
  * or retransmits: not read again.
  */
-static __always_inline void tcp_segment(struct __sk_buff *skb, struct bpf_sock *sk,
-					struct dns_flow_key *k, __u32 seq, __u32 off, __u32 plen,
-					const bool egress)
+static __always_inline void tcp_segment(struct __sk_buff *skb, struct bpf_sock *sk, __u64 flags,
+					__u32 seq, __u32 off, __u32 plen, const bool egress)
 {
 	const int d = egress ? DNS_DIR_TRANSMIT : DNS_DIR_RECEIVE;
 	struct dns_tcp_state *st;
@@ -615,8 +636,8 @@ static __always_inline void tcp_segment(struct __sk_buff *skb, struct bpf_sock *
 		if (avail < DNS_HDR_LEN && mlen >= DNS_HDR_LEN)
 			tcp_unparsed(skb, egress); /* its header comes in the next segment */
 		else
-			dns_message(skb, k, off + o + 2, mlen < avail ? mlen : avail,
-				    (egress ? MSG_EGRESS : 0) | (mlen > avail ? MSG_CUT : 0));
+			dns_message(skb, off + o + 2, mlen < avail ? mlen : avail,
+				    flags | (mlen > avail ? MSG_CUT : 0));
 		o += 2 + mlen;
 	}
 	if (o >= plen)
@@ -627,13 +648,14 @@ unparsed:
 	tcp_unparsed(skb, egress);
 }
 
-static __always_inline void handle_tcp(struct __sk_buff *skb, struct dns_flow_key *k, __u8 *ip,
-				       __u32 l3, void *end, const bool v6, const bool egress)
+static __always_inline void handle_tcp(struct __sk_buff *skb, __u8 *ip, __u32 l3, void *end,
+				       const bool v6, const bool egress)
 {
 	struct bpf_sock *sk;
 	__u8 *th = ip + l3;
 	__u16 sport, dport;
 	__u32 doff, len, seq;
+	bool dnat = false;
 
 	if (th + 20 > (__u8 *)end)
 		return;
@@ -644,7 +666,7 @@ static __always_inline void handle_tcp(struct __sk_buff *skb, struct dns_flow_ke
 		/* a connection DNATed on its way out still names port 53 (see handle()) */
 		if (!egress || !sk || bpf_ntohs(sk->dst_port) != DNS_PORT)
 			return;
-		dport = DNS_PORT;
+		dnat = true;
 	}
 	doff = (th[12] >> 4) * 4;
 	len = skb->len;
@@ -658,20 +680,14 @@ static __always_inline void handle_tcp(struct __sk_buff *skb, struct dns_flow_ke
 	seq = (__u32)th[4] << 24 | (__u32)th[5] << 16 | (__u32)th[6] << 8 | th[7];
 	if (th[13] & TCP_FLAG_SYN)
 		seq++; /* data on a SYN (Fast Open) starts after it */
-	if (v6 && ip + 40 > (__u8 *)end)
-		return;
-	flow_addrs(k, ip, v6, egress);
-	k->proto = IPPROTO_TCP;
-	k->cport = egress ? sport : dport;
-	k->sport = egress ? dport : sport;
-	tcp_segment(skb, sk, k, seq, l3 + doff, len - l3 - doff, egress);
+	tcp_segment(skb, sk, msg_flags(l3, v6, egress) | MSG_TCP | (dnat ? MSG_DNAT : 0), seq,
+		    l3 + doff, len - l3 - doff, egress);
 }
 
 static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct dns_flow_key k = {};
 	struct bpf_sock *sk;
 	bool dnat = false;
 	__u8 *ip = data, *udp;
@@ -707,7 +723,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	if (!egress && (udp + 2 > (__u8 *)end || udp[0] != 0 || udp[1] != DNS_PORT))
 		return;
 	if (proto == IPPROTO_TCP) {
-		handle_tcp(skb, &k, ip, l3, end, v6, egress);
+		handle_tcp(skb, ip, l3, end, v6, egress);
 		return;
 	}
 	if (udp + 8 > (__u8 *)end)
@@ -733,14 +749,7 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 	if (dnat && bpf_ntohs(sk->dst_port) != DNS_PORT)
 		return;
 
-	/* a DNS packet */
-	if (v6 && ip + 40 > (__u8 *)end)
-		return;
-	flow_addrs(&k, ip, v6, egress);
-	k.proto = IPPROTO_UDP;
-	k.cport = egress ? sport : dport;
-	k.sport = dnat ? DNS_PORT : egress ? dport : sport;
-	/* the DNS payload: the UDP length, never past what the packet holds */
+	/* a DNS packet: the DNS payload: the UDP length, never past what the packet holds */
 	ulen = (__u16)udp[4] << 8 | udp[5];
 	off = l3 + 8;
 	len = skb->len;
@@ -748,8 +757,8 @@ static __always_inline void handle(struct __sk_buff *skb, const bool egress)
 		return;
 	if (ulen < 8 || ulen > len - l3)
 		ulen = len - off + 8;
-	dns_message(skb, &k, off, ulen - 8,
-		    (egress ? MSG_EGRESS : 0) |
+	dns_message(skb, off, ulen - 8,
+		    msg_flags(l3, v6, egress) | (dnat ? MSG_DNAT : 0) |
 			    (sport == DNS_PORT && dport == DNS_PORT ? MSG_BOTH53 : 0));
 }
 

@@ -10,6 +10,12 @@ export HOME=/root TERM=dumb LANG=C
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# what udev would make: bash's process substitution, <(...), reads /dev/fd/N (without it
+# 32, 34 and 35 read "grep: /dev/fd/63: No such file or directory" and wait until they time out)
+ln -sfn /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts && mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
@@ -26,7 +32,8 @@ ip link set lo up
 
 tests=$(sed -n 's/.*osi\.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
 scale=$(sed -n 's/.*osi\.wait_scale=\([0-9]*\).*/\1/p' /proc/cmdline)
-echo "OSIK-BEGIN $(uname -r)"
+# uptime: the host tells the boot (kernel, initramfs unpacked) from the tests
+echo "OSIK-BEGIN $(uname -r) up=$(cut -d' ' -f1 /proc/uptime)"
 # What the scenarios need that the kernel has as modules; the rest loads on demand.
 for m in veth dummy sch_ingress sch_netem cls_bpf act_bpf nf_tables nft_reject nft_reject_inet \
 	nf_conntrack ip_tables iptable_filter ip6_tables ip6table_filter ipt_REJECT ip6t_REJECT \
@@ -49,7 +56,7 @@ else
 	# shellcheck disable=SC2086 # one pattern per scenario
 	OSI_WITH_UNIT=1 tests/run.sh ${tests//,/ } 2>&1
 fi
-echo "OSIK-END rc=$?"
+echo "OSIK-END rc=$? up=$(cut -d' ' -f1 /proc/uptime)"
 sync
 echo o >/proc/sysrq-trigger
 sleep 30
