@@ -30,29 +30,32 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define ECONNREFUSED 111
 #define EHOSTUNREACH 113
 
-/* What we remember about a socket from its first state to CLOSE. */
-struct sk_start {
-	__u64 start_ns;
+/* The task that connected: events name it. */
+struct sk_task {
 	__u32 pid;
-	__u8 active; /* connect()ed: its SYN, acked by the SYN-ACK, is in bytes_acked */
-	__u8 pad[3];
 	char comm[COMM_LEN];
 };
+
+/* What we remember about a socket from its first state to CLOSE: when that was (ns),
+ * bit 0 set when it connect()ed (its SYN, acked by the SYN-ACK, is in bytes_acked). */
+#define SK_ACTIVE 1ULL
 
 /*
  * Where a socket's start is kept, by socket address: first a direct-mapped array (an
  * inlined lookup, claimed with one compare-and-swap, released with a store), and only
- * when the socket's slot is taken by another one, a preallocated LRU hash. Measured on
- * 6.18 under loopback connection churn, the LRU hash's update and delete were most of
- * what the program cost; the LRU costs about half of socket-local storage (whose create
- * and delete allocate and free per socket). The LRU's bound is the price: beyond that
- * many connections in flight at once beside the array's, the oldest lose their latency
- * and lifetime observation (their counts are unaffected).
+ * when the socket's slot is taken by another one, or the kernel has no compare-and-swap
+ * (before v5.12), a preallocated LRU hash. Measured on 6.18 under loopback connection
+ * churn, the LRU hash's update and delete were most of what the program cost; the LRU
+ * costs about half of socket-local storage (whose create and delete allocate and free
+ * per socket). The LRU's bound is the price: beyond that many connections in flight at
+ * once beside the array's, the oldest lose their latency and lifetime observation (their
+ * counts are unaffected). A slot is 16 bytes, four to a cache line; the task that
+ * connected is kept apart (sk_tasks, same index), and only when events are on.
  */
 #define SK_SLOTS 16384 /* 1 << 14 */
 struct sk_slot {
 	__u64 sk; /* the socket's address; 0: free */
-	struct sk_start st;
+	__u64 start;
 };
 
 struct {
@@ -63,13 +66,25 @@ struct {
 } sk_slots SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SK_SLOTS); /* 1 without events: never read */
+	__type(key, __u32);
+	__type(value, struct sk_task);
+} sk_tasks SEC(".maps");
+
+struct sk_start {
+	__u64 start;
+	struct sk_task task;
+};
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct sk_start);
 } sk_start SEC(".maps");
 
-static __always_inline struct sk_slot *sk_slot_of(__u64 key)
+static __always_inline __u32 sk_slot_index(__u64 key)
 {
 	/* A 32-bit copy of the address is a number to the verifier (a privileged
 	 * program's), where the address itself, a typed pointer under tp_btf, allows no
@@ -77,12 +92,9 @@ static __always_inline struct sk_slot *sk_slot_of(__u64 key)
 	 * 32-bit subregisters. Sockets are slab objects at least 64 bytes apart: drop
 	 * those bits, then mix. */
 	__u64 lo;
-	__u32 i;
 
 	asm volatile("r1 = %[k]; w1 = w1; %[lo] = r1" : [lo] "=r"(lo) : [k] "r"(key) : "r1");
-	i = (((__u32)lo >> 6) * 0x9E3779B1U) >> (32 - 14);
-
-	return bpf_map_lookup_elem(&sk_slots, &i);
+	return (((__u32)lo >> 6) * 0x9E3779B1U) >> (32 - 14);
 }
 
 struct {
@@ -100,20 +112,34 @@ struct {
 
 /*
  * The first namespaces to show up get a slot of their own: a per-CPU array indexed by a
- * hash of the namespace's inode, whose slot a namespace claims with one compare-and-swap
- * on tcp_slot_owner. Both lookups are inlined, where a hash lookup cost some 30 ns per
- * state change (measured on 6.18 under loopback churn). A namespace whose slot another
- * one holds counts in tcp_stats, as every namespace did before; userspace adds both
- * (and frees a gone namespace's slot).
+ * hash of the namespace's key, held by the namespace named in tcp_slot_owner. Both
+ * lookups are inlined, where a hash lookup cost some 30 ns per state change (measured
+ * on 6.18 under loopback churn). A namespace whose slot another one holds counts in
+ * tcp_stats, as every namespace did before; userspace adds both (and frees a gone
+ * namespace's slot).
+ *
+ * The key is struct net's cookie, on a cache line the kernel leaves alone, and not the
+ * namespace's inode: the inode sits beside the namespace's reference count, which every
+ * socket's creation and release writes, so under connection churn reading it missed the
+ * cache on most events (some 40 ns of the 80 this program cost beyond an empty one,
+ * measured on 6.18). Kernels before v5.12 set no cookie when the namespace is made: there
+ * the key is the inode (netns_by_cookie false).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TCP_NS_SLOTS);
 	__type(key, __u32);
-	/* the inode of the namespace that holds the slot, 0: free (64 bits: the object
-	 * is not built for 32-bit atomics) */
-	__type(value, __u64);
+	__type(value, struct tcp_ns_owner);
 } tcp_slot_owner SEC(".maps");
+
+/* A slot is claimed by creating its index here (BPF_NOEXIST: one CPU wins), not by
+ * compare-and-exchange, which kernels before v5.12 refuse in any program they load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCP_NS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} tcp_slot_claims SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -122,25 +148,73 @@ struct {
 	__type(value, struct tcp_netns_stats);
 } tcp_slot_stats SEC(".maps");
 
+/* Slots claimed so far: userspace reads its table of owners again when this moved. */
+__u64 tcp_slot_claimed;
+
 static const struct tcp_netns_stats zero_stats;
 
-/* The slots are claimed with compare-and-exchange (5.12+); without it every namespace and
- * socket goes through the hashes, and the verifier drops the dead instructions. */
-const volatile bool have_cmpxchg = true;
+const volatile bool netns_by_cookie = false;
 
-static __always_inline struct tcp_netns_stats *stats_for(__u32 netns)
+static __always_inline __u64 netns_key(const struct net *net, const bool btf)
 {
-	__u32 i = tcp_ns_slot(netns);
-	__u64 *owner;
+	if (netns_by_cookie)
+		return READ(btf, net, net_cookie);
+	return READ(btf, net, ns.inum);
+}
 
-	owner = bpf_map_lookup_elem(&tcp_slot_owner, &i);
-	if (owner && netns &&
-	    (*owner == netns ||
-	     (have_cmpxchg && *owner == 0 && __sync_val_compare_and_swap(owner, 0, (__u64)netns) == 0)))
+static __always_inline __u32 net_inum(const struct net *net, const bool btf)
+{
+	return READ(btf, net, ns.inum);
+}
+
+/* A namespace whose slot is not its own: claim the slot if it is free, else its hash
+ * entry. */
+static __always_inline struct tcp_netns_stats *
+stats_claim(const struct net *net, __u64 key, __u32 i, struct tcp_ns_owner *o, const bool btf)
+{
+	__u32 netns = net_inum(net, btf);
+	__u8 one = 1;
+
+	if (!netns)
+		return NULL;
+	if (o->key == 0 && bpf_map_update_elem(&tcp_slot_claims, &i, &one, BPF_NOEXIST) == 0) {
+		o->netns = netns;
+		asm volatile("" ::: "memory"); /* the inode is there before the key */
+		o->key = key;
+		__sync_fetch_and_add(&tcp_slot_claimed, 1);
 		return bpf_map_lookup_elem(&tcp_slot_stats, &i);
+	}
 	return map_lookup_or_init(&tcp_stats, &netns, &zero_stats);
 }
 
+/* The counters of the namespace net. */
+static __always_inline struct tcp_netns_stats *stats_for(const struct net *net, const bool btf)
+{
+	__u64 key;
+	__u32 i;
+	struct tcp_ns_owner *o;
+
+	if (!net)
+		return NULL;
+	key = netns_key(net, btf);
+	i = tcp_ns_slot(key);
+	o = bpf_map_lookup_elem(&tcp_slot_owner, &i);
+	if (!o || !key)
+		return NULL;
+	if (o->key == key)
+		return bpf_map_lookup_elem(&tcp_slot_stats, &i);
+	return stats_claim(net, key, i, o, btf);
+}
+
+static __always_inline const struct net *sk_net(const struct sock *sk, const bool btf)
+{
+	return READ(btf, sk, __sk_common.skc_net.net);
+}
+
+static __always_inline const struct net *dev_net_of(const struct net_device *dev, const bool btf)
+{
+	return READ(btf, dev, nd_net.net);
+}
 
 static __always_inline const struct tcp_sock *tcp_sk_of(const struct sock *sk, const bool btf)
 {
@@ -149,11 +223,11 @@ static __always_inline const struct tcp_sock *tcp_sk_of(const struct sock *sk, c
 	return (const struct tcp_sock *)sk;
 }
 
-static __always_inline __u32 skb_netns(const struct sk_buff *skb, const bool btf)
+static __always_inline const struct net *skb_net(const struct sk_buff *skb, const bool btf)
 {
 	const struct net_device *dev = READ(btf, skb, dev);
 
-	return dev ? dev_netns_inum(dev, btf) : 0;
+	return dev ? dev_net_of(dev, btf) : NULL;
 }
 
 /* Events are rare, so they read everything through CO-RE probe reads. */
@@ -215,13 +289,17 @@ static __always_inline void event_tuple_from_skb(struct tcp_event *e, const stru
 	}
 }
 
-static __always_inline struct tcp_event *event_new(__u8 type, __u32 netns)
+/* An event, when events are on: only then is the namespace's inode read. */
+static __always_inline struct tcp_event *event_new(__u8 type, const struct net *net, const bool btf)
 {
-	return event_new_hdr(&tcp_events, sizeof(struct tcp_event), type, netns);
+	if (!events_enabled)
+		return NULL;
+	return event_new_hdr(&tcp_events, sizeof(struct tcp_event), type, net_inum(net, btf));
 }
 
-static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct sk_start *st,
-					   struct tcp_netns_stats *s, const bool btf)
+static __always_inline void connect_failed(struct sock *sk, const struct net *net,
+					   const struct sk_task *task, struct tcp_netns_stats *s,
+					   const bool btf)
 {
 	int err = READ(btf, sk, sk_err);
 	__u32 result;
@@ -248,14 +326,14 @@ static __always_inline void connect_failed(struct sock *sk, __u32 netns, struct 
 	if (result < TCP_CONNECT_RESULTS)
 		s->connects[result]++;
 	if (type) {
-		struct tcp_event *e = event_new(type, netns);
+		struct tcp_event *e = event_new(type, net, btf);
 
 		if (e) {
 			event_tuple_from_sk(e, sk);
 			e->detail = err;
-			if (st) {
-				e->hdr.pid = st->pid;
-				__builtin_memcpy(e->hdr.comm, st->comm, sizeof(e->hdr.comm));
+			if (task) {
+				e->hdr.pid = task->pid;
+				__builtin_memcpy(e->hdr.comm, task->comm, sizeof(e->hdr.comm));
 			}
 			bpf_ringbuf_submit(e, 0);
 		}
@@ -271,19 +349,132 @@ static __always_inline bool fin_acked(const struct tcp_sock *tp, int old, const 
 	return READ(btf, tp, snd_una) == READ(btf, tp, write_seq);
 }
 
-static __always_inline void handle_state(struct sock *sk, int old, int new, const bool btf)
+/* An established connection closed: its lifetime, and the bytes it moved. */
+static __always_inline void closed(struct sock *sk, int old, __u64 start,
+				   struct tcp_netns_stats *s, const bool btf)
+{
+	const struct tcp_sock *tp = tcp_sk_of(sk, btf);
+	__u64 acked, received, delta;
+
+	if (!tp)
+		return;
+	acked = READ(btf, tp, bytes_acked);
+	received = READ(btf, tp, bytes_received);
+	delta = bpf_ktime_get_ns() - (start & ~SK_ACTIVE);
+	s->closes++;
+	s->lifetime_sum_ns += delta;
+	s->lifetime_hist[hist_slot(delta / 1000000)]++;
+	/* SYN and FIN take a sequence number each, and are not data: our SYN is in
+	 * bytes_acked on the active side, a FIN once acked (ours) or received (the peer's,
+	 * which sets SOCK_DONE) */
+	if (acked && (start & SK_ACTIVE))
+		acked--;
+	if (acked && fin_acked(tp, old, btf))
+		acked--;
+	if (received && (READ(btf, sk, __sk_common.skc_flags) &
+			 (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+		received--;
+	s->bytes_sent += acked;
+	s->bytes_received += received;
+}
+
+/*
+ * The transitions that carry a socket's own observations: its start (SYN_SENT, SYN_RECV),
+ * a connect's latency (SYN_SENT -> ESTABLISHED) and its end (CLOSE). cas: the socket's
+ * start goes in the direct-mapped array (compare-and-swap, v5.12+), else in the LRU hash.
+ */
+static __always_inline void sk_track(struct sock *sk, const struct net *net, int old, int new,
+				     struct tcp_netns_stats *s, const bool btf, const bool cas)
 {
 	__u64 key = (__u64)(unsigned long)sk;
-	struct tcp_netns_stats *s;
 	struct sk_slot *slot = NULL;
-	struct sk_start *st;
-	__u64 delta;
-	__u32 netns;
+	const struct sk_task *task = NULL;
+	struct sk_start *lru = NULL;
+	__u64 start = 0;
+	__u32 i = 0;
+
+	if (cas) {
+		i = sk_slot_index(key);
+		slot = bpf_map_lookup_elem(&sk_slots, &i);
+	}
+	if (new == TCP_SYN_SENT || new == TCP_SYN_RECV) {
+		struct sk_start init = {};
+
+		init.start = bpf_ktime_get_ns() & ~SK_ACTIVE;
+		if (new == TCP_SYN_SENT) {
+			/* connect() and TCP Fast Open sendmsg(): a task context */
+			init.start |= SK_ACTIVE;
+			if (events_enabled) { /* only events name the task */
+				init.task.pid = bpf_get_current_pid_tgid() >> 32;
+				bpf_get_current_comm(init.task.comm, sizeof(init.task.comm));
+			}
+			s->active_opens++;
+		} else {
+			s->passive_opens++;
+		}
+		if (cas && slot) {
+			__u64 was = __sync_val_compare_and_swap(&slot->sk, 0, key);
+
+			if (was == 0 || was == key) {
+				slot->start = init.start;
+				if (events_enabled) {
+					struct sk_task *t = bpf_map_lookup_elem(&sk_tasks, &i);
+
+					if (t)
+						*t = init.task;
+				}
+				return;
+			}
+		}
+		/* one update, whatever a freed socket at this address left behind */
+		bpf_map_update_elem(&sk_start, &key, &init, BPF_ANY);
+		return;
+	}
+
+	if (cas && slot && slot->sk == key) {
+		start = slot->start;
+		if (events_enabled)
+			task = bpf_map_lookup_elem(&sk_tasks, &i);
+	} else {
+		slot = NULL;
+		lru = bpf_map_lookup_elem(&sk_start, &key);
+		if (lru) {
+			start = lru->start;
+			task = &lru->task;
+		}
+	}
+	if (new == TCP_ESTABLISHED) { /* from SYN_SENT: a connect() that worked */
+		s->connects[TCP_CONNECT_OK]++;
+		if (start) {
+			__u64 delta = bpf_ktime_get_ns() - (start & ~SK_ACTIVE);
+
+			s->connect_sum_ns += delta;
+			s->connect_hist[hist_slot(delta / 1000)]++;
+		}
+		return;
+	}
+
+	/* CLOSE */
+	if (old == TCP_SYN_SENT)
+		connect_failed(sk, net, task, s, btf);
+	else if (start && old != TCP_SYN_RECV) /* it was established */
+		closed(sk, old, start, s, btf);
+	if (slot) /* everything read: the slot is free for the next socket */
+		slot->sk = 0;
+	else if (lru)
+		bpf_map_delete_elem(&sk_start, &key);
+}
+
+static __always_inline void handle_state(struct sock *sk, int old, int new, const bool btf,
+					 const bool cas)
+{
+	struct tcp_netns_stats *s;
+	const struct net *net;
 
 	if (sk_protocol(sk, btf) != IPPROTO_TCP) /* MPTCP's parent socket shares the tracepoint */
 		return;
-	netns = sk_netns_inum(sk, btf);
-	s = stats_for(netns);
+	net = sk_net(sk, btf);
+	s = stats_for(net, btf);
 	if (!s)
 		return;
 	s->state_changes++;
@@ -311,83 +502,7 @@ static __always_inline void handle_state(struct sock *sk, int old, int new, cons
 	default:
 		return;
 	}
-
-	slot = sk_slot_of(key);
-	if (new == TCP_SYN_SENT || new == TCP_SYN_RECV) {
-		struct sk_start init = { .start_ns = bpf_ktime_get_ns() };
-
-		if (new == TCP_SYN_SENT) {
-			/* connect() and TCP Fast Open sendmsg(): a task context */
-			init.active = 1;
-			if (events_enabled) { /* only events name the task */
-				init.pid = bpf_get_current_pid_tgid() >> 32;
-				bpf_get_current_comm(init.comm, sizeof(init.comm));
-			}
-			s->active_opens++;
-		} else {
-			s->passive_opens++;
-		}
-		if (slot && have_cmpxchg) {
-			__u64 was = __sync_val_compare_and_swap(&slot->sk, 0, key);
-
-			if (was == 0 || was == key) {
-				slot->st = init;
-				return;
-			}
-		}
-		/* one update, whatever a freed socket at this address left behind */
-		bpf_map_update_elem(&sk_start, &key, &init, BPF_ANY);
-		return;
-	}
-
-	if (slot && slot->sk == key) {
-		st = &slot->st;
-	} else {
-		slot = NULL;
-		st = bpf_map_lookup_elem(&sk_start, &key);
-	}
-	if (new == TCP_ESTABLISHED) { /* from SYN_SENT: a connect() that worked */
-		s->connects[TCP_CONNECT_OK]++;
-		if (st) {
-			delta = bpf_ktime_get_ns() - st->start_ns;
-			s->connect_sum_ns += delta;
-			s->connect_hist[hist_slot(delta / 1000)]++;
-		}
-		return;
-	}
-
-	/* CLOSE */
-	if (old == TCP_SYN_SENT) {
-		connect_failed(sk, netns, st, s, btf);
-	} else if (st && old != TCP_SYN_RECV) { /* it was established */
-		const struct tcp_sock *tp = tcp_sk_of(sk, btf);
-
-		if (tp) {
-			__u64 acked = READ(btf, tp, bytes_acked);
-			__u64 received = READ(btf, tp, bytes_received);
-
-			delta = bpf_ktime_get_ns() - st->start_ns;
-			s->closes++;
-			s->lifetime_sum_ns += delta;
-			s->lifetime_hist[hist_slot(delta / 1000000)]++;
-			/* SYN and FIN take a sequence number each, and are not data: our SYN
-			 * is in bytes_acked on the active side, a FIN once acked (ours) or
-			 * received (the peer's, which sets SOCK_DONE) */
-			if (acked && st->active)
-				acked--;
-			if (acked && fin_acked(tp, old, btf))
-				acked--;
-			if (received && (READ(btf, sk, __sk_common.skc_flags) &
-					 (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
-				received--;
-			s->bytes_sent += acked;
-			s->bytes_received += received;
-		}
-	}
-	if (slot) /* everything read: the slot is free for the next socket */
-		slot->sk = 0;
-	else if (st)
-		bpf_map_delete_elem(&sk_start, &key);
+	sk_track(sk, net, old, new, s, btf, cas);
 }
 
 /*
@@ -408,10 +523,10 @@ static __always_inline void handle_retransmit(const struct sock *sk, const struc
 {
 	struct tcp_skb_cb *tcb;
 	struct tcp_netns_stats *s;
+	const struct net *net;
 	struct tcp_event *e;
 	__u16 segs;
 	__u8 flags;
-	__u32 netns;
 
 	if (!sk || !skb || !retrans_counted(err))
 		return;
@@ -420,14 +535,14 @@ static __always_inline void handle_retransmit(const struct sock *sk, const struc
 	flags = BPF_CORE_READ(tcb, tcp_flags);
 	if (!segs)
 		segs = 1;
-	netns = sk_netns_inum(sk, btf);
-	s = stats_for(netns);
+	net = sk_net(sk, btf);
+	s = stats_for(net, btf);
 	if (!s)
 		return;
 	s->retrans_segs += segs;
 	if (flags & TCPHDR_SYN)
 		s->syn_retrans++;
-	e = event_new(TCP_EV_RETRANSMIT, netns);
+	e = event_new(TCP_EV_RETRANSMIT, net, btf);
 	if (e) {
 		event_tuple_from_sk(e, sk);
 		e->detail = segs;
@@ -441,7 +556,7 @@ static __always_inline void handle_synack(const struct sock *sk, const bool btf)
 
 	if (!sk)
 		return;
-	s = stats_for(sk_netns_inum(sk, btf));
+	s = stats_for(sk_net(sk, btf), btf);
 	if (s)
 		s->synack_retrans++;
 }
@@ -450,29 +565,26 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 					      __u32 reason, const bool btf)
 {
 	struct tcp_netns_stats *s;
+	const struct net *net;
 	struct tcp_event *e;
-	__u32 netns;
-
 	bool from_skb = false;
 
 	/*
 	 * A reset answering a packet that found no socket has sk NULL (v6.10+). Before
 	 * 838a10bd2ebf ("bpf: Augment raw_tp arguments with PTR_MAYBE_NULL") the verifier
 	 * took tp_btf arguments as never NULL and dropped a NULL check on them, the load
-	 * through NULL reading 0: a namespace of 0 falls back to the skb either way.
+	 * through NULL reading 0: a namespace of NULL falls back to the skb either way.
 	 */
-	netns = sk ? sk_netns_inum(sk, btf) : 0;
-	if (!netns && skb) {
-		netns = skb_netns(skb, btf);
+	net = sk ? sk_net(sk, btf) : NULL;
+	if (!net && skb) {
+		net = skb_net(skb, btf);
 		from_skb = true;
 	}
-	if (!netns)
-		return;
-	s = stats_for(netns);
+	s = stats_for(net, btf);
 	if (!s)
 		return;
 	s->rst_sent++;
-	e = event_new(TCP_EV_RESET_SENT, netns);
+	e = event_new(TCP_EV_RESET_SENT, net, btf);
 	if (!e)
 		return;
 	if (from_skb)
@@ -486,17 +598,17 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 static __always_inline void handle_receive_reset(const struct sock *sk, const bool btf)
 {
 	struct tcp_netns_stats *s;
+	const struct net *net;
 	struct tcp_event *e;
-	__u32 netns;
 
 	if (!sk)
 		return;
-	netns = sk_netns_inum(sk, btf);
-	s = stats_for(netns);
+	net = sk_net(sk, btf);
+	s = stats_for(net, btf);
 	if (!s)
 		return;
 	s->rst_received++;
-	e = event_new(TCP_EV_RESET_RECEIVED, netns);
+	e = event_new(TCP_EV_RESET_RECEIVED, net, btf);
 	if (e) {
 		event_tuple_from_sk(e, sk);
 		bpf_ringbuf_submit(e, 0);
@@ -507,14 +619,24 @@ static __always_inline void handle_receive_reset(const struct sock *sk, const bo
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcp_state_btf, const struct sock *sk, const int old, const int new)
 {
-	handle_state((struct sock *)sk, old, new, true);
+	handle_state((struct sock *)sk, old, new, true, true);
 	return 0;
 }
 
+/* The same without compare-and-swap, which kernels before v5.12 refuse even in code
+ * that cannot run: the loader keeps one of the two. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state_btf_lru, const struct sock *sk, const int old, const int new)
+{
+	handle_state((struct sock *)sk, old, new, true, false);
+	return 0;
+}
+
+/* The fallback flavours keep sockets in the LRU hash only. */
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(tcp_state_raw, const struct sock *sk, const int old, const int new)
 {
-	handle_state((struct sock *)sk, old, new, false);
+	handle_state((struct sock *)sk, old, new, false, false);
 	return 0;
 }
 
@@ -523,7 +645,7 @@ int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	handle_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
+	handle_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false, false);
 	return 0;
 }
 

@@ -15,15 +15,31 @@ enum tcp_connect_result {
 };
 
 /* Slots of bpf/tcp.bpf.c's per-CPU array of namespaces (tcp_slot_owner/_stats), and the
- * slot of a namespace's inode there. */
+ * slot of a namespace's key there. */
 #define TCP_NS_SLOTS 64
-static inline __u32 tcp_ns_slot(__u32 netns)
+static inline __u32 tcp_ns_slot(__u64 key)
 {
-	return (netns * 0x9E3779B1U) >> (32 - 6);
+	return ((__u32)(key ^ (key >> 32)) * 0x9E3779B1U) >> (32 - 6);
 }
+
+/* Who holds a slot: a namespace's key (struct net's cookie where the kernel sets one when
+ * the namespace is made, v5.12+, else its inode) and its inode. */
+struct tcp_ns_owner {
+	__u64 key; /* 0: free */
+	__u32 netns;
+	__u32 pad;
+};
 
 /* Per network namespace, per CPU: userspace sums the CPUs. */
 struct tcp_netns_stats {
+	/* Written on every state change: first, in as few cache lines as may be. Full
+	 * sockets by state (TCP_STATE_SLOTS: kernel state & 15), counted from every change:
+	 * the old state's slot goes down, the new one's up, so the sum over CPUs (modulo
+	 * 2^64) is the net change since the entry was made. A passive child is created from
+	 * its listener's copy (LISTEN -> SYN_RECV): only SYN_RECV goes up. Userspace adds
+	 * what a sock_diag dump said once (see user/tcp.c). */
+	__u64 states[16];
+	__u64 state_changes; /* every inet_sock_set_state of a TCP socket */
 	/* One writer program per field, so per-CPU increments need no atomics. */
 	__u64 retrans_segs; /* tcp_retransmit_skb: MIB TcpRetransSegs, less SYN-ACKs */
 	__u64 syn_retrans; /* tcp_retransmit_skb with SYN: TcpExtTCPSynRetrans, less SYN-ACKs */
@@ -34,19 +50,12 @@ struct tcp_netns_stats {
 	__u64 active_opens; /* MIB TcpActiveOpens (those that reached SYN_SENT) */
 	__u64 connects[TCP_CONNECT_RESULTS];
 	__u64 closes; /* established connections that closed */
-	__u64 state_changes; /* every inet_sock_set_state of a TCP socket */
 	__u64 bytes_sent; /* acked by the peer, at close */
 	__u64 bytes_received; /* at close */
 	__u64 connect_sum_ns;
 	__u64 lifetime_sum_ns;
 	__u64 connect_hist[HIST_SLOTS]; /* SYN_SENT -> ESTABLISHED, microseconds */
 	__u64 lifetime_hist[HIST_SLOTS]; /* first state to CLOSE, milliseconds */
-	/* Full sockets by state (TCP_STATE_SLOTS: kernel state & 15), counted from every
-	 * change: the old state's slot goes down, the new one's up, so the sum over CPUs
-	 * (modulo 2^64) is the net change since the entry was made. A passive child is
-	 * created from its listener's copy (LISTEN -> SYN_RECV): only SYN_RECV goes up.
-	 * Userspace adds what a sock_diag dump said once (see user/tcp.c). */
-	__u64 states[16];
 };
 
 enum tcp_event_type {

@@ -3,6 +3,7 @@
  * per-CPU counters into metrics, add what the kernel counts without a hook (listen
  * queue overflows, socket states), and decode its events. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ struct tcp_priv {
 	const struct collect_ctx *cx; /* of the collection under way */
 	uint64_t gen; /* collection number */
 	uint64_t host_sockets, host_next; /* TCP sockets on the host: last scrape, this one */
+	/* the kernel's slot owners as last read, and its count of claims then */
+	struct tcp_ns_owner owners[TCP_NS_SLOTS];
+	uint64_t owners_claimed;
+	bool owners_read;
 	struct hook hooks[5];
 	struct fhook fhooks[2]; /* resets with no socket, before v6.10 */
 	/* resets sent read from the namespace's TcpOutRsts: the kernel's tracepoint misses
@@ -165,6 +170,31 @@ static bool tcp_decode(struct collector *l, const void *event, struct event_reco
 	return true;
 }
 
+/* Whether struct net's cookie is a plain u64, set when the namespace is made (v5.12+;
+ * before, an atomic64_t made on first use): then bpf/tcp.bpf.c tells namespaces apart by
+ * it (see netns_key there). */
+static bool netns_cookie_made(void)
+{
+	const struct btf *btf = probe_kernel_btf();
+	const struct btf_type *t;
+	int id;
+
+	if (!btf || (id = btf__find_by_name_kind(btf, "net", BTF_KIND_STRUCT)) < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const struct btf_type *mt;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "net_cookie"))
+			continue;
+		id = btf__resolve_type(btf, m->type);
+		mt = id < 0 ? NULL : btf__type_by_id(btf, id);
+		return mt && btf_is_int(mt) && mt->size == 8;
+	}
+	return false;
+}
+
 static int tcp_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct tcp_priv *p;
@@ -223,13 +253,21 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 	l->nfhooks = nfh;
 	fhooks_select(p->fhooks, nfh, !socketless,
 		      "tcp_send_reset traces resets with no socket on this kernel");
-	if (!opts->events)
-		bpf_map__set_max_entries(s->maps.tcp_events, 4096); /* never written */
-
-	s->rodata->have_cmpxchg = probe_atomic_cmpxchg();
-	if (!s->rodata->have_cmpxchg)
+	if (!opts->events) { /* never written */
+		bpf_map__set_max_entries(s->maps.tcp_events, 4096);
+		bpf_map__set_max_entries(s->maps.sk_tasks, 1);
+	}
+	s->rodata->netns_by_cookie = netns_cookie_made();
+	/* the program chosen for tp_btf, with or without compare-and-swap */
+	if (p->hooks[0].chosen == s->progs.tcp_state_btf && !probe_atomic_cmpxchg()) {
+		bpf_program__set_autoload(s->progs.tcp_state_btf, false);
+		bpf_program__set_autoload(s->progs.tcp_state_btf_lru, true);
+		p->hooks[0].chosen = s->progs.tcp_state_btf_lru;
 		pr_info("tcp: no atomic compare-and-exchange in this kernel's BPF (5.12+): "
-			"namespaces and sockets are counted through hash maps only");
+			"socket start times are kept in a hash map only");
+	} else {
+		bpf_program__set_autoload(s->progs.tcp_state_btf_lru, false);
+	}
 	err = tcp_bpf__load(s);
 	if (err)
 		return collector_failed(l, err, "load BPF object");
@@ -302,29 +340,48 @@ static void stats_add(struct tcp_netns_stats *to, const struct tcp_netns_stats *
 		t[i] += f[i];
 }
 
-/* The namespace that holds slot i of the kernel's per-CPU array, 0 if none. */
-static uint32_t slot_owner(struct tcp_priv *p, uint32_t i)
+/*
+ * The kernel's table of slot owners (bpf/tcp.bpf.c, stats_for), read again when it
+ * counted a claim since the last read, or with force. The count is read first: a claim
+ * made while the table is read shows at the next call.
+ */
+static void owners_read(struct tcp_priv *p, bool force)
 {
-	uint64_t owner = 0;
+	uint64_t claimed = __atomic_load_n(&p->skel->bss->tcp_slot_claimed, __ATOMIC_ACQUIRE);
+	int fd = bpf_map__fd(p->skel->maps.tcp_slot_owner);
 
-	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &owner))
-		return 0;
-	return (uint32_t)owner;
+	if (!force && p->owners_read && claimed == p->owners_claimed)
+		return;
+	p->owners_claimed = claimed;
+	p->owners_read = true;
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++)
+		if (bpf_map_lookup_elem(fd, &i, &p->owners[i]))
+			memset(&p->owners[i], 0, sizeof(p->owners[i]));
 }
 
-/* The namespace's kernel counts, summed over CPUs, its slot's and its hash entry's
- * (bpf/tcp.bpf.c, stats_for): zero when it has neither yet. */
+/* The namespace that holds slot i of the kernel's per-CPU array, as last read; 0 if none. */
+static uint32_t slot_owner(struct tcp_priv *p, uint32_t i)
+{
+	return p->owners[i].key ? p->owners[i].netns : 0;
+}
+
+/* The namespace's kernel counts, summed over CPUs, its slots' and its hash entry's
+ * (bpf/tcp.bpf.c, stats_for): zero when it has none yet. Its slot is found by its key,
+ * which userspace does not know: by the table of owners (a namespace that replaced a
+ * gone one of the same inode may hold a slot beside the gone one's). */
 static void kernel_counts(struct tcp_priv *p, uint32_t netns, struct tcp_netns_stats *k)
 {
 	struct tcp_netns_stats v;
-	uint32_t i = tcp_ns_slot(netns);
 
 	memset(k, 0, sizeof(*k));
+	owners_read(p, false);
 	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &netns, sizeof(v), &v) == 0)
 		stats_add(k, &v);
-	if (slot_owner(p, i) == netns &&
-	    percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v), &v) == 0)
-		stats_add(k, &v);
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++)
+		if (slot_owner(p, i) == netns &&
+		    percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v),
+					  &v) == 0)
+			stats_add(k, &v);
 }
 
 /*
@@ -445,20 +502,23 @@ static void tcp_describe(struct collector *l, char *buf, size_t len)
 static void tcp_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
-	uint32_t i = tcp_ns_slot(netns);
-	uint64_t none = 0;
+	int ncpus = libbpf_num_possible_cpus();
+	void *zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
+	const struct tcp_ns_owner none = { 0 };
 
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
-	if (slot_owner(p, i) == netns) {
-		/* zeroed, then free for the next namespace to claim */
-		int ncpus = libbpf_num_possible_cpus();
-		void *zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
-
-		if (zero &&
-		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY) == 0)
-			bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY);
-		free(zero);
+	owners_read(p, true);
+	for (uint32_t i = 0; i < TCP_NS_SLOTS && zero; i++) {
+		if (slot_owner(p, i) != netns)
+			continue;
+		/* no longer the namespace's, zeroed, then free for the next one to claim */
+		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY))
+			continue;
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_slot_claims), &i);
+		p->owners[i] = none;
 	}
+	free(zero);
 	nstab_del(&p->prev, netns);
 }
 
@@ -501,18 +561,26 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 
 	p->gen = cx->gen;
 	p->cx = cx;
-	/* the namespaces with a slot, then the hash (which adds to them), then the
-	 * slots' namespaces that have no hash entry */
+	/* the namespaces with a slot (some may hold two), then the hash (which adds to
+	 * them), then the slots' namespaces that have no hash entry */
+	owners_read(p, false);
 	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_netns_stats v;
 		struct tcp_prev *pv;
 
 		owners[i] = slot_owner(p, i);
 		if (!owners[i] || !(pv = prev_get(p, owners[i], true)))
 			continue;
 		collect_note_netns(cx, owners[i]);
-		if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i,
-					 sizeof(pv->sum), &pv->sum) == 0)
+		if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v),
+					 &v))
+			continue;
+		if (pv->sum_gen == p->gen) {
+			stats_add(&pv->sum, &v);
+		} else {
+			pv->sum = v;
 			pv->sum_gen = p->gen;
+		}
 	}
 	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
 			sizeof(struct tcp_netns_stats), collect_netns, p);
