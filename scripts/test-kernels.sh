@@ -29,7 +29,7 @@ OUTPUT=${OUTPUT:-.output}
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm bookworm-backports)
 # One scenario per collector, plus the reset (01) and send-failure (50) checks and the
-# optional fentry/kprobe programs (55).
+# optional fentry/kprobe programs (55, 56, 57).
 QUICK="01_refused 20_drop_nft 30_link_counters 40_neigh_failures 50_route_no_route 55_route_icmp_codes 56_route_icmp6_sent 57_route_reject_forwarded 60_tls_handshakes 70_dns_queries"
 if [ -n "${TESTS:-}" ]; then
 	tests=$TESTS
