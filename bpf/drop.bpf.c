@@ -5,10 +5,11 @@
  * running kernel's BTF and maps it to an OSI layer.
  *
  * kfree_skb fires for every dropped packet, so the common case is one increment: the
- * (namespace, device) pair's per-CPU slot, found by index with one compare (see
- * drop.h), at the reason's place. Only a pair without a slot (the first drops of a new
- * pair, before userspace gives it one) or a subsystem reason goes through the per-CPU
- * hash: one lookup, and an insert the first time. Events (off unless trace or the
+ * (namespace, device) pair's per-CPU slot, found by index with two compares (owner and
+ * struct net, see drop.h), at the reason's place; the namespace is told by its cookie,
+ * and its inode read only to claim a slot. Only a pair without a slot (both places
+ * taken, no device) or a subsystem reason goes through the per-CPU hash: one lookup,
+ * and an insert the first time. Events (off unless trace or the
  * diagnose window asks) go through the per-CPU rate limit, after the count.
  *
  * The tracepoint's prototype changed twice: (skb, location) until v5.17, which added
@@ -38,8 +39,12 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* Slot owners (see drop.h), in the object's .bss: read with one load, no helper. */
-__u64 drop_owner[DROP_SLOTS] = {};
+/* Slot owners (see drop.h), in the object's .bss: read with plain loads, no helper. */
+struct drop_slot_claim drop_owner[DROP_SLOTS] = {};
+
+/* The owners' key is struct net's cookie, not its inode (see drop.h): set by the loader
+ * where the kernel sets the cookie when it makes the namespace (v5.12+). */
+const volatile bool netns_by_cookie = false;
 
 /* Per slot and CPU, one __u64 per core reason: the loader sets the value size to
  * drop_slot_reasons counters (no BTF value type, so that it may). */
@@ -221,32 +226,68 @@ static __always_inline void send_event(const struct drop_key *key, const struct 
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* Slot i holds owner now, claimed from free if need be. */
-static __always_inline bool slot_take(__u32 i, __u64 owner)
+/* Slot i holds owner for net now, claimed from free if need be (net is then checked to be
+ * a namespace, and recorded with its inode). */
+static __always_inline bool slot_take(__u32 i, __u64 owner, const struct net *net,
+				      const bool btf)
 {
-	__u64 was = drop_owner[i & (DROP_SLOTS - 1)];
+	struct drop_slot_claim *o = &drop_owner[i & (DROP_SLOTS - 1)];
+	__u64 was = o->owner;
+	__u32 inum;
 
-	if (!was) /* compare-and-exchange: v5.12+, and every kernel with reasons has it */
-		was = __sync_val_compare_and_swap(&drop_owner[i & (DROP_SLOTS - 1)], 0, owner);
-	return !was || was == owner;
+	if (was)
+		return was == owner && o->net == (__u64)(unsigned long)net;
+	inum = net_inum(net, btf);
+	if (!inum)
+		return false;
+	/* compare-and-exchange: v5.12+, and every kernel with reasons has it */
+	was = __sync_val_compare_and_swap(&o->owner, 0, owner);
+	if (was) /* another CPU claimed it first: its net may not be written yet */
+		return was == owner && o->net == (__u64)(unsigned long)net;
+	o->net = (__u64)(unsigned long)net;
+	asm volatile("" ::: "memory"); /* net is there before the inode userspace waits for */
+	o->netns = inum;
+	return true;
 }
 
-/* The pair's counter for the key's reason in its slot, or NULL: count in the hash. */
-static __always_inline __u64 *slot_counter(const struct drop_key *key)
+/*
+ * Counts the drop in the slot of the skb's (namespace, device), if it has or can claim
+ * one, and says where it counted in key (netns and ifindex). Reads the device's struct
+ * net's cookie, and its inode only to claim a slot (see drop.h).
+ */
+static __always_inline bool slot_count(struct drop_key *key, const struct sk_buff *skb,
+				       const bool btf)
 {
-	__u64 owner = drop_slot_owner(key->netns, key->ifindex), *c;
-	__u32 reason = key->reason, i, j;
+	const struct net_device *dev = READ(btf, skb, dev);
+	const struct net *net;
+	__u32 reason = key->reason, ifindex, i, j;
+	__u64 nskey, owner, *c;
 
-	if (reason >= drop_slot_reasons || !key->netns)
-		return NULL;
-	i = drop_slot_index(key->netns, key->ifindex) & (DROP_SLOTS - 1);
+	if (reason >= drop_slot_reasons || !dev)
+		return false;
+	net = READ(btf, dev, nd_net.net);
+	if (!net)
+		return false;
+	ifindex = READ(btf, dev, ifindex);
+	if (netns_by_cookie) {
+		nskey = READ(btf, net, net_cookie);
+		if (!nskey || nskey >> 32)
+			return false;
+	} else {
+		nskey = net_inum(net, btf);
+		if (!nskey)
+			return false;
+	}
+	owner = drop_slot_owner((__u32)nskey, ifindex);
+	i = drop_slot_index((__u32)nskey, ifindex) & (DROP_SLOTS - 1);
 	j = (i + 1) & (DROP_SLOTS - 1);
-	if (drop_owner[i] != owner) {
-		if (drop_owner[j] == owner)
+	if (drop_owner[i].owner != owner || drop_owner[i].net != (__u64)(unsigned long)net) {
+		if (drop_owner[j].owner == owner &&
+		    drop_owner[j].net == (__u64)(unsigned long)net)
 			i = j;
-		else if (!slot_take(i, owner)) {
-			if (!slot_take(j, owner))
-				return NULL;
+		else if (!slot_take(i, owner, net, btf)) {
+			if (!slot_take(j, owner, net, btf))
+				return false;
 			i = j;
 		}
 	}
@@ -254,20 +295,21 @@ static __always_inline __u64 *slot_counter(const struct drop_key *key)
 	/* bound the register that indexes (the map's value holds drop_slot_reasons) */
 	asm volatile("" : "+r"(reason));
 	if (!c || reason >= drop_slot_reasons)
-		return NULL;
-	return c + reason;
+		return false;
+	c[reason]++;
+	key->netns = drop_owner[i & (DROP_SLOTS - 1)].netns;
+	if (!key->netns) /* claimed by another CPU this instant */
+		key->netns = net_inum(net, btf);
+	key->ifindex = ifindex;
+	return true;
 }
 
-/* slots: the program may use them (those for kernels with reasons; see drop.h) */
-static __always_inline void count_key(const struct drop_key *key, const bool slots)
+/* Counts the key's drop in the hash. */
+static __always_inline void count_key(const struct drop_key *key)
 {
-	__u64 one = 1, *v = slots ? slot_counter(key) : NULL;
+	__u64 one = 1, *v;
 	__u32 zero = 0;
 
-	if (v) {
-		(*v)++;
-		return;
-	}
 	v = bpf_map_lookup_elem(&drops, key);
 	if (v) {
 		(*v)++;
@@ -296,8 +338,10 @@ static __always_inline void count_drop(const struct sk_buff *skb, void *location
 		key.reason = (__u32)(unsigned long)location;
 		key.where_hi = (__u32)((unsigned long)location >> 32);
 	}
-	locate(&key, skb, rx_sk, btf);
-	count_key(&key, has_reason && slots);
+	if (!(has_reason && slots && slot_count(&key, skb, btf))) {
+		locate(&key, skb, rx_sk, btf);
+		count_key(&key);
+	}
 	send_event(&key, skb, location, btf);
 }
 

@@ -31,26 +31,46 @@ _Static_assert(sizeof(struct drop_key) == 16, "drop_key layout");
  * Slots: the first (namespace, device) pairs that drop get per-CPU counters of their
  * own, one per core reason, found without a hash lookup. A pair sits in one of two
  * places, drop_slot_index() or the next one, and the program claims a free one
- * (owner 0) with one compare-and-exchange the first time it drops there. Userspace
- * takes a slot back when its device or namespace goes: it writes DROP_SLOT_RETIRED
- * (never claimed), zeroes the counters at least one collection later, when no program
- * can still be counting for the former owner, then frees it (0). Anything else (both
- * places taken, a subsystem reason, no namespace, a kernel without reasons) counts in
- * the hash; userspace adds both.
+ * (owner 0) with one compare-and-exchange the first time it drops there, then writes
+ * the namespace's struct net and inode beside the owner. Userspace adopts a claimed slot
+ * once its inode is there, and takes a slot back when its device or namespace goes: it
+ * writes DROP_SLOT_RETIRED (never claimed), zeroes the counters at least one collection
+ * later, when no program can still be counting for the former owner, clears net and
+ * inode, then frees it (0). Anything else (both places taken, a subsystem reason, no
+ * device, a kernel without reasons) counts in the hash; userspace adds both.
+ *
+ * The owner holds the namespace's key in its high half: struct net's cookie where the
+ * kernel sets it when the namespace is made (v5.12+; a cookie of 2^32 or more counts in
+ * the hash), else its inode. The cookie sits on a cache line the kernel leaves alone;
+ * the inode beside the namespace's reference count, which every socket's creation and
+ * release writes. A slot counts a drop only when the skb's device's struct net is the
+ * one the claim recorded: a device pointer that is really something else (see locate()
+ * in bpf/drop.bpf.c) cannot match, and a struct net freed and made again at the same
+ * address has another cookie.
  */
 #define DROP_SLOTS 64 /* a power of two */
 #define DROP_SLOT_REASONS_MAX 256 /* core reasons a slot can hold; v6.18 has 129 */
 
 #define DROP_SLOT_RETIRED (~0ULL)
 
-static inline __u64 drop_slot_owner(__u32 netns, __u32 ifindex)
+struct drop_slot_claim {
+	__u64 owner; /* drop_slot_owner(key, ifindex); 0: free */
+	__u64 net; /* the claimer's struct net, written after the claim */
+	__u32 netns; /* its inode, written after net: 0 until then */
+	__u32 pad;
+	__u64 pad2; /* 32 bytes: one cache line holds two */
+};
+
+_Static_assert(sizeof(struct drop_slot_claim) == 32, "drop_slot_claim layout");
+
+static inline __u64 drop_slot_owner(__u32 key, __u32 ifindex)
 {
-	return (__u64)netns << 32 | ifindex;
+	return (__u64)key << 32 | ifindex;
 }
 
-static inline __u32 drop_slot_index(__u32 netns, __u32 ifindex)
+static inline __u32 drop_slot_index(__u32 key, __u32 ifindex)
 {
-	return ((netns ^ ifindex * 0x85EBCA77U) * 0x9E3779B1U) >> (32 - 6);
+	return ((key ^ ifindex * 0x85EBCA77U) * 0x9E3779B1U) >> (32 - 6);
 }
 
 _Static_assert(DROP_SLOTS == 1 << 6, "drop_slot_index() shift");

@@ -227,8 +227,9 @@ require_drop_reasons() {
 
 # drop_map_entries NETNS [IFINDEX]: the drop collector's kernel entries for a namespace
 # (and device): keys of its hash, plus the slots its .bss says the pair owns (the dump
-# is the 4-byte key, then the owners: netns << 32 | ifindex, 8 bytes little-endian
-# each, see bpf/drop.h)
+# is the 4-byte key, then the slots: struct drop_slot_claim, 32 bytes each, see
+# bpf/drop.h: the owner's low half (ifindex) in bytes 0-3, its high half in 4-7 (all
+# ones: retired), the inode in bytes 16-19, little-endian)
 drop_map_entries() {
 	local id n=0 name
 	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -u); do
@@ -237,11 +238,12 @@ drop_map_entries() {
 			n=$((n + $(bpftool -j map dump id "$id" | grep -o "\"netns\":$1,\"reason\":[0-9]*,\"ifindex\":${2:-[0-9]*}," | wc -l)))
 		elif [ "$name" = drop_bpf.bss ]; then
 			n=$((n + $(bpftool -j map dump id "$id" | grep -o '"0x[0-9a-f]*"' | tr -d '"' | tail -n +5 | awk -v ns="$1" -v ifi="${2:-}" '
-				{ h = tolower(substr($1, 3)); b[NR % 8] = (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
-				NR % 8 == 0 {
-					lo = b[1] + b[2] * 256 + b[3] * 65536 + b[4] * 16777216
-					hi = b[5] + b[6] * 256 + b[7] * 65536 + b[0] * 16777216
-					if (hi == ns && (ifi == "" || lo == ifi)) c++
+				{ h = tolower(substr($1, 3)); b[(NR - 1) % 32] = (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
+				NR % 32 == 0 {
+					lo = b[0] + b[1] * 256 + b[2] * 65536 + b[3] * 16777216
+					hi = b[4] + b[5] * 256 + b[6] * 65536 + b[7] * 16777216
+					inum = b[16] + b[17] * 256 + b[18] * 65536 + b[19] * 16777216
+					if (hi != 4294967295 && inum == ns && (ifi == "" || lo == ifi)) c++
 				}
 				END { print c + 0 }')))
 		fi

@@ -177,12 +177,18 @@ static void prev_del(struct prev_table *t, struct drop_prev *e)
 
 static uint64_t owner_get(const struct drop_priv *p, size_t i)
 {
-	return __atomic_load_n(&p->skel->bss->drop_owner[i], __ATOMIC_RELAXED);
+	return __atomic_load_n(&p->skel->bss->drop_owner[i].owner, __ATOMIC_ACQUIRE);
 }
 
 static void owner_set(struct drop_priv *p, size_t i, uint64_t v)
 {
-	__atomic_store_n(&p->skel->bss->drop_owner[i], v, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->skel->bss->drop_owner[i].owner, v, __ATOMIC_RELEASE);
+}
+
+/* The inode the claimer wrote after the owner (0: not yet). */
+static uint32_t owner_netns(const struct drop_priv *p, size_t i)
+{
+	return __atomic_load_n(&p->skel->bss->drop_owner[i].netns, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -203,11 +209,14 @@ static void slots_sync(struct drop_priv *p)
 			if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.drop_slots), &i,
 						p->slotbuf, BPF_ANY))
 				continue; /* stays retired: never claimed with stale counts */
+			p->skel->bss->drop_owner[i].net = 0;
+			__atomic_store_n(&p->skel->bss->drop_owner[i].netns, 0, __ATOMIC_RELAXED);
 			owner_set(p, i, 0);
 			s->state = DSLOT_FREE;
-		} else if (s->state == DSLOT_FREE && o && o != DROP_SLOT_RETIRED) {
+		} else if (s->state == DSLOT_FREE && o && o != DROP_SLOT_RETIRED &&
+			   owner_netns(p, i)) {
 			s->state = DSLOT_USED;
-			s->netns = (uint32_t)(o >> 32);
+			s->netns = owner_netns(p, i);
 			s->ifindex = (uint32_t)o;
 			s->swept = false;
 			memset(s->last, 0, sizeof(uint64_t) * p->nreasons);
@@ -225,12 +234,11 @@ static void slot_release(struct drop_priv *p, struct drop_slot *s)
 }
 
 /* A series is deleted: what the pair's slots hold for it is no longer anybody's (a
- * pair has two slots only when two CPUs claimed at once). */
+ * pair has two slots only when two CPUs claimed at once). The slots' place comes from
+ * a key userspace may not know (the cookie, see drop.h): every slot is looked at. */
 static void slot_forget_key(struct drop_priv *p, const struct drop_key *k)
 {
-	uint32_t i = drop_slot_index(k->netns, k->ifindex);
-
-	for (int n = 0; n < 2; n++, i = (i + 1) & (DROP_SLOTS - 1)) {
+	for (uint32_t i = 0; i < DROP_SLOTS; i++) {
 		struct drop_slot *s = &p->slots[i];
 
 		if (s->state != DSLOT_USED || s->netns != k->netns || s->ifindex != k->ifindex)
@@ -728,6 +736,7 @@ static int drop_open(struct collector *l, const struct collector_opts *opts)
 		p->nreasons = p->names.core_max < DROP_SLOT_REASONS_MAX ? p->names.core_max
 									: DROP_SLOT_REASONS_MAX;
 	s->rodata->drop_slot_reasons = p->nreasons;
+	s->rodata->netns_by_cookie = probe_netns_cookie_made();
 	err = bpf_map__set_value_size(s->maps.drop_slots,
 				      sizeof(uint64_t) * (p->nreasons ? p->nreasons : 1));
 	p->slotmem = calloc((size_t)DROP_SLOTS * 2 * (p->nreasons ? p->nreasons : 1),

@@ -397,3 +397,25 @@ bool probe_atomic_cmpxchg(void)
 		close(fd);
 	return known;
 }
+
+bool probe_netns_cookie_made(void)
+{
+	const struct btf *btf = probe_kernel_btf();
+	const struct btf_type *t;
+	int id;
+
+	if (!btf || (id = btf__find_by_name_kind(btf, "net", BTF_KIND_STRUCT)) < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const struct btf_type *mt;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "net_cookie"))
+			continue;
+		id = btf__resolve_type(btf, m->type);
+		mt = id < 0 ? NULL : btf__type_by_id(btf, id);
+		return mt && btf_is_int(mt) && mt->size == 8;
+	}
+	return false;
+}

@@ -34,6 +34,10 @@ int probe_tp_nargs(const char *tp);
 /* Whether programs may use the atomic compare-and-exchange instruction (5.12+, "bpf: Add
  * BPF_CMPXCHG instruction"): loads a four-instruction program once and remembers. */
 bool probe_atomic_cmpxchg(void);
+/* Whether struct net's cookie is a plain u64, set when the namespace is made (v5.12+;
+ * before, an atomic64_t made on first use): then the programs may tell namespaces apart
+ * by it, on a cache line the kernel leaves alone (see netns_key in bpf/tcp.bpf.c). */
+bool probe_netns_cookie_made(void);
 
 /*
  * One logical hook of a layer, offered in up to five program flavours. Flavours whose

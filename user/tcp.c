@@ -170,31 +170,6 @@ static bool tcp_decode(struct collector *l, const void *event, struct event_reco
 	return true;
 }
 
-/* Whether struct net's cookie is a plain u64, set when the namespace is made (v5.12+;
- * before, an atomic64_t made on first use): then bpf/tcp.bpf.c tells namespaces apart by
- * it (see netns_key there). */
-static bool netns_cookie_made(void)
-{
-	const struct btf *btf = probe_kernel_btf();
-	const struct btf_type *t;
-	int id;
-
-	if (!btf || (id = btf__find_by_name_kind(btf, "net", BTF_KIND_STRUCT)) < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const struct btf_member *m = btf_members(t) + i;
-		const struct btf_type *mt;
-
-		if (strcmp(btf__name_by_offset(btf, m->name_off), "net_cookie"))
-			continue;
-		id = btf__resolve_type(btf, m->type);
-		mt = id < 0 ? NULL : btf__type_by_id(btf, id);
-		return mt && btf_is_int(mt) && mt->size == 8;
-	}
-	return false;
-}
-
 static int tcp_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct tcp_priv *p;
@@ -257,7 +232,7 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096);
 		bpf_map__set_max_entries(s->maps.sk_tasks, 1);
 	}
-	s->rodata->netns_by_cookie = netns_cookie_made();
+	s->rodata->netns_by_cookie = probe_netns_cookie_made();
 	/* the program chosen for tp_btf, with or without compare-and-swap */
 	if (p->hooks[0].chosen == s->progs.tcp_state_btf && !probe_atomic_cmpxchg()) {
 		bpf_program__set_autoload(s->progs.tcp_state_btf, false);
