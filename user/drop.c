@@ -529,15 +529,21 @@ static void collect_slots(struct collect_arg *a)
 			slot_release(p, s);
 			continue;
 		}
-		if (bpf_map_lookup_elem(fd, &i, p->slotbuf))
-			continue;
+		/* a failed read counts what the slot held at the last good one: left out,
+		 * the pair's counts would read as a reset and come back twice after */
+		bool fresh = bpf_map_lookup_elem(fd, &i, p->slotbuf) == 0;
+
 		for (uint32_t r = 0; r < p->nreasons; r++) {
 			struct drop_key key = { .netns = s->netns, .reason = r, .ifindex = s->ifindex };
 			uint64_t sum = 0;
 
-			for (int c = 0; c < p->ncpus; c++)
-				sum += p->slotbuf[(size_t)c * p->nreasons + r];
-			s->last[r] = sum;
+			if (!fresh) {
+				sum = s->last[r];
+			} else {
+				for (int c = 0; c < p->ncpus; c++)
+					sum += p->slotbuf[(size_t)c * p->nreasons + r];
+				s->last[r] = sum;
+			}
 			if (sum > s->base[r])
 				count_add(a, &key, sum - s->base[r]);
 		}

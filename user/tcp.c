@@ -329,9 +329,14 @@ static void owners_read(struct tcp_priv *p, bool force)
 		return;
 	p->owners_claimed = claimed;
 	p->owners_read = true;
-	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++)
-		if (bpf_map_lookup_elem(fd, &i, &p->owners[i]))
-			memset(&p->owners[i], 0, sizeof(p->owners[i]));
+	/* a failed read keeps the last one: a slot left out of the sum would read as a
+	 * counter reset, and its counts come back twice at the next good read */
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		struct tcp_ns_owner o;
+
+		if (bpf_map_lookup_elem(fd, &i, &o) == 0)
+			p->owners[i] = o;
+	}
 }
 
 /* The namespace that holds slot i of the kernel's per-CPU array, as last read; 0 if none. */
@@ -537,8 +542,11 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 	p->gen = cx->gen;
 	p->cx = cx;
 	/* the namespaces with a slot (some may hold two), then the hash (which adds to
-	 * them), then the slots' namespaces that have no hash entry */
-	owners_read(p, false);
+	 * them), then the slots' namespaces that have no hash entry. The table is read
+	 * again at every collection: the claim counter is not ordered with the owner's key
+	 * on every CPU (a relaxed add on arm64), so it only says when to read it between
+	 * collections. */
+	owners_read(p, true);
 	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
 		struct tcp_netns_stats v;
 		struct tcp_prev *pv;
