@@ -220,6 +220,14 @@ tracefs_events() {
 }
 has_tracepoint() { [ -d "$(tracefs_events)/$1" ]; }
 tracepoint_has_field() { grep -q "field:.*[ *]$2;" "$(tracefs_events)/$1/format" 2>/dev/null; }
+# kernel_at_least MAJOR MINOR: the running kernel is MAJOR.MINOR or newer
+kernel_at_least() {
+	local r
+	r=$(uname -r)
+	local ma=${r%%.*} mi=${r#*.}
+	mi=${mi%%[!0-9]*}
+	[ "$ma" -gt "$1" ] || { [ "$ma" -eq "$1" ] && [ "$mi" -ge "$2" ]; }
+}
 # the drop reasons the drop scenarios count by: skb:kfree_skb's reason (v5.17+)
 require_drop_reasons() {
 	tracepoint_has_field skb/kfree_skb reason || skip "needs 5.17+: skb:kfree_skb has no drop reason"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -129,6 +130,28 @@ static bool udp_decode(struct collector *l, const void *event, struct event_reco
 	return true;
 }
 
+/*
+ * What this kernel's udp:udp_fail_queue_rcv_skb leaves out, said once at start so that
+ * no series or event field is silently missing: the packet argument (and with it the
+ * sender's address) came in v6.10; the call for IPv6 sockets in v6.5 (before, their
+ * drops are only in the MIB, kind="receive_buffer", and no per-port series appears).
+ */
+static void udp_say_kernel_gaps(const struct hook *h)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (h->chosen == h->btf_short || h->chosen == h->raw_short)
+		pr_info("udp: udp:udp_fail_queue_rcv_skb has no packet argument on this kernel "
+			"(before 6.10): drop events carry the socket's own address and port, not "
+			"the sender's");
+	if (uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 5)))
+		pr_info("udp: before 6.5 the kernel does not call udp:udp_fail_queue_rcv_skb for "
+			"IPv6 sockets: their drops are counted in the MIB (kind=\"receive_buffer\"), "
+			"not by port, and send no event");
+}
+
 static int udp_open(struct collector *l, const struct collector_opts *opts)
 {
 	struct udp_priv *p;
@@ -174,6 +197,8 @@ static int udp_open(struct collector *l, const struct collector_opts *opts)
 	if (!p->hooks[0].chosen)
 		pr_info("udp: drops at a socket are not counted by port (no hook), only in the "
 			"MIB");
+	else
+		udp_say_kernel_gaps(&p->hooks[0]);
 	if (opts->events) {
 		err = collector_events_open(l, s->maps.udp_events);
 		if (err)

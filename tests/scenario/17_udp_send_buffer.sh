@@ -67,8 +67,13 @@ wait $SINK
 drops=$(($(mib srv UdpRcvbufErrors) - rcv0))
 assert_gt "$drops" 0 "datagrams the slow reader's buffer could not take (UdpRcvbufErrors)"
 assert_eq "$(grep -c '"type":"udp_socket_drop"' "$TMP/json")" $drops "udp_socket_drop events vs UdpRcvbufErrors"
-assert_eq "$(grep '"type":"udp_socket_drop"' "$TMP/json" | grep '"dst":"192.0.2.2:5002"' |
-	grep '"src":"192.0.2.1:[1-9]' | grep -c 'reason=receive_buffer rcvbuf=')" $drops "events with addresses, ports and reason"
+if tracepoint_has_field udp/udp_fail_queue_rcv_skb family; then
+	assert_eq "$(grep '"type":"udp_socket_drop"' "$TMP/json" | grep '"dst":"192.0.2.2:5002"' |
+		grep '"src":"192.0.2.1:[1-9]' | grep -c 'reason=receive_buffer rcvbuf=')" $drops "events with addresses, ports and reason"
+else # before 6.10 the tracepoint has no packet: the socket's own address and port only
+	assert_eq "$(grep '"type":"udp_socket_drop"' "$TMP/json" | grep '"dst":"[^"]*:5002"' |
+		grep -c 'reason=receive_buffer rcvbuf=')" $drops "events with the socket's port and reason (no packet before 6.10)"
+fi
 assert_eq "$(field read "$(cat "$TMP/sink")")" $((R - drops)) "datagrams read: sent less dropped"
 
 # diagnose: a slow reader drops while it watches
