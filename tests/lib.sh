@@ -220,6 +220,20 @@ tracefs_events() {
 }
 has_tracepoint() { [ -d "$(tracefs_events)/$1" ]; }
 tracepoint_has_field() { grep -q "field:.*[ *]$2;" "$(tracefs_events)/$1/format" 2>/dev/null; }
+# dns_server NS LOG ADDR...: dnsmasq in namespace NS, in the background, answering on
+# each ADDR (port 53, UDP and TCP) for the zone test/ with known.test at 192.0.2.100 and
+# 2001:db8::100 (an AAAA only where it listens on IPv6 too), its log in LOG
+dns_server() {
+	local ns=$1 log=$2 a args=() rec=known.test,192.0.2.100
+	shift 2
+	for a in "$@"; do
+		args+=(--listen-address="$a")
+		[[ $a == *:* ]] && rec=known.test,192.0.2.100,2001:db8::100
+	done
+	nsx "$ns" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+		--no-poll --bind-interfaces "${args[@]}" --port=53 --local=/test/ \
+		--host-record="$rec" --user=root --pid-file= --log-facility="$log" &
+}
 # kernel_at_least MAJOR MINOR: the running kernel is MAJOR.MINOR or newer
 kernel_at_least() {
 	local r

@@ -11,7 +11,7 @@ diag_start() {
 	shift
 	"$OSI_BIN" diagnose --agent off -o json --duration "$d" "$@" >"$TMP/diag.json" 2>"$TMP/diag.err" &
 	DIAG_PID=$!
-	for i in $(seq 200); do
+	for i in $(seq $((200 * SCALE))); do
 		grep -q "^watching for" "$TMP/diag.err" 2>/dev/null && return 0
 		kill -0 $DIAG_PID 2>/dev/null || break
 		sleep 0.1

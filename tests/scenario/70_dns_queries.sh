@@ -28,10 +28,7 @@ ip -n "$T-srv" addr add 2001:db8::2/64 dev eth0 nodad
 cli=$(ns_inode cli)
 srv=$(ns_inode srv)
 
-nsx srv dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-	--bind-interfaces --listen-address=192.0.2.2 --listen-address=2001:db8::2 --port=53 \
-	--local=/test/ --host-record=known.test,192.0.2.100,2001:db8::100 --user=root \
-	--pid-file= --log-facility="$TMP/dnsmasq.log" &
+dns_server srv "$TMP/dnsmasq.log" 192.0.2.2 2001:db8::2
 nsx srv "$DNSQ" serve 192.0.2.3 53 drop &
 nsx srv "$DNSQ" serve 192.0.2.4 53 truncated &
 wait_udp srv 192.0.2.2:53

@@ -21,10 +21,7 @@ for a in 3 4 5 6; do ip -n "$T-srv" addr add 192.0.2.$a/24 dev eth0; done
 ns_link other osrv 198.51.100.1 198.51.100.2
 cli=$(ns_inode cli)
 
-nsx srv dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-	--bind-interfaces --listen-address=192.0.2.2 --port=53 \
-	--local=/test/ --host-record=known.test,192.0.2.100 --user=root --pid-file= \
-	--log-facility="$TMP/dnsmasq.log" &
+dns_server srv "$TMP/dnsmasq.log" 192.0.2.2
 nsx srv "$DNSQ" serve 192.0.2.3 53 drop &
 nsx srv "$DNSQ" serve 192.0.2.4 53 servfail &
 nsx srv "$DNSQ" serve 192.0.2.5 53 refused &

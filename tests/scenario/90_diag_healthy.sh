@@ -34,9 +34,7 @@ SRV=$(cg srv)
 tls_cert srv IP:192.0.2.2
 agent_start
 
-nsx srv dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-	--bind-interfaces --listen-address=192.0.2.2 --port=53 --local=/test/ \
-	--host-record=known.test,192.0.2.100 --user=root --pid-file= --log-facility="$TMP/dnsmasq.log" &
+dns_server srv "$TMP/dnsmasq.log" 192.0.2.2
 srv_start srv "$SRV" 4433 "$TMP/tls.out" -cert "$TMP/srv.pem" -key "$TMP/srv.key"
 # python's http.server, without its getfqdn() at bind: a DNS query to the host's
 # resolver, which these namespaces have no route to (that would be a real no_route)

@@ -23,10 +23,7 @@ ns_link c3 s3 192.0.2.1 192.0.2.3
 ns_link c4 s4 192.0.2.1 192.0.2.4
 for i in 1 2 3 4; do eval "c$i=$(ns_inode c$i) s$i=$(ns_inode s$i)"; done
 for s in s1 s2; do
-	nsx $s dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-		--bind-interfaces --listen-address=192.0.2.2 --port=53 --local=/test/ \
-		--host-record=known.test,192.0.2.100 --user=root --pid-file= \
-		--log-facility="$TMP/dnsmasq-$s.log" &
+	dns_server $s "$TMP/dnsmasq-$s.log" 192.0.2.2
 	wait_udp $s 192.0.2.2:53
 done
 nsx s3 "$DNSQ" serve 192.0.2.3 53 drop >/dev/null &
