@@ -68,6 +68,14 @@ static __always_inline void drop_event(const struct sock *sk, const struct sk_bu
 			e->sport = bpf_ntohs(uh.source);
 			e->len = bpf_ntohs(uh.len);
 		}
+	} else if (family == AF_INET) {
+		/* no packet (before 6.10): the address the socket is bound to, 0.0.0.0 for
+		 * a wildcard bind */
+		__be32 a = READ(btf, sk, __sk_common.skc_rcv_saddr);
+
+		__builtin_memcpy(e->daddr, &a, 4);
+	} else {
+		BPF_CORE_READ_INTO(e->daddr, sk, __sk_common.skc_v6_rcv_saddr);
 	}
 	bpf_ringbuf_submit(e, 0);
 }

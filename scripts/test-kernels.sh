@@ -8,6 +8,7 @@
 #                                        bookworm-backports (6.12); default all three
 #   FULL=1          every scenario (about 27 min per kernel); default the quick set
 #   TESTS="a b"     these scenario patterns instead
+#   JOBS=N          boot N kernels at once (default 1; each guest is given 2 CPUs)
 #   OSI_KERNEL_CACHE  downloads, kernels and the guest root (default /var/cache/osiscope-kernels)
 #   OSI_GUEST_CMD=FILE  run this script in the guest instead of the tests (debugging),
 #   OSI_GUEST_FILES="F..." with these files in /osiscope/extra
@@ -40,6 +41,10 @@ else
 fi
 # Waits inside scenarios are multiplied by this under emulation (readiness polls, not sleeps).
 SCALE=${OSI_WAIT_SCALE:-5}
+JOBS=${JOBS:-1}
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "JOBS=$JOBS: wants a number of kernels to boot at once, 1 or more"
+LOCKMODE=-x
+[ "$JOBS" -eq 1 ] || LOCKMODE=-s
 # A whole boot: generous, TCG runs some 10-30x slower than the host.
 BOOT_TIMEOUT=${OSI_BOOT_TIMEOUT:-$([ "$tests" = all ] && echo 5400 || echo 1200)}
 ROOT_PKGS=iproute2,nftables,iptables,curl,openssl,dnsmasq-base,procps,iputils-arping,iputils-ping,psmisc,libbpf1,libelf1,libmicrohttpd12,zlib1g,libssl3,bpftool,kmod,bash,gawk,jq
@@ -170,9 +175,10 @@ boot() {
 	cat "$CACHE/root.cpio" "$CACHE/k/$rel.modules.cpio" "$runs/payload.cpio" >"$w/initrd.cpio"
 	say "$rel: booting (tests: $tests)"
 	# Only the heavy lock: a qemu run is long and CPU-bound; scenarios on the host go on.
+	# Shared when JOBS > 1, for the guests of this run to boot together; else alone.
 	# qemu.start: when the lock was got, so that the time reported is qemu's own.
 	# shellcheck disable=SC2016 # expanded by that shell
-	flock /tmp/osiscope-heavy.lock bash -c 'date +%s >"$0/qemu.start" && exec "$@"' "$w" \
+	flock "$LOCKMODE" /tmp/osiscope-heavy.lock bash -c 'date +%s >"$0/qemu.start" && exec "$@"' "$w" \
 		timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp 2 -m 3072 -nographic -no-reboot -nic none -monitor none \
 		-serial "file:$w/console.log" -display none \
@@ -230,24 +236,39 @@ for s in "${SUITES[@]}"; do
 done
 flock -u 9
 payload_cpio "$runs"
-total_fail=0
-sum_p=0 sum_f=0
-lines=()
-for rel in "${rels[@]}"; do
-	w=$runs/$rel
+# run_kernel RELEASE: boots it and writes its line (and its probe output, its results)
+run_kernel() {
+	local rel=$1 w=$runs/$1 start line
 	rm -rf "$w"
 	mkdir -p "$w"
 	start=$(date +%s)
 	boot "$rel" "$w"
-	line=$(report "$rel" "$w") || total_fail=$((total_fail + 1))
-	sum_p=$((sum_p + $(echo "$line" | sed -E 's/^[^ ]* ([0-9]+) passed.*/\1/')))
-	sum_f=$((sum_f + $(echo "$line" | sed -E 's/^[^ ]* [0-9]+ passed, ([0-9]+) failed.*/\1/')))
+	line=$(report "$rel" "$w") || true
 	line="$line [$(timing "$w" "$start")]"
-	lines+=("$line")
 	echo "$line"
 	echo "$line" >"$w/line.txt"
 	sed -n '/^OSIK-PROBE-BEGIN/,/^OSIK-PROBE-END/p' "$w/console.log.txt" | sed '1d;$d' >"$w/probe.txt"
 	grep -E '^(PASS|FAIL|SKIP) ' "$w/console.log.txt" >"$w/results.txt" || true
+}
+# JOBS kernels at once: a guest keeps about one core busy (its scenarios mostly wait),
+# so two guests on two cores finish sooner than one after the other
+pids=()
+for rel in "${rels[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+	run_kernel "$rel" &
+	pids+=($!)
+done
+wait "${pids[@]}" || true
+total_fail=0
+sum_p=0 sum_f=0
+lines=()
+for rel in "${rels[@]}"; do
+	line=$(cat "$runs/$rel/line.txt" 2>/dev/null || echo "$rel: 0 passed, 1 failed (no result)")
+	lines+=("$line")
+	sum_p=$((sum_p + $(echo "$line" | sed -E 's/^[^ ]* ([0-9]+) passed.*/\1/')))
+	f=$(echo "$line" | sed -E 's/^[^ ]* [0-9]+ passed, ([0-9]+) failed.*/\1/')
+	sum_f=$((sum_f + f))
+	[ "$f" -eq 0 ] || total_fail=$((total_fail + 1))
 done
 echo "== kernels (console logs under $runs)"
 printf '%s\n' "${lines[@]}"

@@ -46,6 +46,10 @@ const struct diag_benign diag_benign_table[] = {
 	{ "NOT_SPECIFIED", "ip6_mc_input",
 	  "IPv6 multicast for a group no socket joined (MLD reports to ff02::16, neighbour "
 	  "solicitations for other nodes): ip6_mc_input() frees what it does not deliver" },
+	{ "NOT_SPECIFIED", "skb_queue_purge",
+	  "a queue freed whole when its owner closed, before 6.7 without a reason (since then "
+	  "QUEUE_PURGE): a socket's error queue holding the ICMP errors its connect already "
+	  "reported (IP_RECVERR), or what a closing socket or device still held" },
 	{ "NOT_SPECIFIED", "netlink_release",
 	  "a netlink socket closed with messages still queued: netlink_release() purges its "
 	  "queue (ip, ss and every netlink client do this)" },

@@ -93,7 +93,7 @@ assert_eq "$?" 0 "diagnose exit status"
 kill -USR1 $SINK
 wait $SINK
 drops=$(($(mib srv UdpRcvbufErrors) - rcv0))
-log "diagnose: $(jq -c '.problems[] | {layer, cause, netns, target, count}' "$TMP/diag" | tr '\n' ' ')"
+log "diagnose: $(jq -c '.problems[] | {layer, cause, netns, target, count, evidence}' "$TMP/diag" | tr '\n' ' ')"
 first='.problems[0]'
 assert_eq "$(jq -r "$first | \"\\(.layer) \\(.cause) \\(.collector)\"" "$TMP/diag")" "l4 udp_receive_buffer udp" \
 	"diagnose: the first problem is the slow reader's receive buffer"

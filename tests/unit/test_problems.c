@@ -122,6 +122,11 @@ TEST(problems_benign_where)
 
 	ASSERT_TRUE(diag_benign_match(&a) != NULL, "ip6_mc_input");
 	ASSERT_TRUE(diag_benign_match(&b) == NULL, "another function");
+	/* before 6.7 a purge has no reason of its own: the ICMP errors a failed connect
+	 * left in its socket's error queue, freed at close */
+	a = drop(1, NS_CLI, "NOT_SPECIFIED", "skb_queue_purge+0x15", "192.0.2.254", 0, "192.0.2.1",
+		 0, "0");
+	ASSERT_TRUE(diag_benign_match(&a) != NULL, "skb_queue_purge");
 	for (size_t i = 0; i < diag_benign_count; i++)
 		ASSERT_TRUE(strlen(diag_benign_table[i].why) > 20, "every entry says why");
 }
