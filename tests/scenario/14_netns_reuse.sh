@@ -3,8 +3,9 @@
 # Namespaces on a busy node: the kernel hands a deleted namespace's inode to the next
 # one at once, and some live and die between two scrapes.
 #  - A namespace that replaces one with the same inode starts from zero: its refused
-#    connects are its own (not added to the old one's), and its device gets the link
-#    collector's programs again.
+#    connects and its drops (an nft rule in the output hook) are its own, not added to
+#    the old one's nor lost when the agent notices the change after them, and its device
+#    gets the link collector's programs again.
 #  - A namespace that comes and goes between two scrapes leaves no series behind.
 # The agent tells the new namespace from the old by SO_NETNS_COOKIE (5.14+), else by
 # struct net's hash_mix read with a BPF test run: where the kernel has the cookie, all
@@ -12,6 +13,18 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 N=3 M=2 K=4
+DROPLOAD=$HELPERS/dropload
+
+# drop_out NAME ADDR COUNT: COUNT datagrams to ADDR (routed) dropped by an nft rule in
+# the namespace's output hook (no device yet: device ""); skips where nft cannot
+drop_out() {
+	nsx "$1" nft -f - <<'NFT' || skip "nft cannot create a filter table here"
+table inet osi {
+	chain output { type filter hook output priority 0; udp dport 5556 counter drop; }
+}
+NFT
+	nsx "$1" "$DROPLOAD" udp "$2" 5556 "$3" >/dev/null
+}
 
 # reuse MODE: the whole story, the agent telling namespaces apart as it chooses (MODE
 # "kernel") or by hash_mix (MODE "mix"); namespaces are named after MODE
@@ -30,8 +43,10 @@ reuse() {
 	ns_link $m-old $m-peer 192.0.2.1 192.0.2.2
 	old=$(ns_inode $m-old)
 	nsx $m-old "$TCPLOAD" connect 192.0.2.2 9 $N >/dev/null
+	drop_out $m-old 192.0.2.2 $N
 	scrape
 	assert_eq "$(metric osiscope_tcp_connects_total netns=$old result=refused)" $N "refused connects of the first namespace"
+	assert_eq "$(metric osiscope_skb_drops_total netns=$old layer=l3 device=)" $N "output-hook drops of the first namespace"
 
 	# delete it and make another at once (no scrape between): most often it gets the inode
 	ip netns del "$T-$m-old"
@@ -48,6 +63,7 @@ reuse() {
 	ip -n "$T-$m-new$i" link set eth0 up
 	ip -n "$T-$m-peer" link set eth1 up
 	nsx "$m-new$i" "$TCPLOAD" connect 198.51.100.2 9 $M >/dev/null
+	drop_out "$m-new$i" 198.51.100.2 $M
 	# the link collector follows new devices every 2 s: poll for its programs, bounded
 	for j in $(seq $((50 * SCALE))); do
 		scrape
@@ -55,6 +71,7 @@ reuse() {
 		sleep 0.1
 	done
 	assert_eq "$(metric osiscope_tcp_connects_total netns=$new result=refused)" $M "refused connects of the namespace in its place"
+	assert_eq "$(metric osiscope_skb_drops_total netns=$new layer=l3 device=)" $M "output-hook drops of the namespace in its place"
 	assert_eq "$(metric osiscope_link_bpf_attached netns=$new device=eth0 hook=$(tc_hook ingress))" 1 \
 		"link programs on the new namespace's device"
 	# and they really count there: the new device's packets, not the old one's
