@@ -236,8 +236,8 @@ void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *l
 	}
 }
 
-void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id,
-			    netns_gone_fn fn, void *ctx)
+void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id, netns_gone_fn fn,
+			    void *ctx)
 {
 	struct known_netns *k = known_get(t, inode, 0);
 

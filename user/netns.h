@@ -65,8 +65,8 @@ void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *l
 			     netns_gone_fn fn, void *ctx);
 /* The namespace of inode has identity id now (netns_id(), 0 if unknown): fn with renew
  * when it is not the namespace known under that inode before. */
-void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id,
-			    netns_gone_fn fn, void *ctx);
+void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id, netns_gone_fn fn,
+			    void *ctx);
 void netns_tracker_free(struct netns_tracker *t);
 
 /* TCP sockets of the current namespace, IPv4 and IPv6, from NETLINK_SOCK_DIAG (the

@@ -92,7 +92,8 @@ static void choose(void)
 		snprintf(kind_why, sizeof(kind_why),
 			 "none (%s; BPF test run of a raw_tp program (5.10+): %s): a namespace "
 			 "that takes a gone one's inode continues its series",
-			 no_cookie, err == -EXDEV ? "no hash_mix in struct net" : probe_strerror(err));
+			 no_cookie,
+			 err == -EXDEV ? "no hash_mix in struct net" : probe_strerror(err));
 		netns_id_bpf__destroy(skel);
 		skel = NULL;
 		prog_fd = -1;
