@@ -26,7 +26,9 @@ override LAYERS := $(filter $(ALL_LAYERS),$(LAYERS))
 UNBUILT     := $(filter-out $(LAYERS),$(ALL_LAYERS))
 BPF_SRCS    := $(patsubst %,bpf/%.bpf.c,$(LAYERS))
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+# the agent's own programs, no collector's (bpf/agent/NAME.bpf.c -> .output/NAME.skel.h)
+AGENT_SKELS := $(patsubst bpf/agent/%.bpf.c,$(OUTPUT)/%.skel.h,$(wildcard bpf/agent/*.bpf.c))
+SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) $(AGENT_SKELS)
 
 CORE_SRCS   := $(filter-out user/main.c $(ALL_LAYERS:%=user/%.c),$(wildcard user/*.c))
 LIB_SRCS    := $(CORE_SRCS) $(LAYERS:%=user/%.c) $(wildcard exporters/*.c)
@@ -67,11 +69,16 @@ $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/exporters $(OUTPUT)/tests/unit 
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
 	$(Q)rm -f $@.tmp
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(AGENT_SKELS): $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/agent/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
@@ -222,7 +229,7 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h
 
 format:
-	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h)
+	$(Q)clang-format -i $(wildcard bpf/*.c bpf/*.h bpf/agent/*.c user/*.c user/*.h exporters/*.c exporters/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/fuzz/*.c tests/fuzz/*.h)
 
 clean:
 	$(call msg,CLEAN)

@@ -123,7 +123,10 @@ struct {
  * socket's creation and release writes, so under connection churn reading it missed the
  * cache on most events (some 40 ns of the 80 this program cost beyond an empty one,
  * measured on 6.18). Kernels before v5.12 set no cookie when the namespace is made: there
- * the key is the inode (netns_by_cookie false).
+ * the key is the inode (netns_by_cookie false), and a namespace that takes a dead one's
+ * inode counts on in its slot, as it does in tcp_stats on every kernel: the dead one
+ * counts no more, and the agent, which tells the two apart (user/netns_id.c), keeps the
+ * slot's readings as the baselines of the new one's series (registry_netns_renew).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

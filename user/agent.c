@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "netns_id.h"
 #include "probe.h"
 
 /* Sampled BPF statistics: on for STATS_ON_S seconds in every STATS_PERIOD_S. */
@@ -223,6 +224,14 @@ int agent_open_collectors(struct agent *a, unsigned int only, bool events, event
 				pr_info("collector %s: %s/%s attached", l->name, l->hooks[h].mode,
 					l->hooks[h].name);
 	}
+	/* how a namespace is told from the one that had its inode before: said once */
+	char how[240];
+	enum netns_id_kind id = netns_id_kind(how, sizeof(how));
+
+	if (id == NETNS_ID_NONE)
+		pr_warn("network namespaces: %s", how);
+	else
+		pr_info("network namespaces told apart by %s", how);
 	/* First collection right away: counters start at zero here and baselines of
 	 * kernel counters read without a hook are taken now, not at the first scrape. */
 	agent_collect(a);
@@ -270,7 +279,8 @@ static int visit_collectors(void *ctx)
 {
 	struct visit *v = ctx;
 
-	netns_tracker_check_cookie(&v->a->tracker, v->ns->inode, forget_netns, v->a);
+	netns_tracker_check_id(&v->a->tracker, v->ns->inode, netns_id(v->ns->inode), forget_netns,
+			       v->a);
 	if (v->ifaces) {
 		int err = ifaces_dump(&v->a->ifaces, v->ns->inode, v->cx->gen);
 

@@ -590,6 +590,18 @@ static void drop_maintain(struct collector *l, const struct collect_ctx *cx)
 	slots_sync(p);
 }
 
+/*
+ * The inode names a new namespace now (its old one is dead, so counts no more): the map
+ * entries and slots counting under the inode stay, with the readings its series were
+ * last given, so that the new namespace's series (the agent drops the old one's) start
+ * with what it dropped since, even before the agent noticed, which forget_netns would
+ * delete. Device names are looked up again at every collection, and the old devices'
+ * entries are swept as gone ones (sweep_gone_devices).
+ */
+static void drop_renew_netns(struct collector *l, uint32_t netns)
+{
+}
+
 static void drop_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct drop_priv *p = l->priv;
@@ -838,6 +850,7 @@ static const struct collector_desc drop_collector = {
 	.collect = drop_collect,
 	.maintain = drop_maintain,
 	.forget_netns = drop_forget_netns,
+	.renew_netns = drop_renew_netns,
 	.describe = drop_describe,
 	.close = drop_close,
 };

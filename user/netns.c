@@ -185,10 +185,6 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx)
 	return err;
 }
 
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71 /* v5.14, asm-generic/socket.h */
-#endif
-
 static struct known_netns *known_get(struct netns_tracker *t, uint32_t inode, unsigned int absent)
 {
 	for (size_t k = 0; k < t->nknown; k++)
@@ -240,36 +236,20 @@ void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *l
 	}
 }
 
-/* The namespace the calling thread is in, by its cookie (v5.14+), 0 if unknown. */
-static uint64_t netns_cookie(void)
-{
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
-void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_gone_fn fn,
-				void *ctx)
+void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id, netns_gone_fn fn,
+			    void *ctx)
 {
 	struct known_netns *k = known_get(t, inode, 0);
-	uint64_t cookie = netns_cookie();
 
 	/* the kernel gives a dead namespace's inode to the next one at once: what was
 	 * kept for the old one must not become the new one's */
-	if (k && cookie) {
-		if (k->cookie && k->cookie != cookie) {
+	if (k && id) {
+		if (k->id && k->id != id) {
 			fn(ctx, inode, true);
 			k = known_get(t, inode, 0);
 		}
 		if (k)
-			k->cookie = cookie;
+			k->id = id;
 	}
 }
 

@@ -46,7 +46,7 @@ int netns_run(const struct netns_entry *ns, int (*fn)(void *ctx), void *ctx);
 struct known_netns {
 	uint32_t inode;
 	unsigned int absent; /* scans in a row that did not find it */
-	uint64_t cookie; /* SO_NETNS_COOKIE: inodes are reused at once, cookies never */
+	uint64_t id; /* netns_id(): inodes are reused at once, these never; 0 unknown */
 };
 
 struct netns_tracker {
@@ -63,10 +63,10 @@ void netns_tracker_note(struct netns_tracker *t, uint32_t inode);
 /* After a successful scan: fn for every namespace gone, which is then forgotten. */
 void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *list,
 			     netns_gone_fn fn, void *ctx);
-/* Inside the namespace of inode (the thread has entered it): fn with renew when it is
- * not the namespace known under that inode before. */
-void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_gone_fn fn,
-				void *ctx);
+/* The namespace of inode has identity id now (netns_id(), 0 if unknown): fn with renew
+ * when it is not the namespace known under that inode before. */
+void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id, netns_gone_fn fn,
+			    void *ctx);
 void netns_tracker_free(struct netns_tracker *t);
 
 /* TCP sockets of the current namespace, IPv4 and IPv6, from NETLINK_SOCK_DIAG (the

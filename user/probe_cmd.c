@@ -8,6 +8,7 @@
 #include "../exporters/report.h"
 #include "agent.h"
 #include "log.h"
+#include "netns_id.h"
 #include "probe.h"
 #include "strbuf.h"
 
@@ -44,7 +45,7 @@ int cmd_probe(const struct config *cfg)
 	struct strbuf out;
 	struct utsname u;
 	struct agent a;
-	char what[128];
+	char what[128], how[240];
 	int err;
 
 	report_init(&rep);
@@ -70,6 +71,8 @@ int cmd_probe(const struct config *cfg)
 		item(features, "feature", "run-time statistics", r.ok, r.why);
 		probe_kprobe(&r);
 		item(features, "feature", "kprobe", r.ok, r.why);
+		item(features, "feature", "namespace identity",
+		     netns_id_kind(how, sizeof(how)) != NETNS_ID_NONE, how);
 		probe_fentry("tcp_conn_request", &r);
 		item(features, "feature", "fentry", r.ok, r.why);
 		for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Telling when a namespace is gone: two scans in a row without it, or one scan after it
- * was seen only in a kernel map. The cookie check needs a real namespace switch and is
- * covered by scenario 14. */
+ * was seen only in a kernel map; and when its inode names a new one (another identity).
+ * Where the identity comes from (netns_id(): a cookie, or hash_mix by BPF) needs a real
+ * namespace switch and is covered by scenario 14, with and without OSI_NETNS_ID. */
 #include "netns.h"
 #include "test.h"
 
 struct gone {
 	uint32_t inode[8];
 	int n;
+	uint32_t renewed[8];
+	int nrenewed;
 };
 
 static void on_gone(void *ctx, uint32_t inode, bool renew)
@@ -16,6 +19,8 @@ static void on_gone(void *ctx, uint32_t inode, bool renew)
 
 	if (!renew && g->n < 8)
 		g->inode[g->n++] = inode;
+	if (renew && g->nrenewed < 8)
+		g->renewed[g->nrenewed++] = inode;
 }
 
 static void scan(struct netns_tracker *t, struct gone *g, const uint32_t *inodes, size_t n)
@@ -32,7 +37,7 @@ static void scan(struct netns_tracker *t, struct gone *g, const uint32_t *inodes
 TEST(netns_tracker_gone_after_two_scans)
 {
 	struct netns_tracker t = {};
-	struct gone g;
+	struct gone g = {};
 
 	scan(&t, &g, (uint32_t[]){ 1, 2 }, 2);
 	ASSERT_EQ(g.n, 0, "first scan: nothing gone");
@@ -49,7 +54,7 @@ TEST(netns_tracker_gone_after_two_scans)
 TEST(netns_tracker_noted_from_map)
 {
 	struct netns_tracker t = {};
-	struct gone g;
+	struct gone g = {};
 
 	scan(&t, &g, (uint32_t[]){ 1 }, 1);
 	/* a namespace that came and went between scans, found in a kernel map */
@@ -62,5 +67,32 @@ TEST(netns_tracker_noted_from_map)
 	netns_tracker_note(&t, 1);
 	scan(&t, &g, (uint32_t[]){ 1 }, 1);
 	ASSERT_EQ(g.n, 0, "a namespace the scan finds stays");
+	netns_tracker_free(&t);
+}
+
+TEST(netns_tracker_renewed_by_identity)
+{
+	struct netns_tracker t = {};
+	struct gone g = {};
+
+	netns_tracker_check_id(&t, 5, 0x1234000000000005ULL, on_gone, &g);
+	ASSERT_EQ(g.nrenewed, 0, "first identity of inode 5: nothing to renew");
+	netns_tracker_check_id(&t, 5, 0x1234000000000005ULL, on_gone, &g);
+	ASSERT_EQ(g.nrenewed, 0, "the same namespace again");
+	netns_tracker_check_id(&t, 5, 0, on_gone, &g);
+	ASSERT_EQ(g.nrenewed, 0, "an unknown identity (a failed read) renews nothing");
+	netns_tracker_check_id(&t, 6, 0x9999000000000006ULL, on_gone, &g);
+	ASSERT_EQ(g.nrenewed, 0, "another inode is another namespace");
+	netns_tracker_check_id(&t, 5, 0x4321000000000005ULL, on_gone, &g);
+	if (ASSERT_EQ(g.nrenewed, 1, "a new namespace under inode 5"))
+		ASSERT_EQ(g.renewed[0], 5, "inode 5 renewed");
+	ASSERT_EQ(g.n, 0, "renewed, not gone");
+	netns_tracker_check_id(&t, 5, 0x4321000000000005ULL, on_gone, &g);
+	ASSERT_EQ(g.nrenewed, 1, "the new one is known now: renewed once");
+	/* still tracked for the scans: gone after two without it */
+	scan(&t, &g, (uint32_t[]){ 6 }, 1);
+	scan(&t, &g, (uint32_t[]){ 6 }, 1);
+	if (ASSERT_EQ(g.n, 1, "inode 5 gone after two scans without it"))
+		ASSERT_EQ(g.inode[0], 5, "5 is gone");
 	netns_tracker_free(&t);
 }
