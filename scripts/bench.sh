@@ -18,6 +18,8 @@ ROUNDS=${BENCH_ROUNDS:-5}
 # BENCH_STAGES="1 3": run only those stages (1 kernel cost, 1b tls uprobes, 2 workload
 # impact, 3 footprint and scrapes, 3b scrapes beside 10^5 sockets); default all. A partial
 # run still replaces bench/results.md, which then says which stages it holds.
+# BENCH_AGENT_ARGS="--diagnose.window=0": stage 1's agent gets these options too (say,
+# no diagnose window, hence no events: what the counting alone costs).
 STAGES=${BENCH_STAGES:-1 1b 2 3 3b}
 NS=osib$$
 PORT=$((20000 + $$ % 12000))
@@ -138,7 +140,8 @@ stage() { [[ " $STAGES " == *" $1 "* ]]; }
 # ===================================================================================
 if stage 1; then
 log "stage 1: kernel cost per event (BPF run-time statistics, all programs attached at once)"
-agent_start --bpf.stats=on
+# shellcheck disable=SC2086 # BENCH_AGENT_ARGS: options of its own, split
+agent_start --bpf.stats=on ${BENCH_AGENT_ARGS:-}
 CGROOT=$(awk '$9 == "cgroup2" && $4 == "/" { print $5; exit }' /proc/self/mountinfo)
 "$FLOOR" 600 --cgroup "$CGROOT" --tc "/run/netns/$NS-a:eth0" >"$TMP/floor.out" 2>&1 &
 FLOORPID=$!
@@ -421,6 +424,7 @@ fi
 	echo "- kernel: $(uname -r); osiscope $("$BIN" --version | awk '{ print $2, $3, $4 }')"
 	echo "- rounds: $ROUNDS per configuration, interleaved; figures are medians (min-max)"
 	echo "- stages: $STAGES"
+	[ -z "${BENCH_AGENT_ARGS:-}" ] || echo "- stage 1's agent options: $BENCH_AGENT_ARGS"
 	echo
 	echo "| figure | osiscope | baseline | ratio | target | met |"
 	echo "|---|---|---|---|---|---|"
