@@ -9,7 +9,9 @@ require_root
 DNSQ=$HELPERS/dnsq
 TABLE=16384 N=16500
 
-agent_start --dns.timeout=2
+# the burst must end before the first queries time out (and free their places): under
+# emulation it takes longer
+agent_start --dns.timeout=$((2 * SCALE))
 ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
 cli=$(ns_inode cli)
@@ -25,7 +27,7 @@ scrape
 full=$(metric osiscope_dns_untracked_queries_total netns=$cli reason=table_full)
 assert_eq "$(metric osiscope_dns_queries_total netns=$cli qtype=A)" $N "queries counted"
 assert_gt "$full" $((N - TABLE - 1)) "untracked: table full"
-# every tracked query is swept out once its 2 s are up
+# every tracked query is swept out once its time is up
 for i in $(seq $((60 * SCALE))); do
 	scrape
 	[ $(($(metric osiscope_dns_timeouts_total netns=$cli) + full)) -ge $N ] && break
