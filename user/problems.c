@@ -294,6 +294,32 @@ static bool is_route_drop(const char *reason)
 	return !strcmp(reason, "IP_OUTNOROUTES") || !strcmp(reason, "IP_INNOROUTES");
 }
 
+/*
+ * Before drop reasons (5.17) every drop is NOT_SPECIFIED: where the kernel freed it tells
+ * the reason for the sites diagnose reasons about (v5.10's kfree_skb() calls). A drop
+ * with a reason of its own keeps it.
+ */
+static const char *drop_reason(const struct diag_event *e)
+{
+	static const struct {
+		const char *site, *reason;
+	} sites[] = {
+		{ "nf_hook_slow+", "NETFILTER_DROP" }, /* NF_DROP */
+		/* neigh_invalidate(): the queue of a neighbour that failed to resolve */
+		{ "arp_error_report+", "NEIGH_FAILED" },
+		{ "ndisc_error_report+", "NEIGH_FAILED" },
+		/* its queue full, or the neighbour dead */
+		{ "__neigh_event_send+", "NEIGH_QUEUEFULL" },
+	};
+
+	if (strcmp(e->reason, "NOT_SPECIFIED"))
+		return e->reason;
+	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++)
+		if (!strncmp(e->where, sites[i].site, strlen(sites[i].site)))
+			return sites[i].reason;
+	return e->reason;
+}
+
 /* Before drop reasons (5.17), an IPv4 datagram its socket could not queue is freed
  * where udp:udp_fail_queue_rcv_skb fires, __udp_queue_rcv_skb() (inlined into
  * udp_queue_rcv_one_skb() in 5.10): the udp collector's udp_socket_drop names it. The
@@ -320,9 +346,10 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 	w->osi = e->osi;
 	if (!strcmp(e->type, "drop")) {
 		bool benign = diag_benign_match(e) != NULL;
+		const char *reason = drop_reason(e);
 
 		en->benign += benign;
-		if (!strcmp(e->reason, "NETFILTER_DROP")) {
+		if (!strcmp(reason, "NETFILTER_DROP")) {
 			w->kind = G_NETFILTER;
 			snprintf(w->device, sizeof(w->device), "%s", e->device);
 			w->a = no_port(&e->src);
@@ -349,7 +376,7 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 		} else {
 			w->kind = G_DROP;
 			snprintf(w->device, sizeof(w->device), "%s", e->device);
-			snprintf(w->key, sizeof(w->key), "%s", e->reason);
+			snprintf(w->key, sizeof(w->key), "%s", reason);
 			if (is_route_drop(e->reason))
 				w->b = no_port(&e->dst);
 		}

@@ -154,7 +154,8 @@ TEST(problems_udp_enqueue_before_reasons)
 	diag_result_free(&r);
 }
 
-TEST(problems_neigh_explains_unreachable)
+/* before drop reasons (5.17): NOT_SPECIFIED where neigh_invalidate() has it freed */
+static void neigh_explains_unreachable(const char *reason, const char *where)
 {
 	struct diag_event n1 = ev(3, NS_CLI, "neigh", "resolution_failed");
 	struct diag_event v[5];
@@ -163,8 +164,7 @@ TEST(problems_neigh_explains_unreachable)
 	n1.dst = ip4("192.0.2.9", 0);
 	snprintf(n1.device, sizeof(n1.device), "eth0");
 	v[0] = n1;
-	v[1] = drop(3, NS_CLI, "NEIGH_FAILED", "neigh_invalidate+0x9", "192.0.2.1", 40000,
-		    "192.0.2.9", 80, "tcp");
+	v[1] = drop(3, NS_CLI, reason, where, "192.0.2.1", 40000, "192.0.2.9", 80, "tcp");
 	v[2] = tcp(3, NS_CLI, "connect_unreachable", "192.0.2.9", 80, EHOSTUNREACH);
 	v[3] = tcp(4, NS_CLI, "connect_unreachable", "192.0.2.9", 80, EHOSTUNREACH);
 	v[4] = tcp(5, NS_CLI, "connect_unreachable", "192.0.2.9", 80, EHOSTUNREACH);
@@ -185,15 +185,22 @@ out:
 	diag_result_free(&r);
 }
 
-/* the drop in the server's namespace, the timeout in the client's */
-TEST(problems_netfilter_across_namespaces)
+TEST(problems_neigh_explains_unreachable)
+{
+	neigh_explains_unreachable("NEIGH_FAILED", "neigh_invalidate+0x9");
+	neigh_explains_unreachable("NOT_SPECIFIED", "arp_error_report+0x3c");
+}
+
+/* the drop in the server's namespace, the timeout in the client's; before drop reasons
+ * (5.17) the same drops are NOT_SPECIFIED at nf_hook_slow */
+static void netfilter_across_namespaces(const char *reason)
 {
 	struct diag_event v[6];
 	struct diag_result r;
 
-	v[0] = drop(1, NS_SRV, "NETFILTER_DROP", "nf_hook_slow+0x9c", "192.0.2.1", 40001,
+	v[0] = drop(1, NS_SRV, reason, "nf_hook_slow+0x9c", "192.0.2.1", 40001,
 		    "192.0.2.2", 8080, "tcp");
-	v[1] = drop(2, NS_SRV, "NETFILTER_DROP", "nf_hook_slow+0x9c", "192.0.2.1", 40001,
+	v[1] = drop(2, NS_SRV, reason, "nf_hook_slow+0x9c", "192.0.2.1", 40001,
 		    "192.0.2.2", 8080, "tcp");
 	v[2] = tcp(2, NS_CLI, "retransmit", "192.0.2.2", 8080, 0);
 	snprintf(v[2].state, sizeof(v[2].state), "SYN_SENT");
@@ -216,6 +223,12 @@ TEST(problems_netfilter_across_namespaces)
 	ASSERT_EQ(r.v[1].count, 2, "refused count");
 out:
 	diag_result_free(&r);
+}
+
+TEST(problems_netfilter_across_namespaces)
+{
+	netfilter_across_namespaces("NETFILTER_DROP");
+	netfilter_across_namespaces("NOT_SPECIFIED");
 }
 
 TEST(problems_nxdomain_search_path)
