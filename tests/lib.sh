@@ -176,9 +176,9 @@ trace_stop() {
 	wait "$TRACE_PID"
 	TRACE_RC=$?
 }
-# metric NAME [label=value]...: value of the one series of NAME with those labels in
-# the last scrape, 0 when absent. For a histogram give NAME_count / NAME_sum.
-metric() {
+# metric_values NAME [label=value]...: the value of every series of NAME with those
+# labels in the last scrape, one a line
+metric_values() {
 	local name=$1
 	shift
 	awk -v name="$name" -v want="$*" '
@@ -191,10 +191,15 @@ metric() {
 				split(w[i], kv, "=")
 				if (index($0, kv[1] "=\"" kv[2] "\"") == 0) next
 			}
-			v = $NF; found = 1
-		}
-		END { if (found) printf "%.0f\n", v; else print 0 }' "$TMP/metrics"
+			print $NF
+		}' "$TMP/metrics"
 }
+# metric NAME [label=value]...: value of the one series of NAME with those labels in
+# the last scrape, 0 when absent. For a histogram give NAME_count / NAME_sum.
+metric() { metric_values "$@" | awk '{ v = $1; found = 1 } END { if (found) printf "%.0f\n", v; else print 0 }'; }
+# metric_sum NAME [label=value]...: the sum of every series of NAME with those labels
+# (e.g. every code of one ICMP type), 0 when there is none
+metric_sum() { metric_values "$@" | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 # What the running kernel gives, from what the agent said it chose (after agent_start):
 # tc_hook DIR: the link programs' hook, tcx_DIR on 6.6+ (tcx links), tc_DIR with classic
 # clsact filters; link_prog NAME: the program's name, NAME_pr where the packet programs
@@ -273,10 +278,13 @@ drop_map_entries() {
 	echo "$n"
 }
 
+# has_fhook COLLECTOR FUNC (after agent_start): whether an optional fentry/kprobe program
+# runs on kernel function FUNC (the agent logs every one it wanted and could not have)
+has_fhook() { ! grep -q "$1: no program on $2:\|$1: attach [a-z]*/$2:" "$TMP/agent.log"; }
 # require_fhook COLLECTOR FUNC (after agent_start): skip, with the agent's reason, where
 # no optional fentry/kprobe program runs on kernel function FUNC; `probe` must say why too
 require_fhook() {
-	grep -q "$1: no program on $2:" "$TMP/agent.log" || return 0
+	has_fhook "$1" "$2" && return 0
 	local why
 	why=$(sed -n "s/.*$1: no program on $2: \([^\"]*\)\".*/\1/p" "$TMP/agent.log")
 	"$OSI_BIN" probe >"$TMP/probe" 2>&1
