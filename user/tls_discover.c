@@ -52,6 +52,7 @@ struct tls_proc {
 	uint32_t pid;
 	uint32_t mntns; /* 0 until scanned, or when it cannot be read */
 	bool scanned;
+	uint8_t rescans; /* scans still due after an exec: its loader may be mid-way */
 	uint8_t nfiles;
 	struct tls_file *files[PROC_MAX_FILES];
 };
@@ -915,19 +916,33 @@ void tls_disc_scan(struct tls_disc *d, unsigned int budget)
 	merge_listing(d, pids, n);
 	free(pids);
 
+	/* A process that exec'ed is scanned now and once more at the next call: now may be
+	 * while its dynamic loader maps its libraries, libssl already and libcrypto not yet
+	 * (seconds under emulation), and nothing else would look at it again. */
 	for (size_t r = 0; r < d->nrescan; r++) {
 		struct tls_proc *p = proc_find(d, d->rescan[r]);
 
-		if (p && p->scanned) {
+		if (p)
+			p->rescans = 2;
+	}
+	d->nrescan = 0;
+	for (size_t i = 0; i < d->nprocs; i++) {
+		struct tls_proc *p = &d->procs[i];
+
+		if (p->rescans && p->scanned) {
+			p->rescans--;
 			proc_release(d, p);
 			scan_proc(d, p);
 		}
 	}
-	d->nrescan = 0;
 	for (size_t i = 0; i < d->nprocs && (!budget || scanned < budget); i++) {
-		if (d->procs[i].scanned)
+		struct tls_proc *p = &d->procs[i];
+
+		if (p->scanned)
 			continue;
-		scan_proc(d, &d->procs[i]);
+		if (p->rescans)
+			p->rescans--;
+		scan_proc(d, p);
 		scanned++;
 	}
 

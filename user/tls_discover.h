@@ -95,17 +95,17 @@ void tls_disc_free(struct tls_disc *d);
 
 /*
  * Lists /proc, scans at most budget new processes (0: all; the rest wait for the next
- * call), rescans those that exec'ed, rechecks every namespace's library directories
- * (a changed directory mtime: a library installed or replaced) and drops the files no
- * one holds. Processes that vanish meanwhile are skipped, not errors.
+ * call), rescans those that exec'ed (at two calls), rechecks every namespace's library
+ * directories (a changed directory mtime: a library installed or replaced) and drops the
+ * files no one holds. Processes that vanish meanwhile are skipped, not errors.
  */
 void tls_disc_scan(struct tls_disc *d, unsigned int budget);
 
 /* A record of the kernel side's (a process exec'ed a pair not looked at yet): scans
  * that namespace's directories if it is new (or its number was given to a new one) and
- * that executable if it is new, now, and the process's mappings at the next
- * tls_disc_scan (its libraries are not loaded yet); then marks the pair seen, unless
- * its namespace could not be looked at (every process in it gone). */
+ * that executable if it is new, now, and the process's mappings at the next two
+ * tls_disc_scan calls (its libraries are not loaded yet, or not all); then marks the
+ * pair seen, unless its namespace could not be looked at (every process in it gone). */
 void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e);
 
 /* Namespaces being watched, for logs and tests. */

@@ -31,10 +31,14 @@ run_in() {
 	shift 2
 	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG_ROOT$c" ip netns exec "$T-$ns" "$@"
 }
-# tls_cert NAME SAN: self-signed P-256 certificate $TMP/NAME.pem and key $TMP/NAME.key
+# tls_cert NAME SAN [CN]: self-signed P-256 certificate $TMP/NAME.pem and key
+# $TMP/NAME.key, subject CN (osiscope-test). A certificate of another CN, given to a
+# client as its only CA (--cacert), makes it distrust the server's: the system's CA
+# store is not relied on (a guest root may have none, curl then fails before its
+# handshake).
 tls_cert() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/$1.key" \
-		-out "$TMP/$1.pem" -days 1 -subj "/CN=osiscope-test" -addext "subjectAltName=$2" \
+		-out "$TMP/$1.pem" -days 1 -subj "/CN=${3:-osiscope-test}" -addext "subjectAltName=$2" \
 		2>"$TMP/req.err" || { cat "$TMP/req.err" >&2; fail "openssl req"; exit 1; }
 }
 wait_listen() { # NS PORT
@@ -57,6 +61,17 @@ srv_start() {
 	run_in "$ns" "$c" openssl s_server -accept "$port" -rev "$@" >"$out" 2>&1 </dev/null &
 	wait_listen "$ns" "$port"
 	SRV_PID=$(listen_pid "$ns" "$port")
+}
+# tls_version VERSION: sets ver to the version label the agent gives a handshake that
+# negotiated VERSION: "unknown" when it says it cannot read them (no
+# bpf_get_attach_cookie, before 5.15; a backport may have it earlier), a failure if it
+# says so on 5.15 or later
+tls_version() {
+	ver=$1
+	grep -q "negotiated versions show as unknown" "$TMP/agent.log" || return 0
+	ver=unknown
+	kernel_at_least 5 15 && fail "the agent reads no TLS versions on $(uname -r) (5.15+)"
+	return 0
 }
 # wait_count FILE PATTERN N: until FILE has N lines matching PATTERN (bounded); prints
 # how many it has

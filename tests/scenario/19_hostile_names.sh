@@ -20,6 +20,7 @@ ns_link cli srv 192.0.2.1 192.0.2.2
 CLI=$(cg cli)
 SRV=$(cg srv)
 tls_cert srv IP:192.0.2.2
+tls_cert other IP:192.0.2.2 osiscope-other # the only CA the untrusted runs trust
 mkdir "$TMP/bin"
 for n in "${names[@]}"; do ln -s "$CURL" "$TMP/bin/$n"; done
 
@@ -30,7 +31,8 @@ JSON_PID=$TRACE_PID
 trace_start "$TMP/cols" -l tls -o columns
 for n in "${names[@]}"; do
 	run_in cli "$CLI" "$TMP/bin/$n" -sS -o /dev/null --cacert "$TMP/srv.pem" https://192.0.2.2:4433/ 2>/dev/null
-	run_in cli "$CLI" "$TMP/bin/$n" -sS -o /dev/null https://192.0.2.2:4433/ 2>/dev/null # untrusted
+	run_in cli "$CLI" "$TMP/bin/$n" -sS -o /dev/null --cacert "$TMP/other.pem" https://192.0.2.2:4433/ \
+		2>/dev/null # untrusted
 done
 assert_eq "$(wait_count "$TMP/srv.out" "CONNECTION ESTABLISHED" $N)" $N "handshakes s_server reports"
 assert_eq "$(wait_count "$TMP/srv.out" "alert unknown ca" $N)" $N "failures s_server reports"

@@ -47,9 +47,7 @@ sum_us=$(msum osiscope_tls_handshake_duration_seconds_sum role=client cgroup=$CL
 	awk '{ printf "%.0f", $1 * 1e6 }')
 assert_gt "$sum_us" 0 "client handshake time (us)"
 assert_gt "$elapsed_us" "$sum_us" "wall time of the $N curl runs (us) over their handshake time"
-# before 5.15 (no bpf_get_attach_cookie) the agent says the versions show as unknown
-ver=TLSv1.3
-grep -q "negotiated versions show as unknown" "$TMP/agent.log" && ver=unknown
+tls_version TLSv1.3 # ver: unknown before 5.15
 assert_eq "$(mval osiscope_tls_protocol_versions_total role=client version=$ver cgroup=$CLI)" $N \
 	"$ver, client side"
 assert_eq "$(mval osiscope_tls_protocol_versions_total role=server version=$ver cgroup=$SRV)" $N \
