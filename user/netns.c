@@ -273,6 +273,14 @@ void netns_tracker_check_cookie(struct netns_tracker *t, uint32_t inode, netns_g
 	}
 }
 
+uint64_t netns_tracker_cookie(const struct netns_tracker *t, uint32_t inode)
+{
+	for (size_t k = 0; k < t->nknown; k++)
+		if (t->known[k].inode == inode)
+			return t->known[k].cookie;
+	return 0;
+}
+
 void netns_tracker_free(struct netns_tracker *t)
 {
 	free(t->known);
