@@ -387,7 +387,7 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 				e->latency_ns = lat;
 				e->rcode = rcode;
 				e->late = 1;
-				bpf_ringbuf_submit(e, 0);
+				event_submit(&dns_events, e);
 			}
 			lat = 0;
 		} else {
@@ -441,7 +441,7 @@ static __always_inline void on_response(struct dns_netns_stats *s, const struct 
 		}
 		e->rcode = rcode;
 		e->latency_ns = lat;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(&dns_events, e);
 	}
 	if (events_enabled && matched)
 		bpf_map_delete_elem(&dns_names, qk);
@@ -812,7 +812,7 @@ static long sweep_one(struct bpf_map *map, struct dns_query_key *k, struct dns_p
 		event_from_pending(e, &got);
 		event_name_of_query(e, k, got.qname_len);
 		e->latency_ns = cx->now - got.ts_ns;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(&dns_events, e);
 	}
 	if (events_enabled)
 		bpf_map_delete_elem(&dns_names, k);

@@ -68,7 +68,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024); /* DROP_EVENTS_RING */
+	__uint(max_entries, 256 * 1024);
 } drop_events SEC(".maps");
 
 /*
@@ -186,26 +186,14 @@ static __always_inline void event_parse(struct drop_event *e, const struct sk_bu
 	}
 }
 
-/*
- * Set by the agent when its events go only to the diagnose window (trace leaves it off):
- * - a socket closing with data queued (QUEUE_PURGE) is no problem there, and under
- *   connection churn such drops come by the thousand a second and would use up the
- *   event budget that real faults need; trace shows them;
- * - nobody waits on each event: they are queued without waking the agent, which drains
- *   them every second and before it answers a diagnose, and is woken only when a
- *   quarter of the ring is full. A wakeup per event cost more than all the rest of it
- *   under a flood of drops (a few hundred ns per event on 6.18).
- */
-const volatile bool events_quiet = false;
-
-#define DROP_EVENTS_RING (256 * 1024)
-#define DROP_EVENTS_WAKE (DROP_EVENTS_RING / 4)
-
+/* With events_quiet (osiscope.bpf.h), a socket closing with data queued (QUEUE_PURGE)
+ * sends no event: it is no problem for diagnose, and under connection churn such drops
+ * come by the thousand a second and would use up the event budget real faults need;
+ * trace shows them. */
 static __always_inline void send_event(const struct drop_key *key, const struct sk_buff *skb,
 				       void *location, const bool btf)
 {
 	struct drop_event *e;
-	__u64 flags = 0;
 
 	if (events_quiet &&
 	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
@@ -219,11 +207,7 @@ static __always_inline void send_event(const struct drop_key *key, const struct 
 	e->hdr.ifindex = key->ifindex;
 	e->reason = key->reason;
 	event_parse(e, skb, btf);
-	if (events_quiet)
-		flags = bpf_ringbuf_query(&drop_events, BPF_RB_AVAIL_DATA) >= DROP_EVENTS_WAKE
-				? BPF_RB_FORCE_WAKEUP
-				: BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	event_submit(&drop_events, e);
 }
 
 /* Slot i holds owner for net now, claimed from free if need be (net is then checked to be

@@ -307,7 +307,7 @@ static __always_inline void on_tx_timeout(struct net_device *dev, int queue, con
 	e->hdr.ifindex = k.ifindex;
 	e->queue = (__u32)queue;
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), dev->name);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&link_events, e);
 }
 
 SEC("tp_btf/net_dev_xmit_timeout")

@@ -362,7 +362,7 @@ static __always_inline void handle_timer(const struct neighbour *n, const bool b
 	if (e) {
 		e->new_state = NEIGH_NUD_FAILED;
 		e->probes = BPF_CORE_READ(n, probes.counter);
-		bpf_ringbuf_submit(e, 0);
+		event_submit(&neigh_events, e);
 	}
 }
 
@@ -462,7 +462,7 @@ static __always_inline void handle_update_done(const struct neighbour *n, const 
 	e->new_state = state;
 	e->hdr.pid = p.pid;
 	__builtin_memcpy(e->hdr.comm, p.comm, sizeof(e->hdr.comm));
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&neigh_events, e);
 }
 
 SEC("tp_btf/neigh_update")

@@ -166,7 +166,7 @@ static __always_inline void fib4_failed(__u32 tb_id, int kind, int oif, __be32 s
 	e->ifindex = oif;
 	__builtin_memcpy(e->saddr, &saddr, 4);
 	__builtin_memcpy(e->daddr, &daddr, 4);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&route_events, e);
 }
 
 static __always_inline void handle_fib4(void *ctx, __u32 tb_id, const struct flowi4 *flp, int err,
@@ -258,7 +258,7 @@ static __always_inline void handle_fib6(const struct net *net, const struct fib6
 	e->ifindex = oif;
 	BPF_CORE_READ_INTO(&e->saddr, flp, saddr.in6_u.u6_addr8);
 	BPF_CORE_READ_INTO(&e->daddr, flp, daddr.in6_u.u6_addr8);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&route_events, e);
 }
 
 SEC("tp_btf/fib6_table_lookup")
@@ -335,7 +335,7 @@ static __always_inline void icmp_event(const struct sk_buff *skb, __u32 netns, i
 		e->ttl = ip.ttl;
 		e->proto = ip.protocol;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&route_events, e);
 }
 
 static __always_inline void handle_icmp_send(const struct sk_buff *skb, int type, int code)
@@ -624,7 +624,7 @@ static __always_inline void count_reject_input(const struct sk_buff *skb)
 		__builtin_memcpy(e->saddr, &ip.saddr, 4);
 		__builtin_memcpy(e->daddr, &ip.daddr, 4);
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&route_events, e);
 }
 
 SEC("fentry/ip_error")

@@ -335,7 +335,7 @@ static __always_inline void connect_failed(struct sock *sk, const struct net *ne
 				e->hdr.pid = task->pid;
 				__builtin_memcpy(e->hdr.comm, task->comm, sizeof(e->hdr.comm));
 			}
-			bpf_ringbuf_submit(e, 0);
+			event_submit(&tcp_events, e);
 		}
 	}
 }
@@ -546,7 +546,7 @@ static __always_inline void handle_retransmit(const struct sock *sk, const struc
 	if (e) {
 		event_tuple_from_sk(e, sk);
 		e->detail = segs;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(&tcp_events, e);
 	}
 }
 
@@ -592,7 +592,7 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 	else
 		event_tuple_from_sk(e, sk);
 	e->detail = reason;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&tcp_events, e);
 }
 
 static __always_inline void handle_receive_reset(const struct sock *sk, const bool btf)
@@ -611,7 +611,7 @@ static __always_inline void handle_receive_reset(const struct sock *sk, const bo
 	e = event_new(TCP_EV_RESET_RECEIVED, net, btf);
 	if (e) {
 		event_tuple_from_sk(e, sk);
-		bpf_ringbuf_submit(e, 0);
+		event_submit(&tcp_events, e);
 	}
 }
 

@@ -286,7 +286,7 @@ static __always_inline void handshake_failed(const struct hs_val *v, __u32 lib, 
 
 		e->hdr.netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&tls_events, e);
 }
 
 static __always_inline void set_role(__u64 ssl, __u8 role)

@@ -77,7 +77,7 @@ static __always_inline void drop_event(const struct sock *sk, const struct sk_bu
 	} else {
 		BPF_CORE_READ_INTO(e->daddr, sk, __sk_common.skc_v6_rcv_saddr);
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(&udp_events, e);
 }
 
 /*

@@ -194,6 +194,7 @@ int collector_failed(struct collector *l, int err, const char *what);
 	do {                                                                                \
 		(skel)->rodata->events_enabled = (opts)->events;                            \
 		(skel)->rodata->events_per_sec = (opts)->cfg->events_per_sec;               \
+		(skel)->rodata->events_quiet = (opts)->events_quiet;                        \
 	} while (0)
 /* Opens l->rb on the ring-buffer map of the collector's events (struct event_desc): records
  * are decoded and enriched (enrich.c) and go to the sink the agent gave it. */

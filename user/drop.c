@@ -697,7 +697,6 @@ static int drop_open(struct collector *l, const struct collector_opts *opts)
 		return collector_failed(l, -errno, "open BPF object");
 	l->obj = s->obj;
 	COLLECTOR_SET_EVENTS(s, opts);
-	s->rodata->events_quiet = opts->events_quiet;
 
 	/*
 	 * One program per prototype of the tracepoint (see drop.bpf.c), chosen from the

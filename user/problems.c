@@ -50,6 +50,10 @@ const struct diag_benign diag_benign_table[] = {
 	  "a queue freed whole when its owner closed, before 6.7 without a reason (since then "
 	  "QUEUE_PURGE): a socket's error queue holding the ICMP errors its connect already "
 	  "reported (IP_RECVERR), or what a closing socket or device still held" },
+	{ "NOT_SPECIFIED", "unix_stream_connect",
+	  "a connect() to a local (unix) socket that failed, nothing listening there (libc "
+	  "asking nscd, a syslog client): unix_stream_connect() frees the skb it allocated "
+	  "for the connection, no packet of any network" },
 	{ "NOT_SPECIFIED", "netlink_release",
 	  "a netlink socket closed with messages still queued: netlink_release() purges its "
 	  "queue (ip, ss and every netlink client do this)" },
@@ -290,6 +294,23 @@ static bool is_route_drop(const char *reason)
 	return !strcmp(reason, "IP_OUTNOROUTES") || !strcmp(reason, "IP_INNOROUTES");
 }
 
+/* Before drop reasons (5.17), an IPv4 datagram its socket could not queue is freed
+ * where udp:udp_fail_queue_rcv_skb fires, __udp_queue_rcv_skb() (inlined into
+ * udp_queue_rcv_one_skb() in 5.10): the udp collector's udp_socket_drop names it. The
+ * site's rarer drops (checksum, socket filter) are in the udp collector's MIB errors.
+ * IPv6's site stays a drop: its tracepoint call came only in 6.5. */
+static bool udp_enqueue_drop(const struct diag_event *e)
+{
+	static const char *const sites[] = { "udp_queue_rcv_one_skb+", "__udp_queue_rcv_skb+" };
+
+	if (strcmp(e->reason, "NOT_SPECIFIED"))
+		return false;
+	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++)
+		if (!strncmp(e->where, sites[i], strlen(sites[i])))
+			return true;
+	return false;
+}
+
 /* The group an event belongs to, in want; false when it opens none (evidence only). */
 static bool group_of(struct engine *en, const struct diag_event *e, struct grp *w)
 {
@@ -308,7 +329,8 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			w->b = e->dst;
 			/* ICMP has no ports; the ICMP of an MTU black hole keys on addresses */
 			snprintf(w->key, sizeof(w->key), "%s", e->proto);
-		} else if (!strcmp(e->reason, "SOCKET_RCVBUFF") && !strcmp(e->proto, "udp")) {
+		} else if ((!strcmp(e->reason, "SOCKET_RCVBUFF") && !strcmp(e->proto, "udp")) ||
+			   udp_enqueue_drop(e)) {
 			/* the udp collector's udp_socket_drop names the same datagram, with the
 			 * socket's port, on every kernel (drop reasons are 5.17+) */
 			return false;

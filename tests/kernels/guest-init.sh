@@ -44,7 +44,7 @@ done
 cd /osiscope || exit 1
 # the ASan builds and fuzz replays depend on no kernel and are not in the guest
 export OSI_BIN=/osiscope/osiscope OUTPUT=/osiscope/.output OSI_LOG_DIR=/tmp/logs OSI_NO_ASAN=1
-export OSI_WAIT_SCALE=${scale:-5} OSI_SCENARIO_TIMEOUT=600
+export OSI_WAIT_SCALE=${scale:-5} OSI_SCENARIO_TIMEOUT=$((120 * ${scale:-5}))
 echo "OSIK-PROBE-BEGIN"
 ./osiscope probe 2>&1
 echo "OSIK-PROBE-END"

@@ -48,7 +48,7 @@ for round in 1 2; do
 	done
 	assert_eq "$ok" 80 "round $round: namespaces with exactly one refused connect, open and reset"
 	for n in "${many[@]}"; do ip netns del "$T-$n"; done
-	for i in $(seq 30); do # their series go, and with them their slots
+	for i in $(seq $((30 * SCALE))); do # their series go, and with them their slots
 		scrape
 		[ "$(grep -c "netns=\"$(ns_inode keep)\"" "$TMP/metrics")" -gt 0 ] &&
 			[ "$(grep -o 'osiscope_tcp_active_opens_total{netns="[0-9]*"}' "$TMP/metrics" | wc -l)" -le 3 ] && break

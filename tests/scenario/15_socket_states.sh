@@ -29,9 +29,11 @@ states_agree() {
 agent_start
 ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
+# FIN_WAIT2 lasts tcp_fin_timeout: longer than the scenario under emulation too
+nsx cli sysctl -qw net.ipv4.tcp_fin_timeout=$((60 * SCALE))
 # a listener that never accepts: the connections wait in its queue, and their peers'
-# FINs leave them in CLOSE_WAIT there and in FIN_WAIT2 on the client (for 60 s)
-nsx srv "$TCPLOAD" listen 192.0.2.2 8080 16 30 >"$TMP/listen.out" &
+# FINs leave them in CLOSE_WAIT there and in FIN_WAIT2 on the client (tcp_fin_timeout)
+nsx srv "$TCPLOAD" listen 192.0.2.2 8080 16 $((30 * SCALE)) >"$TMP/listen.out" &
 for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.1; done
 scrape
 states_agree srv "listening"
@@ -56,14 +58,14 @@ states_agree cli "nothing changed since"
 # --- beside 16400 sockets in another namespace: no dump at all
 ns_create big
 nsx big sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
-nsx big "$TCPLOAD" hold 127.0.0.1 9000 8200 60 >"$TMP/hold.out" &
-for i in $(seq 200); do grep -q holding "$TMP/hold.out" 2>/dev/null && break; sleep 0.1; done
+nsx big "$TCPLOAD" hold 127.0.0.1 9000 8200 $((60 * SCALE)) >"$TMP/hold.out" &
+for i in $(seq $((200 * SCALE))); do grep -q holding "$TMP/hold.out" 2>/dev/null && break; sleep 0.1; done
 assert_eq "$(cat "$TMP/hold.out")" "holding 8200" "connections held in namespace big"
 scrape # counts the host's sockets: the next scrapes dump nothing
-nsx srv "$TCPLOAD" listen 192.0.2.2 8081 16 30 >"$TMP/listen2.out" &
-for i in $(seq 50); do grep -q listening "$TMP/listen2.out" 2>/dev/null && break; sleep 0.1; done
+nsx srv "$TCPLOAD" listen 192.0.2.2 8081 16 $((30 * SCALE)) >"$TMP/listen2.out" &
+for i in $(seq $((50 * SCALE))); do grep -q listening "$TMP/listen2.out" 2>/dev/null && break; sleep 0.1; done
 nsx cli "$TCPLOAD" parallel 192.0.2.2 8081 $K >/dev/null
-for i in $(seq 50); do
+for i in $(seq $((50 * SCALE))); do
 	[ "$(nsx srv ss -Htan state close-wait | wc -l)" -eq $((2 * K)) ] && break
 	sleep 0.1
 done

@@ -11,7 +11,8 @@ SLOW=$HELPERS/slowhttp
 [ -x "$SLOW" ] || { fail "$SLOW not built"; finish; }
 
 agent_start
-"$SLOW" 127.0.0.2 127.0.0.1 "$PORT" 300 14 >"$TMP/slow" 2>&1 &
+# they keep sending for longer than the scrapes below take, under emulation too
+"$SLOW" 127.0.0.2 127.0.0.1 "$PORT" 300 $((14 * SCALE)) >"$TMP/slow" 2>&1 &
 for i in $(seq $((200 * SCALE))); do grep -q '^connected=' "$TMP/slow" && break; sleep 0.1; done
 log "slow clients: $(grep '^connected=' "$TMP/slow")"
 assert_eq "$(grep -c '^connected=' "$TMP/slow")" 1 "the slow clients made their connections"
