@@ -281,6 +281,24 @@ drop_map_entries() {
 # has_fhook COLLECTOR FUNC (after agent_start): whether an optional fentry/kprobe program
 # runs on kernel function FUNC (the agent logs every one it wanted and could not have)
 has_fhook() { ! grep -q "$1: no program on $2:\|$1: attach [a-z]*/$2:" "$TMP/agent.log"; }
+
+# tcp_map_entries NETNS [slots|hash]: the tcp collector's kernel entries for a namespace:
+# slots of its per-CPU namespace array held for it (bpf/tcp.h, struct tcp_ns_owner: key
+# 0 is a free slot), plus its key in the tcp_stats hash (or only one of the two)
+tcp_map_entries() {
+	local id name n=0
+	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -u); do
+		name=$(bpftool map show id "$id" | awk '{ for (i = 1; i < NF; i++) if ($i == "name") print $(i + 1) }')
+		if [ "$name" = tcp_slot_owner ] && [ "${2:-slots}" = slots ]; then
+			n=$((n + $(bpftool -j map dump id "$id" | grep -o '"value":{"key":[0-9]*,"netns":[0-9]*' |
+				awk -F'[:,]' -v ns="$1" '$3 != 0 && $5 == ns { c++ } END { print c + 0 }')))
+		elif [ "$name" = tcp_stats ] && [ "${2:-hash}" = hash ]; then
+			n=$((n + $(bpftool -j map dump id "$id" | grep -c "^ *\"key\":$1,\?$\|{\"key\":$1,")))
+		fi
+	done
+	echo "$n"
+}
+
 # require_fhook COLLECTOR FUNC (after agent_start): skip, with the agent's reason, where
 # no optional fentry/kprobe program runs on kernel function FUNC; `probe` must say why too
 require_fhook() {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "netns.h"
+#include "netns_id.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -251,6 +252,16 @@ void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id
 		if (k)
 			k->id = id;
 	}
+}
+
+uint64_t netns_tracker_cookie(const struct netns_tracker *t, uint32_t inode)
+{
+	if (netns_id_kind(NULL, 0) != NETNS_ID_COOKIE)
+		return 0;
+	for (size_t k = 0; k < t->nknown; k++)
+		if (t->known[k].inode == inode)
+			return t->known[k].id;
+	return 0;
 }
 
 void netns_tracker_free(struct netns_tracker *t)

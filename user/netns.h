@@ -67,6 +67,9 @@ void netns_tracker_scan_done(struct netns_tracker *t, const struct netns_list *l
  * when it is not the namespace known under that inode before. */
 void netns_tracker_check_id(struct netns_tracker *t, uint32_t inode, uint64_t id, netns_gone_fn fn,
 			    void *ctx);
+/* The cookie of the namespace known under inode, as its last visit read it: 0 if unknown,
+ * or if netns_id() gives another kind of identity (before v5.14). */
+uint64_t netns_tracker_cookie(const struct netns_tracker *t, uint32_t inode);
 void netns_tracker_free(struct netns_tracker *t);
 
 /* TCP sockets of the current namespace, IPv4 and IPv6, from NETLINK_SOCK_DIAG (the

@@ -21,7 +21,17 @@
 struct route_prev {
 	uint32_t netns;
 	uint64_t emitted_gen; /* collection that last handed the map's counters over */
+	/* The ICMP error types a hook counts by code (rows of icmp_sent, icmp6_sent): the
+	 * MIB's count of each, read at the visit of mib_gen; the hook's, from the map (what
+	 * it counted under the inode before a new namespace took it: hooked_base); and the
+	 * rest last handed over with the code empty (route_mib_rest). */
+	uint64_t mib_gen;
+	bool mib_has[ROUTE_FAMILIES];
+	uint64_t mib_out[ROUTE_FAMILIES][ICMP_ROWS];
+	uint64_t hooked[ROUTE_FAMILIES][ICMP_ROWS], hooked_base[ROUTE_FAMILIES][ICMP_ROWS];
+	uint64_t rest[ROUTE_FAMILIES][ICMP_ROWS];
 };
+_Static_assert((int)ICMP6_ROWS <= (int)ICMP_ROWS, "rows of route_prev");
 
 enum { H_FIB, H_FIB6, H_ICMP, H_SEND, H_COUNT };
 
@@ -80,8 +90,10 @@ static int register_metrics(struct route_priv *p, struct registry *reg)
 		  "IPv4 errors the kernel generates (types 3, 4, 5, 11, 12) come from tracepoint "
 		  "icmp_send with their code; ICMPv6 errors (types 1 to 4) from an optional "
 		  "fentry/kprobe on icmpv6_push_pending_frames with their code; every other "
-		  "type, and those where no hook runs, from the kernel MIB IcmpMsg OutType<N> / "
-		  "Icmp6OutType<N>, whose code is empty.",
+		  "type, those where no hook runs, and what the MIB counts of a hooked type "
+		  "beyond the hook (errors sent from raw sockets) from the kernel MIB IcmpMsg "
+		  "OutType<N> / Icmp6OutType<N>, whose code is empty: a type's series add up "
+		  "to its MIB counter.",
 		  METRIC_COUNTER,
 		  { "netns", "family", "type", "code", NULL } },
 		{ "osiscope_icmp_received_total",
@@ -268,6 +280,15 @@ static void emit_map(struct route_priv *p, struct route_prev *pv, const struct r
 			}
 		}
 	}
+	for (int r = 0; o == ORIGIN_MAP && r < ICMP_ROWS; r++) {
+		pv->hooked[ROUTE_IPV4][r] = 0;
+		pv->hooked[ROUTE_IPV6][r] = 0;
+		for (int c = 0; c < ICMP_CODES; c++) {
+			pv->hooked[ROUTE_IPV4][r] += n->icmp_sent[r][c];
+			if (r < ICMP6_ROWS)
+				pv->hooked[ROUTE_IPV6][r] += n->icmp6_sent[r][c];
+		}
+	}
 	for (int r = 0; p->icmp6_hooked && r < ICMP6_ROWS; r++) {
 		for (int c = 0; c < ICMP_CODES; c++) {
 			/* port unreachable, packet too big, hop limit exceeded from the start */
@@ -295,6 +316,33 @@ static bool traced_type(const struct route_priv *p, int f, int t)
 		if ((f == ROUTE_IPV4 ? row_type : row6_type)[r] == t)
 			return true;
 	return false;
+}
+
+/* What the MIB counted of the types a hook counts by code beyond what the hook saw, with
+ * the code empty: each such type's series then add up to its MIB counter. */
+static void emit_rest(struct route_priv *p, struct route_prev *pv)
+{
+	char ns[16];
+
+	snprintf(ns, sizeof(ns), "%u", pv->netns);
+	for (int f = 0; f < ROUTE_FAMILIES; f++) {
+		bool hooked = f == ROUTE_IPV4 ? p->icmp_hooked : p->icmp6_hooked;
+		int rows = f == ROUTE_IPV4 ? ICMP_ROWS : ICMP6_ROWS;
+		const int *types = f == ROUTE_IPV4 ? row_type : row6_type;
+
+		for (int r = 0; hooked && pv->mib_has[f] && r < rows; r++) {
+			const char *lab[] = { ns, families[f], num_label(types[r]), "" };
+			uint64_t h = pv->hooked[f][r], base = pv->hooked_base[f][r];
+			uint64_t had = pv->rest[f][r], rest;
+
+			if (types[r] < 0)
+				continue;
+			rest = route_mib_rest(pv->mib_out[f][r], h > base ? h - base : 0,
+					      &pv->rest[f][r]);
+			if (rest || had)
+				metric_counter_observe(p->sent, lab, rest, ORIGIN_NETNS);
+		}
+	}
 }
 
 static void emit_mib(struct route_priv *p, uint32_t netns, const struct route_mib *n)
@@ -340,6 +388,7 @@ static void route_visit_netns(struct collector *l, struct registry *reg,
 			      const struct netns_entry *ns, const struct collect_ctx *cx)
 {
 	struct route_priv *p = l->priv;
+	struct route_prev *pv;
 	struct route_mib m;
 
 	if (!p->lookups)
@@ -347,6 +396,19 @@ static void route_visit_netns(struct collector *l, struct registry *reg,
 	if (route_mib_read(&m) < 0)
 		return; /* the namespace went away under us */
 	emit_mib(p, ns->inode, &m);
+	/* before the map is read (route_collect): see route_mib_rest */
+	pv = nstab_get(&p->prev, ns->inode, true);
+	if (!pv)
+		return;
+	for (int f = 0; f < ROUTE_FAMILIES; f++) {
+		const int *types = f == ROUTE_IPV4 ? row_type : row6_type;
+		int rows = f == ROUTE_IPV4 ? ICMP_ROWS : ICMP6_ROWS;
+
+		pv->mib_has[f] = m.has[f];
+		for (int r = 0; r < rows; r++)
+			pv->mib_out[f][r] = types[r] >= 0 ? m.out[f][types[r]] : 0;
+	}
+	pv->mib_gen = cx->gen;
 }
 
 static void collect_netns(void *ctx, const void *key, const void *sum)
@@ -395,13 +457,24 @@ static void route_collect(struct collector *l, struct registry *reg, const struc
 
 			emit_map(p, pv, &none, ORIGIN_ABSENT);
 		}
+		if (pv && pv->mib_gen == p->gen)
+			emit_rest(p, pv);
 	}
 }
 
 /* The registry renews the counters' baselines (the map's stay, the MIB's go to zero):
- * unlike forget_netns, the map's entry must stay. */
+ * unlike forget_netns, the map's entry must stay. The rest of a hooked type starts again
+ * from the new namespace's MIB, beside what the hook counted under the inode so far (as
+ * last read: what the old one sent after that counts as the new one's). */
 static void route_renew_netns(struct collector *l, uint32_t netns)
 {
+	struct route_priv *p = l->priv;
+	struct route_prev *pv = nstab_get(&p->prev, netns, false);
+
+	if (!pv)
+		return;
+	memcpy(pv->hooked_base, pv->hooked, sizeof(pv->hooked));
+	memset(pv->rest, 0, sizeof(pv->rest));
 }
 
 static void route_forget_netns(struct collector *l, uint32_t netns)

@@ -70,6 +70,16 @@ static void snmp6_pair(void *ctx, const char *name, size_t nlen, uint64_t v)
 	c->taken++;
 }
 
+uint64_t route_mib_rest(uint64_t mib, uint64_t hooked, uint64_t *last)
+{
+	uint64_t rest = mib > hooked ? mib - hooked : 0;
+
+	if (rest < *last)
+		rest = *last;
+	*last = rest;
+	return rest;
+}
+
 int route_mib_parse_snmp6(const char *text, struct route_mib *m)
 {
 	struct snmp6_ctx c = { m, 0 };

@@ -24,6 +24,16 @@ struct route_mib {
  * (the namespace is going away). */
 int route_mib_read(struct route_mib *m);
 
+/*
+ * What the MIB counted of an ICMP type that the hook giving its errors' code (tracepoint
+ * icmp_send, the program on icmpv6_push_pending_frames) did not see: errors a user-space
+ * tool sends from a raw socket, for one. mib and hooked are absolute counts, the MIB
+ * read before the hook's map; the hook counts a message a little before the MIB does, so
+ * a reading may come out short: the result never goes below *last, the value last
+ * returned, and is stored there.
+ */
+uint64_t route_mib_rest(uint64_t mib, uint64_t hooked, uint64_t *last);
+
 /* Adds the text of a /proc/net/snmp6 ("Name value" lines) to m; exported for the unit
  * tests. Returns how many counters it took. */
 int route_mib_parse_snmp6(const char *text, struct route_mib *m);

@@ -32,6 +32,12 @@ struct tcp_prev {
 	 * its hash entry's, added */
 	uint64_t sum_gen;
 	struct tcp_netns_stats sum;
+	/* the namespace's cookie, as this collection's visit read it (cookie_gen): a slot
+	 * held under its inode with another key is a gone namespace's */
+	uint64_t cookie, cookie_gen;
+	/* what the slots of gone namespaces with this inode counted until they were taken
+	 * back: it stays in the inode's sums, whose baselines the registry keeps */
+	struct tcp_netns_stats carry;
 };
 
 /* Above this many TCP sockets on the host (all namespaces, at the last scrape), no
@@ -51,6 +57,7 @@ struct tcp_priv {
 	struct tcp_ns_owner owners[TCP_NS_SLOTS];
 	uint64_t owners_claimed;
 	bool owners_read;
+	bool by_cookie; /* slots are keyed by the namespace's cookie, not its inode */
 	struct hook hooks[5];
 	struct fhook fhooks[2]; /* resets with no socket, before v6.10 */
 	/* resets sent read from the namespace's TcpOutRsts: the kernel's tracepoint misses
@@ -232,7 +239,7 @@ static int tcp_open(struct collector *l, const struct collector_opts *opts)
 		bpf_map__set_max_entries(s->maps.tcp_events, 4096);
 		bpf_map__set_max_entries(s->maps.sk_tasks, 1);
 	}
-	s->rodata->netns_by_cookie = probe_netns_cookie_made();
+	s->rodata->netns_by_cookie = p->by_cookie = probe_netns_cookie_made();
 	/* the program chosen for tp_btf, with or without compare-and-swap */
 	if (p->hooks[0].chosen == s->progs.tcp_state_btf && !probe_atomic_cmpxchg()) {
 		bpf_program__set_autoload(s->progs.tcp_state_btf, false);
@@ -346,14 +353,16 @@ static uint32_t slot_owner(struct tcp_priv *p, uint32_t i)
 }
 
 /* The namespace's kernel counts, summed over CPUs, its slots' and its hash entry's
- * (bpf/tcp.bpf.c, stats_for): zero when it has none yet. Its slot is found by its key,
- * which userspace does not know: by the table of owners (a namespace that replaced a
- * gone one of the same inode may hold a slot beside the gone one's). */
-static void kernel_counts(struct tcp_priv *p, uint32_t netns, struct tcp_netns_stats *k)
+ * (bpf/tcp.bpf.c, stats_for), and what gone namespaces of its inode left (carry): zero
+ * when it has none yet. Its slot is found by the table of owners (a namespace that
+ * replaced a gone one of the same inode may hold a slot beside the gone one's until the
+ * next collection takes that one back). */
+static void kernel_counts(struct tcp_priv *p, const struct tcp_prev *pv, struct tcp_netns_stats *k)
 {
+	uint32_t netns = pv->netns;
 	struct tcp_netns_stats v;
 
-	memset(k, 0, sizeof(*k));
+	*k = pv->carry;
 	owners_read(p, false);
 	if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_stats), &netns, sizeof(v), &v) == 0)
 		stats_add(k, &v);
@@ -382,7 +391,7 @@ static int tcp_socket_states(struct tcp_priv *p, struct tcp_prev *pv, uint64_t o
 	bool dumped = false;
 	int err;
 
-	kernel_counts(p, pv->netns, &k);
+	kernel_counts(p, pv, &k);
 	err = sockstat_tcp(&in4, &in6, &tw);
 	if (err)
 		return err;
@@ -393,7 +402,7 @@ static int tcp_socket_states(struct tcp_priv *p, struct tcp_prev *pv, uint64_t o
 		if (err)
 			return err;
 		dumped = true;
-		kernel_counts(p, pv->netns, &again);
+		kernel_counts(p, pv, &again);
 		if (again.state_changes == k.state_changes) {
 			for (int s = 0; s < TCP_STATE_MAX; s++)
 				pv->base[s] = d.full[s] - k.states[s];
@@ -444,6 +453,10 @@ static void tcp_visit_netns(struct collector *l, struct registry *reg, const str
 	if (!pv || !p->retrans)
 		return;
 	snprintf(nsl, sizeof(nsl), "%u", ns->inode);
+	if (p->by_cookie && cx->tracker) { /* read on entering it (agent.c), 0 before v5.14 */
+		pv->cookie = netns_tracker_cookie(cx->tracker, ns->inode);
+		pv->cookie_gen = cx->gen;
+	}
 	if (tcp_socket_states(p, pv, states) == 0) {
 		for (int s = 1; s < 12; s++) {
 			const char *lab[] = { nsl, tcp_state_names[s] };
@@ -474,31 +487,73 @@ static void tcp_describe(struct collector *l, char *buf, size_t len)
 	struct tcp_priv *p = l->priv;
 
 	if (p && p->rst_mib)
-		snprintf(buf, len, "resets sent from TcpOutRsts (no program for resets with no "
-				   "socket: %s)",
+		snprintf(buf, len,
+			 "resets sent from TcpOutRsts (no program for resets with no "
+			 "socket: %s)",
 			 p->fhooks[0].chosen ? p->fhooks[1].why : p->fhooks[0].why);
+}
+
+/*
+ * Frees slot i: no longer its namespace's, zeroed, then free for the next one to claim.
+ * With carry, what it counted goes there first (its namespace is gone: nothing counts in
+ * it any more). false when the slot is still its owner's.
+ */
+static bool slot_free(struct tcp_priv *p, uint32_t i, struct tcp_netns_stats *carry)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	const struct tcp_ns_owner none = { 0 };
+	struct tcp_netns_stats v;
+	void *zero;
+	bool ok;
+
+	if (carry &&
+	    percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v), &v))
+		return false;
+	zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
+	if (!zero ||
+	    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY)) {
+		free(zero);
+		return false;
+	}
+	p->owners[i] = none;
+	if (carry)
+		stats_add(carry, &v);
+	/* a slot left unzeroed keeps its claim: never handed to another namespace */
+	ok = bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY) == 0;
+	if (ok)
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_slot_claims), &i);
+	free(zero);
+	return true;
+}
+
+/*
+ * The kernel gives a gone namespace's inode to the next one at once (pods replaced on a
+ * node), and slots are keyed by the namespace's cookie, which the new one does not share:
+ * it claims a slot of its own. A slot held under a visited namespace's inode with another
+ * key is a gone namespace's, taken back here; else every replacement would hold one for
+ * as long as its inode lives, until new namespaces found none free. Its counts stay in
+ * the inode's sums.
+ */
+static void release_gone_slots(struct tcp_priv *p)
+{
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
+		uint32_t netns = slot_owner(p, i);
+		struct tcp_prev *pv = netns ? prev_get(p, netns, false) : NULL;
+
+		if (pv && pv->cookie && pv->cookie_gen == p->gen && p->owners[i].key != pv->cookie)
+			slot_free(p, i, &pv->carry);
+	}
 }
 
 static void tcp_forget_netns(struct collector *l, uint32_t netns)
 {
 	struct tcp_priv *p = l->priv;
-	int ncpus = libbpf_num_possible_cpus();
-	void *zero = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct tcp_netns_stats)) : NULL;
-	const struct tcp_ns_owner none = { 0 };
 
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_stats), &netns);
 	owners_read(p, true);
-	for (uint32_t i = 0; i < TCP_NS_SLOTS && zero; i++) {
-		if (slot_owner(p, i) != netns)
-			continue;
-		/* no longer the namespace's, zeroed, then free for the next one to claim */
-		if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_owner), &i, &none, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, zero, BPF_ANY))
-			continue;
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tcp_slot_claims), &i);
-		p->owners[i] = none;
-	}
-	free(zero);
+	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++)
+		if (slot_owner(p, i) == netns)
+			slot_free(p, i, NULL);
 	nstab_del(&p->prev, netns);
 }
 
@@ -512,6 +567,16 @@ static void tcp_renew_netns(struct collector *l, uint32_t netns)
 		pv->seeded = false;
 }
 
+/* Adds v to the namespace's sum of this collection, which starts from its carry. */
+static void sum_add(struct tcp_priv *p, struct tcp_prev *pv, const struct tcp_netns_stats *v)
+{
+	if (pv->sum_gen != p->gen) {
+		pv->sum = pv->carry;
+		pv->sum_gen = p->gen;
+	}
+	stats_add(&pv->sum, v);
+}
+
 static void collect_netns(void *ctx, const void *key, const void *sum)
 {
 	struct tcp_priv *p = ctx;
@@ -520,12 +585,7 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 	collect_note_netns(p->cx, *(const uint32_t *)key);
 
 	if (pv) {
-		if (pv->sum_gen == p->gen) { /* it has a slot too */
-			stats_add(&pv->sum, sum);
-		} else {
-			memcpy(&pv->sum, sum, sizeof(pv->sum));
-			pv->sum_gen = p->gen;
-		}
+		sum_add(p, pv, sum); /* after its slots' */
 		emit_counters(p, pv->netns, &pv->sum, ORIGIN_MAP);
 		pv->emitted_gen = p->gen;
 	}
@@ -547,6 +607,7 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 	 * on every CPU (a relaxed add on arm64), so it only says when to read it between
 	 * collections. */
 	owners_read(p, true);
+	release_gone_slots(p);
 	for (uint32_t i = 0; i < TCP_NS_SLOTS; i++) {
 		struct tcp_netns_stats v;
 		struct tcp_prev *pv;
@@ -556,14 +617,9 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 			continue;
 		collect_note_netns(cx, owners[i]);
 		if (percpu_map_lookup_sum(bpf_map__fd(p->skel->maps.tcp_slot_stats), &i, sizeof(v),
-					 &v))
+					  &v))
 			continue;
-		if (pv->sum_gen == p->gen) {
-			stats_add(&pv->sum, &v);
-		} else {
-			pv->sum = v;
-			pv->sum_gen = p->gen;
-		}
+		sum_add(p, pv, &v);
 	}
 	percpu_map_each(bpf_map__fd(p->skel->maps.tcp_stats), sizeof(uint32_t),
 			sizeof(struct tcp_netns_stats), collect_netns, p);
@@ -583,7 +639,11 @@ static void tcp_collect(struct collector *l, struct registry *reg, const struct 
 		if (pv && pv->emitted_gen != p->gen) {
 			static const struct tcp_netns_stats none;
 
-			emit_counters(p, pv->netns, &none, ORIGIN_ABSENT);
+			/* what gone namespaces of its inode left is in the sum, as ever */
+			if (memcmp(&pv->carry, &none, sizeof(none)))
+				emit_counters(p, pv->netns, &pv->carry, ORIGIN_MAP);
+			else
+				emit_counters(p, pv->netns, &none, ORIGIN_ABSENT);
 			pv->emitted_gen = p->gen;
 		}
 	}

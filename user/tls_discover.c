@@ -975,8 +975,9 @@ void tls_disc_scan(struct tls_disc *d, unsigned int budget)
 
 void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e)
 {
-	struct tls_file_key k = { .ino = e->exe_ino, .dev = e->exe_dev };
+	struct tls_file_key k = { .ino = e->exe_ino, .dev = e->exe_dev }, exe = { 0 };
 	struct tls_mntns *ns = ns_find(d, e->mntns);
+	bool looked = false;
 	uint32_t inode, rep;
 
 	/* the process may be gone already, or in another namespace (ip netns exec) */
@@ -990,15 +991,18 @@ void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e)
 			ns->rep = e->pid;
 			ns_scan_dirs(d, ns);
 		}
-		scan_exe(d, e->pid, NULL);
+		scan_exe(d, e->pid, &exe);
+		looked = exe.ino != 0; /* else gone meanwhile */
 		if (grow((void **)&d->rescan, &d->caprescan, d->nrescan, sizeof(*d->rescan)) &&
 		    d->nrescan < 4096)
 			d->rescan[d->nrescan++] = e->pid;
 	}
-	/* Seen once the namespace is: a program that was gone before its file could be
-	 * looked at is not looked for again (nor would the periodic scan find it). A new
-	 * namespace whose every process was gone is reported again at its next exec. */
-	if (ns)
+	/* Seen once the namespace is and the program was looked at, now or by an earlier
+	 * run. A program whose process was gone before its file could be looked at is
+	 * reported again at its next exec: marked seen, no later run would be (a program
+	 * with OpenSSL linked in, or a private libssl, run again and again for less than
+	 * the 2 s between scans would never be probed). */
+	if (ns && (looked || exe_find(d, &k, NULL)))
 		d->ops->exec_seen(d->ctx, e->mntns, &k);
 }
 

@@ -105,7 +105,8 @@ void tls_disc_scan(struct tls_disc *d, unsigned int budget);
  * that namespace's directories if it is new (or its number was given to a new one) and
  * that executable if it is new, now, and the process's mappings at the next two
  * tls_disc_scan calls (its libraries are not loaded yet, or not all); then marks the
- * pair seen, unless its namespace could not be looked at (every process in it gone). */
+ * pair seen, unless its namespace or its executable could not be looked at (the process
+ * gone first, and no earlier run of the program looked at). */
 void tls_disc_on_exec(struct tls_disc *d, const struct tls_disc_event *e);
 
 /* Namespaces being watched, for logs and tests. */

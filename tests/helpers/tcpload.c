@@ -12,8 +12,11 @@
  *   tcpload echo ADDR PORT SECONDS             echo server for rr
  *   tcpload rr ADDR PORT N                     N 64-byte request/responses on one connection:
  *                                              prints p50_us= p99_us=
- *   tcpload hold ADDR PORT N SECONDS           N connections to itself held open (2N
- *                                              sockets): prints "holding N", then waits
+ *   tcpload hold ADDR PORT N SECONDS [NETNS]   N connections to itself held open (2N
+ *                                              sockets): prints "holding N", then waits;
+ *                                              with NETNS (a path to open) the sockets are
+ *                                              made there and the process goes back to its
+ *                                              own namespace, which alone then keeps it
  * Addresses are numeric IPv4 or IPv6. Exit 0 when it did what it was asked.
  */
 #include <arpa/inet.h>
@@ -23,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,7 +377,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "hold") && argc >= 6) {
-		int n = atoi(argv[4]), lfd, held = 0;
+		int n = atoi(argv[4]), lfd, held = 0, own = -1, nsfd;
 		struct rlimit rl;
 		struct sockaddr_storage ss;
 		socklen_t len = make_addr(argv[2], argv[3], &ss);
@@ -388,6 +392,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tcpload: hold: cannot have %s descriptors (hard limit %llu)\n",
 				argv[4], (unsigned long long)rl.rlim_max);
 			return 1;
+		}
+		if (argc >= 7) {
+			own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+			nsfd = open(argv[6], O_RDONLY | O_CLOEXEC);
+			if (own < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNET)) {
+				fprintf(stderr, "tcpload: hold: enter %s: %s\n", argv[6], strerror(errno));
+				return 1;
+			}
+			close(nsfd);
 		}
 		lfd = listen_on(argv[2], argv[3], 4096);
 		/* connect a batch, accept it, and again: the backlog never overflows */
@@ -407,6 +420,10 @@ int main(int argc, char **argv)
 				}
 			}
 			held += batch;
+		}
+		if (own >= 0 && setns(own, CLONE_NEWNET)) {
+			fprintf(stderr, "tcpload: hold: back to own namespace: %s\n", strerror(errno));
+			return 1;
 		}
 		printf("holding %d\n", held);
 		fflush(stdout);

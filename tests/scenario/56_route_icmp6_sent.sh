@@ -5,14 +5,16 @@
 # N datagrams to a closed port of its own (type 1 code 4), M to a prohibit route
 # (type 1 code 1), U to an unreachable route (type 1 code 0) and K with hop limit 1 to a
 # route it would forward (type 3 code 0) -> exactly those counts in its namespace, their
-# sums equal to its Icmp6OutDestUnreachs and Icmp6OutTimeExcds deltas, and no code-less
-# (MIB) series for those types beside them. Where neither program can run (kernels
-# without kprobes that refuse fentry, like this CI host), the agent starts anyway, says
-# why, and `probe` shows none/icmpv6_push_pending_frames with the reason: skipped.
+# sums equal to its Icmp6OutDestUnreachs and Icmp6OutTimeExcds deltas. R address
+# unreachables (type 1 code 3) the router sends from a raw socket, which the program does
+# not see, are the only code-less (MIB) series beside them. Where neither program can
+# run (kernels without kprobes that refuse fentry, like this CI host), the agent starts
+# anyway, says why, and `probe` shows none/icmpv6_push_pending_frames with the reason:
+# skipped.
 . "$(dirname "$0")/../lib.sh"
 require_root
 ROUTELOAD=$HELPERS/routeload
-N=4 M=3 U=2 K=2
+N=4 M=3 U=2 K=2 R=3
 
 agent_start
 require_fhook route icmpv6_push_pending_frames
@@ -40,14 +42,16 @@ send 2001:db8::2 $N
 send 2001:db8:f002::1 $M
 send 2001:db8:f001::1 $U
 send 2001:db8:f003::1 $K ttl=1
+r=$(nsx rtr "$ROUTELOAD" icmp 2001:db8::1 $R 1 3)
+assert_eq "$(field ok "$r")" $R "ICMPv6 address unreachables sent from a raw socket"
 for i in $(seq $((50 * SCALE))); do
-	[ $(($(mib rtr Icmp6OutDestUnreachs) - du)) -ge $((N + M + U)) ] &&
+	[ $(($(mib rtr Icmp6OutDestUnreachs) - du)) -ge $((N + M + U + R)) ] &&
 		[ $(($(mib rtr Icmp6OutTimeExcds) - te)) -ge $K ] && break
 	sleep 0.1
 done
 scrape
 du=$(($(mib rtr Icmp6OutDestUnreachs) - du)) te=$(($(mib rtr Icmp6OutTimeExcds) - te))
-assert_eq "$du" $((N + M + U)) "kernel Icmp6OutDestUnreachs delta (router)"
+assert_eq "$du" $((N + M + U + R)) "kernel Icmp6OutDestUnreachs delta (router)"
 assert_eq "$te" $K "kernel Icmp6OutTimeExcds delta (router)"
 sent() { metric osiscope_icmp_sent_total netns=$rtr family=ipv6 "$@"; }
 assert_eq "$(sent type=1 code=4)" $N "ICMPv6 port unreachables sent (type 1 code 4)"
@@ -57,6 +61,11 @@ assert_eq "$(sent type=3 code=0)" $K "ICMPv6 hop limit exceeded sent (type 3 cod
 sum=$(awk -v ns="$rtr" '/^osiscope_icmp_sent_total\{/ && index($0, "netns=\"" ns "\"") &&
 	/family="ipv6"/ && /type="1"/ { s += $NF } END { printf "%.0f\n", s }' "$TMP/metrics")
 assert_eq "$sum" "$du" "type 1 series of the router, summed, against Icmp6OutDestUnreachs"
-assert_eq "$(grep -c 'osiscope_icmp_sent_total{.*netns="'$rtr'".*family="ipv6".*type="[13]".*code=""' "$TMP/metrics")" 0 \
-	"no code-less (MIB) series for those types beside them"
+sum=$(awk -v ns="$rtr" '/^osiscope_icmp_sent_total\{/ && index($0, "netns=\"" ns "\"") &&
+	/family="ipv6"/ && /type="3"/ { s += $NF } END { printf "%.0f\n", s }' "$TMP/metrics")
+assert_eq "$sum" "$te" "type 3 series of the router, summed, against Icmp6OutTimeExcds"
+assert_eq "$(sent type=1 code=3)" 0 "the raw socket's address unreachables: not seen by the program"
+assert_eq "$(sent type=1 code=)" $R "they are the MIB's rest of type 1, code empty"
+assert_eq "$(grep -c 'osiscope_icmp_sent_total{.*netns="'$rtr'".*family="ipv6".*type="3".*code=""' "$TMP/metrics")" 0 \
+	"no code-less (MIB) series for type 3, all seen by the program"
 finish

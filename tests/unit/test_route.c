@@ -87,3 +87,23 @@ TEST(route_mib_read_self)
 		if (m.in[0][t] < want_in[t])
 			ASSERT_EQ(m.in[0][t], want_in[t], "IcmpMsg InType");
 }
+
+/* The MIB's rest of a hooked ICMP type: what the hook did not see, never going back. */
+TEST(route_mib_rest)
+{
+	uint64_t last = 0;
+
+	ASSERT_EQ(route_mib_rest(0, 0, &last), 0, "nothing sent");
+	ASSERT_EQ(route_mib_rest(5, 5, &last), 0, "every error seen by the hook");
+	ASSERT_EQ(route_mib_rest(8, 5, &last), 3, "three from a raw socket");
+	ASSERT_EQ(last, 3, "kept");
+	/* the hook counted two more before the MIB did (the MIB is read first) */
+	ASSERT_EQ(route_mib_rest(8, 7, &last), 3, "a short reading does not go back");
+	ASSERT_EQ(route_mib_rest(10, 7, &last), 3, "the MIB catches up: same rest");
+	ASSERT_EQ(route_mib_rest(12, 8, &last), 4, "one more from the raw socket");
+	/* a hook that counted more than the MIB ever did (a message it saw that the kernel
+	 * then failed to build) never makes the rest wrap */
+	last = 0;
+	ASSERT_EQ(route_mib_rest(3, 4, &last), 0, "hook ahead of the MIB");
+	ASSERT_EQ(route_mib_rest(UINT64_MAX, 0, &last), UINT64_MAX, "all of a full counter");
+}

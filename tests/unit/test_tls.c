@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -610,4 +612,86 @@ TEST(tls_exec_table_ns)
 	ASSERT_EQ(first, in[TLS_NS_WAYS], "the oldest way taken by the newest");
 	for (unsigned int w = 1; w < TLS_NS_WAYS; w++)
 		ASSERT_EQ(t.ns[set].inum[w], in[w], "the others stay");
+}
+
+/* What tls_disc_on_exec marks seen in the kernel's table (test_exec_*). */
+static struct {
+	unsigned int n;
+	uint32_t mntns;
+	struct tls_file_key exe;
+} seen_calls;
+
+static void test_exec_attach(void *ctx, struct tls_file *f, const char *path,
+			     const struct tls_sym syms[TLS_SYM_COUNT])
+{
+}
+
+static void test_exec_detach(void *ctx, struct tls_file *f)
+{
+}
+
+static void test_exec_seen(void *ctx, uint32_t mntns, const struct tls_file_key *exe)
+{
+	seen_calls.n++;
+	seen_calls.mntns = mntns;
+	seen_calls.exe = *exe;
+}
+
+static void test_exec_forget(void *ctx, uint32_t mntns, const struct tls_file_key *exe)
+{
+}
+
+static void test_ns_scanned(void *ctx, uint32_t inode, bool scanned)
+{
+}
+
+/* An exec record whose process is gone before it is read marks its pair seen only when
+ * the program was looked at before: else no later run of it would be reported. */
+TEST(tls_exec_gone_process)
+{
+	static const struct tls_disc_ops ops = { test_exec_attach, test_exec_detach,
+						 test_exec_seen, test_exec_forget,
+						 test_ns_scanned };
+	static struct tls_disc d;
+	struct tls_disc_event e = { 0 };
+	struct tls_file_key self;
+	struct stat st;
+	uint32_t mntns;
+	pid_t child;
+
+	if (!ASSERT_TRUE(stat("/proc/self/ns/mnt", &st) == 0, "own mount namespace"))
+		return;
+	mntns = (uint32_t)st.st_ino;
+	if (!ASSERT_TRUE(stat("/proc/self/exe", &st) == 0, "own executable"))
+		return;
+	self = (struct tls_file_key){ .ino = st.st_ino,
+				      .dev = tls_kdev(major(st.st_dev), minor(st.st_dev)) };
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	if (!ASSERT_TRUE(child > 0 && waitpid(child, NULL, 0) == child, "a pid that is gone"))
+		return;
+
+	tls_disc_init(&d, &ops, NULL);
+	/* a live process: its namespace and program looked at, the pair seen */
+	e = (struct tls_disc_event){ .exe_ino = self.ino, .exe_dev = self.dev, .mntns = mntns,
+				     .pid = (uint32_t)getpid() };
+	tls_disc_on_exec(&d, &e);
+	ASSERT_EQ(seen_calls.n, 1, "live process: pair seen");
+	ASSERT_EQ(seen_calls.mntns, mntns, "in its namespace");
+	ASSERT_EQ(seen_calls.exe.ino, self.ino, "its program");
+	/* gone before it was read, its program never looked at: reported again next time */
+	e = (struct tls_disc_event){ .exe_ino = self.ino + 1000003, .exe_dev = self.dev,
+				     .mntns = mntns, .pid = (uint32_t)child };
+	tls_disc_on_exec(&d, &e);
+	ASSERT_EQ(seen_calls.n, 1, "gone process, program not looked at: not seen");
+	/* gone, but its program was looked at in an earlier run */
+	e.exe_ino = self.ino;
+	tls_disc_on_exec(&d, &e);
+	ASSERT_EQ(seen_calls.n, 2, "gone process, program looked at before: seen");
+	/* gone, in a namespace never looked at */
+	e.mntns = mntns + 1;
+	tls_disc_on_exec(&d, &e);
+	ASSERT_EQ(seen_calls.n, 2, "gone process, namespace not looked at: not seen");
+	tls_disc_free(&d);
 }
