@@ -278,6 +278,18 @@ drop_map_entries() {
 	echo "$n"
 }
 
+# wait_series_gone INODE [N]: scrapes until no series names network namespace INODE (the
+# agent forgets a namespace after two collections without it, and the kernel frees it a
+# little after its last reference goes), at most N (default 30) times the wait scale
+wait_series_gone() {
+	local i
+	for i in $(seq $((${2:-30} * SCALE))); do
+		scrape
+		[ "$(grep -c "netns=\"$1\"" "$TMP/metrics")" -eq 0 ] && return 0
+		sleep 0.2
+	done
+}
+
 # has_fhook COLLECTOR FUNC (after agent_start): whether an optional fentry/kprobe program
 # runs on kernel function FUNC (the agent logs every one it wanted and could not have)
 has_fhook() { ! grep -q "$1: no program on $2:\|$1: attach [a-z]*/$2:" "$TMP/agent.log"; }

@@ -20,13 +20,7 @@ assert_eq "$(metric osiscope_tcp_connects_total netns=$gone result=refused)" 2 "
 assert_gt "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" 10 "its series before deletion"
 
 ip netns del "$T-gone"
-# the agent needs two collections without the namespace; the kernel frees it a
-# little after the last reference goes: poll a bounded number of scrapes
-for i in $(seq $((30 * SCALE))); do
-	scrape
-	[ "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" -eq 0 ] && break
-	sleep 0.2
-done
+wait_series_gone "$gone"
 assert_eq "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" 0 "series of the deleted namespace"
 assert_eq "$(metric osiscope_tcp_connects_total netns=$keep result=refused)" 3 "the other namespace keeps its count"
 assert_eq "$(metric osiscope_tcp_resets_sent_total netns=$keep)" 2 "and its resets sent"

@@ -24,11 +24,7 @@ assert_eq "$(metric osiscope_tcp_sockets netns=$gone state=established)" $((2 * 
 assert_gt "$(tcp_map_entries "$gone")" 0 "its kernel entries"
 
 ip netns del "$T-gone"
-for i in $(seq $((30 * SCALE))); do
-	scrape
-	[ "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" -eq 0 ] && break
-	sleep 0.2
-done
+wait_series_gone "$gone"
 assert_eq "$(grep -c "netns=\"$gone\"" "$TMP/metrics")" 0 "series of the namespace no longer found"
 assert_eq "$(tcp_map_entries "$gone")" 0 "its kernel entries once forgotten"
 [ -e "/proc/$hold/fd" ] || fail "the process holding the namespace is gone"

@@ -94,11 +94,7 @@ reuse() {
 	nsx $m-brief "$TCPLOAD" connect 203.0.113.2 9 $K >/dev/null
 	ip netns del "$T-$m-brief"
 	# what the kernel counted for it shows up once, then goes with the next scans
-	for j in $(seq $((60 * SCALE))); do
-		scrape
-		[ "$(grep -c "netns=\"$brief\"" "$TMP/metrics")" -eq 0 ] && break
-		sleep 0.2
-	done
+	wait_series_gone "$brief" 60
 	assert_eq "$(grep -c "netns=\"$brief\"" "$TMP/metrics")" 0 "series of a namespace that came and went between scrapes"
 	agent_stop
 }
