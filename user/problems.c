@@ -305,7 +305,9 @@ static const char *drop_reason(const struct diag_event *e)
 		const char *site, *reason;
 	} sites[] = {
 		{ "nf_hook_slow+", "NETFILTER_DROP" }, /* NF_DROP */
-		/* neigh_invalidate(): the queue of a neighbour that failed to resolve */
+		/* neigh_invalidate(): the queue of a neighbour that failed to resolve (5.10
+		 * frees it there, or in the protocol's error_report) */
+		{ "neigh_invalidate+", "NEIGH_FAILED" },
 		{ "arp_error_report+", "NEIGH_FAILED" },
 		{ "ndisc_error_report+", "NEIGH_FAILED" },
 		/* its queue full, or the neighbour dead */

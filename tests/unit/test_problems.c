@@ -189,6 +189,7 @@ TEST(problems_neigh_explains_unreachable)
 {
 	neigh_explains_unreachable("NEIGH_FAILED", "neigh_invalidate+0x9");
 	neigh_explains_unreachable("NOT_SPECIFIED", "arp_error_report+0x3c");
+	neigh_explains_unreachable("NOT_SPECIFIED", "neigh_invalidate+0x7f"); /* 5.10's */
 }
 
 /* the drop in the server's namespace, the timeout in the client's; before drop reasons
