@@ -312,6 +312,13 @@ static const char *drop_reason(const struct diag_event *e)
 		{ "ndisc_error_report+", "NEIGH_FAILED" },
 		/* its queue full, or the neighbour dead */
 		{ "__neigh_event_send+", "NEIGH_QUEUEFULL" },
+		/* an IPv4 datagram its socket could not queue, where udp:udp_fail_queue_rcv_skb
+		 * fires (__udp_queue_rcv_skb(), inlined in 5.10): the udp collector's
+		 * udp_socket_drop names it. The site's rarer drops (checksum, socket filter)
+		 * are in the udp collector's MIB errors. IPv6's site stays a plain drop: its
+		 * tracepoint call came only in 6.5. */
+		{ "udp_queue_rcv_one_skb+", "SOCKET_RCVBUFF" },
+		{ "__udp_queue_rcv_skb+", "SOCKET_RCVBUFF" },
 	};
 
 	if (strcmp(e->reason, "NOT_SPECIFIED"))
@@ -320,23 +327,6 @@ static const char *drop_reason(const struct diag_event *e)
 		if (!strncmp(e->where, sites[i].site, strlen(sites[i].site)))
 			return sites[i].reason;
 	return e->reason;
-}
-
-/* Before drop reasons (5.17), an IPv4 datagram its socket could not queue is freed
- * where udp:udp_fail_queue_rcv_skb fires, __udp_queue_rcv_skb() (inlined into
- * udp_queue_rcv_one_skb() in 5.10): the udp collector's udp_socket_drop names it. The
- * site's rarer drops (checksum, socket filter) are in the udp collector's MIB errors.
- * IPv6's site stays a drop: its tracepoint call came only in 6.5. */
-static bool udp_enqueue_drop(const struct diag_event *e)
-{
-	static const char *const sites[] = { "udp_queue_rcv_one_skb+", "__udp_queue_rcv_skb+" };
-
-	if (strcmp(e->reason, "NOT_SPECIFIED"))
-		return false;
-	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++)
-		if (!strncmp(e->where, sites[i], strlen(sites[i])))
-			return true;
-	return false;
 }
 
 /* The group an event belongs to, in want; false when it opens none (evidence only). */
@@ -358,12 +348,11 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			w->b = e->dst;
 			/* ICMP has no ports; the ICMP of an MTU black hole keys on addresses */
 			snprintf(w->key, sizeof(w->key), "%s", e->proto);
-		} else if ((!strcmp(e->reason, "SOCKET_RCVBUFF") && !strcmp(e->proto, "udp")) ||
-			   udp_enqueue_drop(e)) {
+		} else if (!strcmp(reason, "SOCKET_RCVBUFF") && !strcmp(e->proto, "udp")) {
 			/* the udp collector's udp_socket_drop names the same datagram, with the
 			 * socket's port, on every kernel (drop reasons are 5.17+) */
 			return false;
-		} else if (!strcmp(e->reason, "NO_SOCKET") && !strcmp(e->proto, "udp")) {
+		} else if (!strcmp(reason, "NO_SOCKET") && !strcmp(e->proto, "udp")) {
 			w->kind = G_NOSOCK;
 			w->b = e->dst;
 			w->standalone = false;
