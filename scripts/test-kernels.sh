@@ -47,7 +47,7 @@ LOCKMODE=-x
 [ "$JOBS" -eq 1 ] || LOCKMODE=-s
 # A whole boot: generous, TCG runs some 10-30x slower than the host.
 BOOT_TIMEOUT=${OSI_BOOT_TIMEOUT:-$([ "$tests" = all ] && echo 5400 || echo 1200)}
-ROOT_PKGS=iproute2,nftables,iptables,curl,openssl,dnsmasq-base,procps,iputils-arping,iputils-ping,psmisc,libbpf1,libelf1,libmicrohttpd12,zlib1g,libssl3,bpftool,kmod,bash,gawk,jq
+ROOT_PKGS=iproute2,nftables,iptables,curl,openssl,dnsmasq-base,procps,iputils-arping,iputils-ping,psmisc,libbpf1,libelf1,libmicrohttpd12,zlib1g,libssl3,bpftool,kmod,bash,gawk,jq,python3,ca-certificates
 
 say() { echo "test-kernels: $*" >&2; }
 die() {
