@@ -50,6 +50,13 @@ const struct diag_benign diag_benign_table[] = {
 	  "a queue freed whole when its owner closed, before 6.7 without a reason (since then "
 	  "QUEUE_PURGE): a socket's error queue holding the ICMP errors its connect already "
 	  "reported (IP_RECVERR), or what a closing socket or device still held" },
+	{ "NOT_SPECIFIED", "sk_stream_kill_queues",
+	  "a TCP socket closed with data still queued, before 6.7 freed without a reason "
+	  "(since then QUEUE_PURGE): sk_stream_kill_queues() purges its queues" },
+	{ "NOT_SPECIFIED", "icmpv6_rcv",
+	  "neighbour discovery (solicitations, advertisements, router messages) before 6.2: "
+	  "icmpv6_rcv() handed them to ndisc_rcv() and then freed every one without a reason "
+	  "(IPv6 checksum errors end there too: Icmp6InCsumErrors counts them)" },
 	{ "NOT_SPECIFIED", "unix_stream_connect",
 	  "a connect() to a local (unix) socket that failed, nothing listening there (libc "
 	  "asking nscd, a syslog client): unix_stream_connect() frees the skb it allocated "

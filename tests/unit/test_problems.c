@@ -130,6 +130,17 @@ TEST(problems_benign_where)
 	/* a failed connect to a unix socket (seen from 5.10 to 6.1 in the guests) */
 	a = drop(1, NS_SRV, "NOT_SPECIFIED", "unix_stream_connect+0x1f8", "", 0, "", 0, "0");
 	ASSERT_TRUE(diag_benign_match(&a) != NULL, "unix_stream_connect");
+	/* 6.1 in the guest: a closing TCP socket's queues, and neighbour discovery freed by
+	 * icmpv6_rcv() before 6.2 */
+	a = drop(1, NS_SRV, "NOT_SPECIFIED", "sk_stream_kill_queues+0x58", "192.0.2.1", 52930,
+		 "192.0.2.2", 8080, "0");
+	ASSERT_TRUE(diag_benign_match(&a) != NULL, "sk_stream_kill_queues");
+	a = drop(1, NS_SRV, "NOT_SPECIFIED", "icmpv6_rcv+0x251", "2001:db8::2", 0, "2001:db8::1", 0,
+		 "0");
+	ASSERT_TRUE(diag_benign_match(&a) != NULL, "icmpv6_rcv");
+	a = drop(1, NS_SRV, "NETFILTER_DROP", "icmpv6_rcv+0x251", "2001:db8::2", 0, "2001:db8::1", 0,
+		 "0");
+	ASSERT_TRUE(diag_benign_match(&a) == NULL, "a reason of its own at the same site");
 	for (size_t i = 0; i < diag_benign_count; i++)
 		ASSERT_TRUE(strlen(diag_benign_table[i].why) > 20, "every entry says why");
 }
