@@ -258,9 +258,16 @@ require_drop_reasons() {
 # bpf/drop.h: the owner's low half (ifindex) in bytes 0-3, its high half in 4-7 (all
 # ones: retired), the inode in bytes 16-19, little-endian)
 drop_map_entries() {
-	local id n=0 name
-	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -u); do
-		name=$(bpftool map show id "$id" | awk '{ for (i = 1; i < NF; i++) if ($i == "name") print $(i + 1) }')
+	local id n=0 name cache=$TMP/.drop_maps.$AGENT_PID
+	# the two maps' ids, found once per agent: one bpftool per map is minutes under emulation
+	if [ ! -s "$cache" ]; then
+		awk '/^map_id:/ { print $2 }' /proc/"$AGENT_PID"/fdinfo/* 2>/dev/null | sort -u >"$cache.fd"
+		bpftool map show | awk -F'[: ]+' 'NR == FNR { own[$1] = 1; next }
+			/^[0-9]+:/ && own[$1] { for (i = 2; i < NF; i++) if ($i == "name" && ($(i + 1) == "drops" || $(i + 1) == "drop_bpf.bss")) print $1, $(i + 1) }' \
+			"$cache.fd" - >"$cache"
+		rm -f "$cache.fd"
+	fi
+	while read -r id name; do
 		if [ "$name" = drops ]; then
 			n=$((n + $(bpftool -j map dump id "$id" | grep -o "\"netns\":$1,\"reason\":[0-9]*,\"ifindex\":${2:-[0-9]*}," | wc -l)))
 		elif [ "$name" = drop_bpf.bss ]; then
@@ -274,7 +281,7 @@ drop_map_entries() {
 				}
 				END { print c + 0 }')))
 		fi
-	done
+	done <"$cache"
 	echo "$n"
 }
 
