@@ -203,6 +203,7 @@ int agent_open_collectors(struct agent *a, unsigned int only, bool events, event
 		/* the one event path (enrich.c) hands the collector's events on */
 		l->sink = events ? sink : NULL;
 		l->sink_ctx = sink_ctx;
+		l->events_per_sec = a->cfg->events_per_sec;
 		l->ifaces = &a->ifaces;
 		l->k8s = a->k8s;
 		err = l->desc->open(l, &opts);

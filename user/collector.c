@@ -131,7 +131,11 @@ int collector_read_percpu_array(struct collector *l, const char *map_name, uint6
 
 int collector_read_lost(struct collector *l, const char *map_name, uint64_t *lost)
 {
-	return collector_read_percpu_array(l, map_name, lost, LOST_REASONS);
+	int err = collector_read_percpu_array(l, map_name, lost, LOST_REASONS);
+
+	for (int r = 0; r < LOST_REASONS && !err; r++)
+		lost[r] += l->user_lost[r];
+	return err;
 }
 
 int collector_attach_hooks(struct collector *l, struct bpf_link **links, int *nlinks)

@@ -153,12 +153,19 @@ struct collector {
 	const struct iface_cache *ifaces;
 	struct k8s *k8s; /* pod names for events (enrich.c); NULL when --kubernetes is off */
 	bool said_short;
+	/* events made in userspace (collector_event_emit()): the kernel's per-CPU budget
+	 * (--events.rate) for one more source, its window, and what it held back */
+	uint32_t events_per_sec;
+	uint64_t user_window_ns;
+	uint32_t user_count;
+	uint64_t user_lost[LOST_REASONS]; /* added to the events_lost map's by collector_read_lost() */
 };
 
 /* All collectors in rank order, state zeroed; returns how many. */
 size_t collectors_init(struct collector *c, size_t max);
 
-/* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs. */
+/* Reads a per-CPU array map of LOST_REASONS u64 counters, summed over CPUs, plus what
+ * userspace held back (user_lost). */
 int collector_read_lost(struct collector *l, const char *map_name,
 			uint64_t *lost /* [LOST_REASONS] */);
 /* Reads the n u64 counters of a per-CPU array map of the collector's object, summed over
@@ -199,6 +206,11 @@ int collector_failed(struct collector *l, int err, const char *what);
 /* Opens l->rb on the ring-buffer map of the collector's events (struct event_desc): records
  * are decoded and enriched (enrich.c) and go to the sink the agent gave it. */
 int collector_events_open(struct collector *l, struct bpf_map *map);
+/* An event a collector made in userspace, where the kernel cannot (the dns collector's
+ * sweep of queries in flight before bpf_timer): a record laid out as its BPF events are,
+ * header included, handed on by the same path ring-buffer records take (decode, enrich,
+ * sink) within the same budget. Nothing when events are off. */
+void collector_event_emit(struct collector *l, const void *event, size_t size);
 /* Adds the events map to a ring buffer l already has (opened on another map). */
 int collector_events_add(struct collector *l, struct bpf_map *map);
 /* The common part of close(): the ring buffer and the links (n of them). */

@@ -229,6 +229,8 @@ static int sample_series(void *ctx, const struct series_view *s)
 		return 0;
 	if (kind && !strcmp(kind, "no_route"))
 		snprintf(what, sizeof(what), "no_route_%s", fam);
+	else if (kind && !strcmp(kind, "no_port")) /* osiscope_udp_errors_total */
+		snprintf(what, sizeof(what), "udp_no_port_%s", fam);
 	else if (type && code && !strcmp(type, "3") && !strcmp(fam, "ipv4"))
 		snprintf(what, sizeof(what), "icmp_unreach_%s", code);
 	else
@@ -247,6 +249,8 @@ void diag_sample(struct diag_window *w, struct registry *reg)
 
 	registry_each_series(reg, "osiscope_route_lookup_failures_total", sample_series, &sw);
 	registry_each_series(reg, "osiscope_icmp_sent_total", sample_series, &sw);
+	/* UdpNoPorts: which UDP drops were to closed ports, before drop reasons */
+	registry_each_series(reg, "osiscope_udp_errors_total", sample_series, &sw);
 }
 
 int diag_render(struct agent *a, struct diag_window *w, double window_s, bool json,

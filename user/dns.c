@@ -151,8 +151,9 @@ struct dns_priv {
 	struct fhook fhooks[2]; /* senders of queries, where cgroup_skb has no current task */
 	char cgroup_root[256];
 	/* before v5.15 (no bpf_timer, no syscall programs): the agent sweeps the queries in
-	 * flight itself, every MAINTAIN_PERIOD_S */
+	 * flight itself, every MAINTAIN_PERIOD_S and at each collection (user_sweep()) */
 	bool user_sweep;
+	bool events; /* events are on: the sweep sends its timeouts as events too */
 	uint64_t timeout_ns;
 	/* metrics */
 	struct metric *queries, *responses, *duration, *timeouts, *malformed, *unmatched,
@@ -434,13 +435,14 @@ again:
 	l->nhooks = sizeof(hooks) / sizeof(hooks[0]);
 
 	p->timeout_ns = s->rodata->timeout_ns;
+	p->events = opts->events;
 	p->user_sweep = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
 			libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_timer_init, NULL) != 1;
 	if (p->user_sweep) {
 		bpf_program__set_autoload(s->progs.dns_sweep_start, false);
 		if (!retried)
 			pr_info("dns: no bpf_timer in this kernel (v5.15+): the agent sweeps "
-				"timed-out queries itself every %d s; timeouts send no event",
+				"timed-out queries itself every %d s and at every collection",
 				MAINTAIN_PERIOD_S);
 	}
 	err = dns_bpf__load(s);
@@ -587,39 +589,52 @@ static void collect_netns(void *ctx, const void *key, const void *sum)
 		emit_counters(p, pv, sum, ORIGIN_MAP);
 }
 
-static void dns_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
+/* The timeout event of a query the agent's sweep took out: what sweep_one() in
+ * bpf/dns.bpf.c sends, from the entry as it was (name: the query's, or none). */
+static void sweep_event(struct collector *l, const struct dns_query_key *k,
+			const struct dns_pending *v, const struct dns_qname *name, uint64_t now)
 {
-	struct dns_priv *p = l->priv;
+	struct dns_event e;
 
-	if (!p->queries && register_metrics(p, reg))
-		return;
-	p->gen = cx->gen;
-	p->cx = cx;
-	percpu_map_each(bpf_map__fd(p->skel->maps.dns_stats), sizeof(uint32_t),
-			sizeof(struct dns_netns_stats), collect_netns, p);
-	percpu_map_each(bpf_map__fd(p->skel->maps.dns_qtypes), sizeof(struct dns_qtype_key),
-			sizeof(uint64_t), collect_qtype, p);
-	/* every namespace gets its series from the start, at zero, so that rate() sees
-	 * the first increment */
-	for (size_t i = 0; i < cx->netns->n; i++) {
-		struct dns_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
-
-		if (pv && pv->emitted_gen != p->gen) {
-			static const struct dns_netns_stats none;
-
-			emit_counters(p, pv, &none, ORIGIN_ABSENT);
-		}
+	memset(&e, 0, sizeof(e));
+	e.hdr.ts_ns = now;
+	e.hdr.type = DNS_EV_TIMEOUT;
+	e.hdr.netns = k->netns;
+	e.hdr.cgroup_id = v->cgroup_id;
+	e.hdr.pid = v->pid;
+	memcpy(e.hdr.comm, v->comm, sizeof(e.hdr.comm));
+	e.latency_ns = now - v->ts_ns;
+	memcpy(e.client, k->client, sizeof(e.client));
+	memcpy(e.server, v->server, sizeof(e.server));
+	e.cport = k->cport;
+	e.sport = v->sport;
+	e.family = k->family;
+	e.id = k->id;
+	e.proto = k->proto;
+	e.qtype = v->qtype;
+	if (name) {
+		memcpy(e.qname, name->b, sizeof(e.qname));
+		e.qname_len = v->qname_len;
 	}
+	collector_event_emit(l, &e, sizeof(e));
 }
 
-/* Kernels without bpf_timer: what the kernel's sweep does (bpf/dns.bpf.c sweep_one), from
- * here. A response deleting an entry at the same moment counts it instead. */
-static void dns_maintain(struct collector *l, const struct collect_ctx *cx)
+/*
+ * Kernels without bpf_timer: what the kernel's sweep does (bpf/dns.bpf.c sweep_one), from
+ * here, at every maintain and every collection (so that a scrape or a diagnose report
+ * counts every query older than the timeout). Each query is counted, and its event sent,
+ * by whoever deletes its entry: this sweep, or a late response (on_response(), which
+ * sends its own event). An entry is looked at again just before its delete, so that a
+ * key a newer query took meanwhile (a response came, and the client sent again from the
+ * same port with the same id) stays, but for the microseconds between the two.
+ */
+static void user_sweep(struct collector *l)
 {
 	struct dns_priv *p = l->priv;
 	int fd, names_fd;
 	struct dns_query_key key, next, *old;
 	struct dns_pending v;
+	struct dns_qname name;
 	struct timespec ts;
 	uint64_t now;
 	size_t n = 0, cap = 0;
@@ -651,15 +666,55 @@ static void dns_maintain(struct collector *l, const struct collect_ctx *cx)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct dns_prev *pv;
+		bool named;
 
-		if (bpf_map_delete_elem(fd, &old[i]))
+		if (bpf_map_lookup_elem(fd, &old[i], &v) || now <= v.ts_ns ||
+		    now - v.ts_ns <= p->timeout_ns)
 			continue;
-		bpf_map_delete_elem(names_fd, &old[i]);
+		/* the name before the delete: a newer query may take the key right after */
+		named = p->events && !bpf_map_lookup_elem(names_fd, &old[i], &name);
+		if (bpf_map_delete_elem(fd, &old[i]))
+			continue; /* a response took it: counted there */
+		if (p->events)
+			bpf_map_delete_elem(names_fd, &old[i]);
 		pv = nstab_get(&p->prev, old[i].netns, true);
 		if (pv)
 			pv->swept++;
+		if (p->events)
+			sweep_event(l, &old[i], &v, named ? &name : NULL, now);
 	}
 	free(old);
+}
+
+static void dns_maintain(struct collector *l, const struct collect_ctx *cx)
+{
+	user_sweep(l);
+}
+
+static void dns_collect(struct collector *l, struct registry *reg, const struct collect_ctx *cx)
+{
+	struct dns_priv *p = l->priv;
+
+	if (!p->queries && register_metrics(p, reg))
+		return;
+	p->gen = cx->gen;
+	p->cx = cx;
+	user_sweep(l); /* before the counts are read: its timeouts are in this collection */
+	percpu_map_each(bpf_map__fd(p->skel->maps.dns_stats), sizeof(uint32_t),
+			sizeof(struct dns_netns_stats), collect_netns, p);
+	percpu_map_each(bpf_map__fd(p->skel->maps.dns_qtypes), sizeof(struct dns_qtype_key),
+			sizeof(uint64_t), collect_qtype, p);
+	/* every namespace gets its series from the start, at zero, so that rate() sees
+	 * the first increment */
+	for (size_t i = 0; i < cx->netns->n; i++) {
+		struct dns_prev *pv = nstab_get(&p->prev, cx->netns->v[i].inode, true);
+
+		if (pv && pv->emitted_gen != p->gen) {
+			static const struct dns_netns_stats none;
+
+			emit_counters(p, pv, &none, ORIGIN_ABSENT);
+		}
+	}
 }
 
 /* Everything dns keeps is counted by the kernel under the inode: the registry keeps the

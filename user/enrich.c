@@ -3,7 +3,8 @@
  * The one event path: every collector's ring-buffer record starts with struct
  * event_hdr. Here it is checked, its header decoded, the collector's decoder called for
  * its own fields, and the record enriched with what userspace knows (the device's name
- * from its ifindex) before it goes to the sink (trace, the debug log).
+ * from its ifindex) before it goes to the sink (trace, the debug log). A record a
+ * collector made in userspace comes in here too (collector_event_emit()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +95,25 @@ static int on_record(void *ctx, void *data, size_t size)
 	enrich(l, &r);
 	l->sink(l->sink_ctx, &r);
 	return 0;
+}
+
+void collector_event_emit(struct collector *l, const void *event, size_t size)
+{
+	const struct event_hdr *h = event;
+
+	if (!l->sink || size < sizeof(*h))
+		return;
+	/* as event_allowed() (bpf/osiscope.bpf.h): a fixed one-second window */
+	if (h->ts_ns - l->user_window_ns >= 1000000000ULL) {
+		l->user_window_ns = h->ts_ns;
+		l->user_count = 0;
+	}
+	if (l->user_count >= l->events_per_sec) {
+		l->user_lost[LOST_RATELIMIT]++;
+		return;
+	}
+	l->user_count++;
+	on_record(l, (void *)event, size);
 }
 
 int collector_events_open(struct collector *l, struct bpf_map *map)

@@ -222,11 +222,23 @@ struct grp {
 	size_t idx;
 };
 
+/* A place in __udp4_lib_rcv()/__udp6_lib_rcv() where drops without a reason were seen,
+ * per namespace (see udp_sites()). */
+struct udp_site {
+	uint32_t netns;
+	int family; /* 4 or 6 */
+	char where[64];
+	uint64_t count; /* drops there in the window */
+	bool no_port; /* the closed-port one */
+};
+
 struct engine {
 	const struct diag_input *in;
 	struct grp *g;
 	size_t n, cap;
 	uint64_t benign;
+	struct udp_site *us;
+	size_t nus;
 };
 
 static bool addr_eq(const struct record_addr *x, const struct record_addr *y)
@@ -336,6 +348,100 @@ static const char *drop_reason(const struct diag_event *e)
 	return e->reason;
 }
 
+/* 4 or 6 for a UDP drop without a reason in __udp4_lib_rcv() / __udp6_lib_rcv(), else 0. */
+static int udp_rcv_family(const struct diag_event *e)
+{
+	if (strcmp(e->reason, "NOT_SPECIFIED") || strcmp(e->proto, "udp"))
+		return 0;
+	if (!strncmp(e->where, "__udp4_lib_rcv+", 15))
+		return 4;
+	if (!strncmp(e->where, "__udp6_lib_rcv+", 15))
+		return 6;
+	return 0;
+}
+
+static uint64_t count_of(const struct diag_input *in, uint32_t netns, const char *what)
+{
+	for (size_t i = 0; i < in->ncounts; i++)
+		if (in->counts[i].netns == netns && !strcmp(in->counts[i].what, what))
+			return in->counts[i].delta;
+	return 0;
+}
+
+/*
+ * Before drop reasons (5.17) __udp4_lib_rcv() frees with kfree_skb() a datagram to a
+ * closed port, one with a bad checksum or length, and a broadcast no socket wanted (its
+ * multicast delivery inlined there), each from a call of its own: on Debian's 5.10
+ * +0x992, +0x21b and +0xa53, and __udp6_lib_rcv() likewise. The kernel counts each
+ * closed-port datagram once in UdpNoPorts (Udp6NoPorts; the udp collector's
+ * kind="no_port"), right before that drop. So in a namespace, the one place whose drops
+ * in the window are exactly as many as that counter rose is the closed-port call (the
+ * window holding every drop there: none lost to --events.rate). No rise, no place with
+ * that many (events lost, a window that begins between two readings of the counter), or
+ * two of them: the drops stay NOT_SPECIFIED.
+ */
+static int udp_sites(struct engine *en)
+{
+	const struct diag_input *in = en->in;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < in->nev; i++) {
+		const struct diag_event *e = &in->ev[i];
+		int fam = udp_rcv_family(e);
+		struct udp_site *u = NULL;
+
+		if (!fam)
+			continue;
+		for (size_t k = 0; k < en->nus && !u; k++)
+			if (en->us[k].netns == e->netns && en->us[k].family == fam &&
+			    !strcmp(en->us[k].where, e->where))
+				u = &en->us[k];
+		if (!u) {
+			if (en->nus == cap) {
+				size_t c = cap ? cap * 2 : 8;
+				struct udp_site *v = realloc(en->us, c * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				en->us = v;
+				cap = c;
+			}
+			u = &en->us[en->nus++];
+			memset(u, 0, sizeof(*u));
+			u->netns = e->netns;
+			u->family = fam;
+			snprintf(u->where, sizeof(u->where), "%s", e->where);
+		}
+		u->count++;
+	}
+	for (size_t k = 0; k < en->nus; k++) {
+		struct udp_site *u = &en->us[k];
+		uint64_t np = count_of(in, u->netns,
+				       u->family == 4 ? "udp_no_port_ipv4" : "udp_no_port_ipv6");
+		unsigned int same_count = 0;
+
+		if (!np || u->count != np)
+			continue;
+		for (size_t j = 0; j < en->nus; j++)
+			same_count += en->us[j].netns == u->netns && en->us[j].family == u->family &&
+				      en->us[j].count == np;
+		u->no_port = same_count == 1;
+	}
+	return 0;
+}
+
+/* Whether a drop without a reason is one udp_sites() found to be to a closed port. */
+static bool udp_no_port(const struct engine *en, const struct diag_event *e)
+{
+	int fam = udp_rcv_family(e);
+
+	for (size_t k = 0; fam && k < en->nus; k++)
+		if (en->us[k].netns == e->netns && en->us[k].family == fam &&
+		    !strcmp(en->us[k].where, e->where))
+			return en->us[k].no_port;
+	return false;
+}
+
 /* The group an event belongs to, in want; false when it opens none (evidence only). */
 static bool group_of(struct engine *en, const struct diag_event *e, struct grp *w)
 {
@@ -345,7 +451,8 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 	w->osi = e->osi;
 	if (!strcmp(e->type, "drop")) {
 		bool benign = diag_benign_match(e) != NULL;
-		const char *reason = drop_reason(e);
+		bool mib_no_port = udp_no_port(en, e);
+		const char *reason = mib_no_port ? "NO_SOCKET" : drop_reason(e);
 
 		en->benign += benign;
 		if (!strcmp(reason, "NETFILTER_DROP")) {
@@ -363,6 +470,10 @@ static bool group_of(struct engine *en, const struct diag_event *e, struct grp *
 			w->kind = G_NOSOCK;
 			w->b = e->dst;
 			w->standalone = false;
+			/* named by the MIB (see udp_sites()): said in the evidence */
+			if (mib_no_port)
+				snprintf(w->key, sizeof(w->key), "%s",
+					 e->where[5] == '6' ? "Udp6NoPorts" : "UdpNoPorts");
 		} else if (benign) {
 			return false;
 		} else if (!strncmp(e->where, "ip_error+", 9)) {
@@ -892,6 +1003,11 @@ static void fill(struct diag_problem *p, const struct grp *g, const struct diag_
 		snprintf(p->target, sizeof(p->target), "%s", b);
 		snprintf(p->summary, sizeof(p->summary), "nothing listens on udp %s", b);
 		snprintf(p->check, sizeof(p->check), "ss -lun 'sport = :%u'", g->b.port);
+		if (g->key[0])
+			EVIDENCE(p,
+				 "no drop reason in this kernel (before 5.17): the drops at %s are "
+				 "as many as %s rose in the namespace",
+				 g->where, g->key);
 		break;
 	case G_REFUSED:
 		snprintf(p->target, sizeof(p->target), "%s", b);
@@ -1014,6 +1130,8 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 	int err = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
+	if (udp_sites(&en))
+		goto out;
 	for (size_t i = 0; i < in->nlinks; i++) {
 		const struct diag_link *l = &in->links[i];
 
@@ -1176,6 +1294,7 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 	err = 0;
 out:
 	free(en.g);
+	free(en.us);
 	if (err)
 		diag_result_free(out);
 	return err;

@@ -53,7 +53,9 @@ struct diag_link {
 /* A kernel counter of a namespace that has no event, as its change in the window. */
 struct diag_count {
 	uint32_t netns;
-	char what[24]; /* "no_route_ipv4", "no_route_ipv6" (IpOutNoRoutes) */
+	/* "no_route_ipv4", "no_route_ipv6" (IpOutNoRoutes), "icmp_unreach_CODE" (ICMP
+	 * destination unreachable sent), "udp_no_port_ipv4", "udp_no_port_ipv6" (UdpNoPorts) */
+	char what[24];
 	uint64_t delta;
 };
 

@@ -53,6 +53,12 @@ assert_nproblems 1 "NXDOMAIN: one problem" $c1 $s1
 assert_nproblems 0 "search path then answer: no problem" $c2 $s2
 assert_eq "$(first_problem $c3 $s3)" "l7 dns_no_answer 192.0.2.3:53" "silent server: first problem"
 assert_eq "$(first_field count $c3 $s3)" $N "silent server: the queries"
+# the timeout events (the kernel's sweep, or before 5.15 the agent's) and the counter agree
+timeouts() {
+	jq -r --argjson n "$1" '.layers[] | select(.layer == "dns") | .findings[] |
+		select(.what == "DNS queries timed out" and .netns == $n) | .count' "$TMP/diag.json"
+}
+assert_eq "$(timeouts $c3) $(timeouts $c4)" "$N $N" "osiscope_dns_timeouts_total: each query once"
 assert_eq "$(first_problem $c4 $s4)" "l4 port_closed 192.0.2.4:53" "closed port: first problem"
 assert_eq "$(first_field netns $c4 $s4)" "$s4" "closed port: in the server's namespace"
 assert_eq "$(first_field symptoms $c4 $s4 | grep -c "$N DNS queries to 192.0.2.4:53 unanswered")" 1 \
