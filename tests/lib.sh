@@ -140,6 +140,7 @@ agent_wait_ready() {
 agent_stop() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
+	kill -CONT "$AGENT_PID" 2>/dev/null # a test may have stopped it (SIGSTOP)
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_RC=$?
 	AGENT_PID=

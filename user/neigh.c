@@ -394,6 +394,28 @@ static void neigh_forget_netns(struct collector *l, uint32_t netns)
 	}
 }
 
+/*
+ * The inode names a new namespace now (the old one is dead, so counts no more): the map
+ * entries counting under the inode stay, with the readings its series were last given,
+ * so that the new namespace's series (the agent drops the old one's) start with what it
+ * did since, even before the agent noticed, which forget_netns would delete. An old
+ * device's entry under an ifindex no new device has goes as a gone device's
+ * (neigh_collect). The NDP counts are the devices' own MIB: the new ones' start at zero.
+ */
+static void neigh_renew_netns(struct collector *l, uint32_t netns)
+{
+	struct neigh_priv *p = l->priv;
+	struct neigh_ns *ns = ns_get(p, netns, false);
+
+	for (size_t i = 0; ns && i < ns->n; i++) {
+		struct neigh_dev *d = &ns->v[i];
+
+		d->label[0] = '\0'; /* the old device's name: no series of it is left */
+		d->mib_seen = false;
+		memset(d->ndp, 0, sizeof(d->ndp));
+	}
+}
+
 /* --- events --- */
 
 static const char *const neigh_event_types[] = {
@@ -591,6 +613,7 @@ static const struct collector_desc neigh_collector = {
 	.visit_netns = neigh_visit_netns,
 	.collect = neigh_collect,
 	.forget_netns = neigh_forget_netns,
+	.renew_netns = neigh_renew_netns,
 	.close = neigh_close,
 };
 COLLECTOR_REGISTER(neigh_collector);
