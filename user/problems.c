@@ -1178,7 +1178,9 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 		group_add(g, &in->ev[i]);
 	}
 	/* a router's drop and the route lookup before it are one fault: the kind from the
-	 * lookup, the namespace from the drop (its device's) */
+	 * lookup, the namespace from the drop (its device's). Once it has its kind, f is
+	 * such a lookup group itself: skip it (the lookup is seen, from a program on
+	 * ip_error(), where a kernel has fentry or kprobes) */
 	for (size_t i = 0; i < en.n; i++) {
 		struct grp *f = &en.g[i];
 
@@ -1186,7 +1188,7 @@ int diag_analyze(const struct diag_input *in, struct diag_result *out)
 			continue;
 		for (size_t j = 0; j < en.n; j++) {
 			g = &en.g[j];
-			if (g->kind != G_ROUTE || !g->count || !addr_eq(&g->b, &f->b) ||
+			if (j == i || g->kind != G_ROUTE || !g->count || !addr_eq(&g->b, &f->b) ||
 			    !strcmp(g->key, "forward"))
 				continue;
 			snprintf(f->key, sizeof(f->key), "%s", g->key);

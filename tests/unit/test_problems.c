@@ -579,6 +579,37 @@ out:
 	diag_result_free(&r);
 }
 
+/* a router's unreachable route where the lookup is seen (a program on ip_error(), kernels
+ * before 6.10 without icmp:icmp_send): the router's drop and lookup are one problem, the
+ * client's connects through it its symptom */
+TEST(problems_router_lookup)
+{
+	struct diag_event v[5];
+	struct diag_result r;
+
+	for (int i = 0; i < 2; i++) {
+		v[2 * i] = ev(1 + i, NS_SRV, "route", "route_lookup_failed");
+		v[2 * i].src = ip4("192.0.2.1", 0);
+		v[2 * i].dst = ip4("203.0.113.5", 0);
+		snprintf(v[2 * i].reason, sizeof(v[2 * i].reason), "unreachable");
+		v[2 * i + 1] = drop(1 + i, NS_SRV, "NOT_SPECIFIED", "ip_error+0x7d", "192.0.2.1",
+				    40000 + i, "203.0.113.5", 80, "tcp");
+	}
+	v[4] = tcp(2, NS_CLI, "connect_unreachable", "203.0.113.5", 80, EHOSTUNREACH);
+	if (!run(v, 5, NULL, 0, &r))
+		return;
+	if (!ASSERT_EQ(r.n, 1, "one problem"))
+		goto out;
+	ASSERT_STREQ(r.v[0].cause, "route_unreachable", "the lookup's kind");
+	ASSERT_EQ(r.v[0].netns, NS_SRV, "the router's namespace");
+	ASSERT_STREQ(r.v[0].target, "203.0.113.5", "the destination");
+	ASSERT_EQ(r.v[0].count, 2, "both drops");
+	ASSERT_TRUE(any_line(r.v[0].symptoms, r.v[0].nsymptoms, "EHOSTUNREACH"),
+		    "the client's connect its symptom");
+out:
+	diag_result_free(&r);
+}
+
 /* curl does its I/O through its own BIO: no addresses on either side's events */
 TEST(problems_tls_no_addresses)
 {
