@@ -298,6 +298,30 @@ wait_series_gone() {
 	done
 }
 
+# each_netns_id FN: FN kernel, the agent telling namespaces apart as it chooses, then,
+# where that was SO_NETNS_COOKIE, FN mix, with it passed over (OSI_NETNS_ID=hash_mix: what
+# kernels before 5.14 have). FN starts its agent with agent_start_netns_id "$1" [ARGS].
+each_netns_id() {
+	"$1" kernel
+	if grep -q "told apart by SO_NETNS_COOKIE" "$TMP/agent.log"; then
+		log "--- again with the agent passed over SO_NETNS_COOKIE (OSI_NETNS_ID=hash_mix)"
+		"$1" mix
+	fi
+}
+agent_start_netns_id() {
+	local m=$1
+	shift
+	if [ "$m" = mix ]; then
+		OSI_NETNS_ID=hash_mix agent_start "$@"
+		assert_eq "$(grep -c "network namespaces told apart by struct net's hash_mix" "$TMP/agent.log")" 1 \
+			"the agent tells namespaces apart by hash_mix"
+	else
+		agent_start "$@"
+		assert_eq "$(grep -c "network namespaces told apart by" "$TMP/agent.log")" 1 \
+			"the agent tells namespaces apart"
+	fi
+}
+
 # has_fhook COLLECTOR FUNC (after agent_start): whether an optional fentry/kprobe program
 # runs on kernel function FUNC (the agent logs every one it wanted and could not have)
 has_fhook() { ! grep -q "$1: no program on $2:\|$1: attach [a-z]*/$2:" "$TMP/agent.log"; }

@@ -30,15 +30,7 @@ NFT
 # "kernel") or by hash_mix (MODE "mix"); namespaces are named after MODE
 reuse() {
 	local m=$1 old new i j before brief
-	if [ "$m" = mix ]; then
-		OSI_NETNS_ID=hash_mix agent_start
-		assert_eq "$(grep -c "network namespaces told apart by struct net's hash_mix" "$TMP/agent.log")" 1 \
-			"the agent tells namespaces apart by hash_mix"
-	else
-		agent_start
-		assert_eq "$(grep -c "network namespaces told apart by" "$TMP/agent.log")" 1 \
-			"the agent tells namespaces apart"
-	fi
+	agent_start_netns_id $m
 	ns_create $m-peer $m-old
 	ns_link $m-old $m-peer 192.0.2.1 192.0.2.2
 	old=$(ns_inode $m-old)
@@ -99,10 +91,5 @@ reuse() {
 	agent_stop
 }
 
-reuse kernel
-# where that was the cookie, its fallback too
-if grep -q "told apart by SO_NETNS_COOKIE" "$TMP/agent.log"; then
-	log "--- again with the agent passed over SO_NETNS_COOKIE (OSI_NETNS_ID=hash_mix)"
-	reuse mix
-fi
+each_netns_id reuse
 finish
