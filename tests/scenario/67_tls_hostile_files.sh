@@ -60,11 +60,12 @@ for i in $(seq 20); do
 done
 assert_eq "$ok" 20 "scrapes answered within 1 s while the containers are looked at"
 
-# B's quota, once discovery got there (bounded wait)
-for i in $(seq 75); do
+# B's quota, once discovery got there (bounded wait), and its warning, which comes with
+# the 33rd file, after the 32nd is probed
+for i in $(seq $((75 * SCALE))); do
 	scrape
 	nb=$(grep -c '^osiscope_tls_probed_libraries{.*path="/usr/local/lib/libssl\.so\.3\.[0-9]*"' "$TMP/metrics")
-	[ "$nb" -ge 32 ] && break
+	[ "$nb" -ge 32 ] && grep -q 'has more than 32 OpenSSL files' "$TMP/agent.log" && break
 	sleep 0.2
 done
 assert_eq "$nb" 32 "B: OpenSSL-looking files probed (its mount namespace's quota)"
