@@ -54,6 +54,18 @@ const struct diag_benign diag_benign_table[] = {
 	  "a connect() to a local (unix) socket that failed, nothing listening there (libc "
 	  "asking nscd, a syslog client): unix_stream_connect() frees the skb it allocated "
 	  "for the connection, no packet of any network" },
+	/* before drop reasons (5.17): where 5.10 frees what newer kernels name */
+	{ "NOT_SPECIFIED", "sk_stream_kill_queues",
+	  "a socket closed with data still queued, before drop reasons (QUEUE_PURGE since): "
+	  "sk_stream_kill_queues() frees it, nothing was lost in flight" },
+	{ "NOT_SPECIFIED", "icmpv6_rcv",
+	  "an ICMPv6 message handled, before 6.0: icmpv6_rcv() freed neighbour discovery "
+	  "messages with kfree_skb once ndisc_rcv() had read them (its checksum failures, "
+	  "freed there too, are counted in Icmp6InCsumErrors)" },
+	{ "NOT_SPECIFIED", "ip_rcv_core",
+	  "a frame for another host on a shared segment, before drop reasons (OTHERHOST "
+	  "since): ip_rcv_core() frees it at the one place it frees malformed IPv4 headers "
+	  "too, which IpInHdrErrors, IpInCsumErrors and IpInTruncatedPkts count" },
 	{ "NOT_SPECIFIED", "netlink_release",
 	  "a netlink socket closed with messages still queued: netlink_release() purges its "
 	  "queue (ip, ss and every netlink client do this)" },
