@@ -816,14 +816,17 @@ void k8s_refresh(struct k8s *k, const struct netns_list *list)
 
 	pthread_mutex_lock(&k->lock);
 	read_names(k);
-	/* every process of the scan: the cgroups of those not seen before */
+	/* every process of the scan: the cgroups of those not seen before, and of those the
+	 * scan looked at again (a process joins its pod's cgroup and namespace a moment after
+	 * it starts: seen in between, it would stay no pod's) */
 	nv = list->npids ? calloc(list->npids, sizeof(*nv)) : NULL;
 	for (size_t i = 0; nv && i < list->npids; i++) {
 		const struct netns_pid *p = &list->pids[i];
 
 		while (old < k->npids && k->pids[old].pid < p->pid)
 			old++;
-		if (old < k->npids && k->pids[old].pid == p->pid && k->pids[old].dino == p->dino) {
+		if (!p->looked && old < k->npids && k->pids[old].pid == p->pid &&
+		    k->pids[old].dino == p->dino) {
 			nv[n] = k->pids[old];
 		} else {
 			nv[n].pid = p->pid;

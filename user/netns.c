@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nlmsg.h"
@@ -79,12 +80,20 @@ uint32_t netns_self(void)
 	return (uint32_t)st.st_ino;
 }
 
+bool netns_recheck(uint32_t pid, uint64_t scan, uint32_t first_s, uint32_t now_s)
+{
+	return now_s - first_s < NETNS_YOUNG_S ||
+	       pid % NETNS_RECHECK_EVERY == scan % NETNS_RECHECK_EVERY;
+}
+
 int netns_scan(struct netns_list *list)
 {
 	size_t old = 0, nnext = 0;
 	struct dirent *de;
 	struct netns_pid *swap;
+	struct timespec ts;
 	struct stat st;
+	uint32_t now_s;
 	char path[64];
 	DIR *d;
 
@@ -92,8 +101,12 @@ int netns_scan(struct netns_list *list)
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_s = (uint32_t)ts.tv_sec;
+	list->scans++;
 	while ((de = readdir(d))) {
-		uint32_t pid, inode;
+		uint32_t pid, inode, first_s = now_s;
+		bool seen, looked = true;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
@@ -102,9 +115,13 @@ int netns_scan(struct netns_list *list)
 		/* /proc lists pids in ascending order, and so is the previous scan */
 		while (old < list->npids && list->pids[old].pid < pid)
 			old++;
-		if (old < list->npids && list->pids[old].pid == pid &&
-		    list->pids[old].dino == (uint64_t)de->d_ino) {
+		seen = old < list->npids && list->pids[old].pid == pid &&
+		       list->pids[old].dino == (uint64_t)de->d_ino;
+		if (seen)
+			first_s = list->pids[old].first_s;
+		if (seen && !netns_recheck(pid, list->scans, first_s, now_s)) {
 			inode = list->pids[old].inode;
+			looked = false;
 		} else if (stat(path, &st) == 0) {
 			inode = (uint32_t)st.st_ino;
 		} else {
@@ -119,7 +136,11 @@ int netns_scan(struct netns_list *list)
 			list->next = v;
 			list->capnext = cap;
 		}
-		list->next[nnext++] = (struct netns_pid){ pid, inode, (uint64_t)de->d_ino };
+		list->next[nnext++] = (struct netns_pid){ .pid = pid,
+							  .inode = inode,
+							  .dino = (uint64_t)de->d_ino,
+							  .first_s = first_s,
+							  .looked = looked };
 		list_add(list, inode, path);
 	}
 	closedir(d);

@@ -19,16 +19,32 @@ struct netns_entry {
 struct netns_pid {
 	uint32_t pid, inode;
 	uint64_t dino; /* of /proc/PID: a reused pid comes with a new procfs inode */
+	uint32_t first_s; /* CLOCK_MONOTONIC second the scans first saw it */
+	bool looked; /* its namespace read by this scan, not taken from the last: what
+		      * depends on where a process is (its cgroup) is worth reading again */
 };
 
 struct netns_list {
 	struct netns_entry *v;
 	size_t n, cap;
 	/* each process's namespace from the previous scan, by pid: a process seen before
-	 * is not looked up again (processes seldom change namespace; a new one is) */
+	 * is mostly not looked up again, see netns_recheck() */
 	struct netns_pid *pids, *next;
 	size_t npids, cappids, capnext;
+	uint64_t scans;
 };
+
+/*
+ * Whether a scan looks again at a process it saw before. A process moves after it was
+ * first seen: `ip netns exec`, nsenter and a container runtime's init join a namespace
+ * (and the runtime a cgroup) a moment after the fork, and a scan may fall in between.
+ * Young processes (first seen less than NETNS_YOUNG_S ago) are looked at on every scan,
+ * and every other one on one scan in NETNS_RECHECK_EVERY: each scan reads about
+ * 1/NETNS_RECHECK_EVERY of the old ones, and a move is seen within that many scans.
+ */
+#define NETNS_YOUNG_S 10
+#define NETNS_RECHECK_EVERY 16
+bool netns_recheck(uint32_t pid, uint64_t scan, uint32_t first_s, uint32_t now_s);
 
 int netns_scan(struct netns_list *list);
 void netns_list_free(struct netns_list *list);

@@ -61,6 +61,11 @@ const struct diag_benign diag_benign_table[] = {
 	  "a connect() to a local (unix) socket that failed, nothing listening there (libc "
 	  "asking nscd, a syslog client): unix_stream_connect() frees the skb it allocated "
 	  "for the connection, no packet of any network" },
+	/* before drop reasons (5.17): where 5.10 frees what newer kernels name */
+	{ "NOT_SPECIFIED", "ip_rcv_core",
+	  "a frame for another host on a shared segment, before drop reasons (OTHERHOST "
+	  "since): ip_rcv_core() frees it at the one place it frees malformed IPv4 headers "
+	  "too, which IpInHdrErrors, IpInCsumErrors and IpInTruncatedPkts count" },
 	{ "NOT_SPECIFIED", "netlink_release",
 	  "a netlink socket closed with messages still queued: netlink_release() purges its "
 	  "queue (ip, ss and every netlink client do this)" },

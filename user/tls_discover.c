@@ -308,6 +308,22 @@ static void quota_warn(struct tls_disc *d, uint32_t mntns, const char *label, bo
 	}
 }
 
+/* Both quotas of a mount namespace full: a file there is not even opened, so what it is
+ * stays unknown; said once like the others (nothing else would tell files were left). */
+static void quota_warn_unopened(struct tls_disc *d, uint32_t mntns, const char *label)
+{
+	struct tls_mntns *ns = ns_find(d, mntns);
+
+	if (d->nssl >= MAX_FILES || d->nother >= MAX_OTHER_FILES) {
+		quota_warn(d, mntns, label, d->nssl >= MAX_FILES);
+	} else if (ns && !ns->quota_warned) {
+		pr_warn("tls: mount namespace %u has its quotas of %d OpenSSL and %d other "
+			"libssl-named files full, %s and later ones are not opened",
+			mntns, MNTNS_MAX_FILES, MNTNS_MAX_FILES, label);
+		ns->quota_warned = true;
+	}
+}
+
 /*
  * pathfd: an O_PATH descriptor of the candidate (closed here). Only a regular file is
  * opened for reading, and with O_NONBLOCK: a FIFO or device swapped in is never
@@ -529,8 +545,10 @@ static void ns_scan_dirs(struct tls_disc *d, struct tls_mntns *ns)
 						 ns->inode);
 				if (e.file)
 					e.file->ondisk++;
-			} else {
-				continue; /* over its quota: not even opened */
+			} else { /* over its quotas: not even opened */
+				snprintf(label, sizeof(label), "%s/%s", lib_dirs[k], e.name);
+				quota_warn_unopened(d, ns->inode, label);
+				continue;
 			}
 			if (!grow((void **)&fresh, &capfresh, nfresh, sizeof(*fresh))) {
 				if (e.file)

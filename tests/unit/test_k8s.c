@@ -289,6 +289,58 @@ TEST(k8s_tables)
 	ASSERT_OK(system(p), "cleanup");
 }
 
+/* A sandbox seen by a scan before it joined its pod's cgroup and namespace (`ip netns
+ * exec`, a runtime's init between fork and setns): its cgroup is read again when the scan
+ * looked at it again, and its namespace becomes the pod's. */
+TEST(k8s_process_moves_after_first_sight)
+{
+	char root[] = "/tmp/osiscope-k8s-unit-XXXXXX", p[512], proc[512];
+	char ns[K8S_NS_LEN], pod[K8S_POD_LEN];
+	struct netns_pid pids[1] = { { .pid = 10, .inode = 4026530001u, .dino = 1 } };
+	struct netns_list list = { .pids = pids, .npids = 1 };
+	struct k8s_stats st;
+	struct k8s *k;
+
+	if (!ASSERT_OK_PTR(mkdtemp(root), "mkdtemp"))
+		return;
+	const char *dirs[] = { "var",
+			       "var/log",
+			       "var/log/containers",
+			       "var/log/pods",
+			       "var/log/pods/shop_web-0_" UID_A,
+			       "proc",
+			       "proc/10" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
+		mkdir(p, 0755);
+	}
+	snprintf(p, sizeof(p), "%s/proc/10/cgroup", root);
+	put_file(p, "0::/user.slice\n");
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	k = k8s_new(&(struct k8s_opts){ .root = root, .proc = proc });
+	if (!ASSERT_OK_PTR(k, "k8s_new"))
+		return;
+	k8s_refresh(k, &list);
+	k8s_stats(k, &st);
+	ASSERT_EQ(st.netns, 0, "first sight: no pod's yet");
+	/* it moves: cgroup and namespace */
+	put_file(p, "0::/kubepods/besteffort/pod" UID_A "/" ID_B "\n");
+	pids[0].inode = 4026530000u;
+	k8s_refresh(k, &list);
+	k8s_stats(k, &st);
+	ASSERT_EQ(st.netns, 0, "a scan that did not look again: its cgroup as it was");
+	pids[0].looked = true;
+	k8s_refresh(k, &list);
+	k8s_stats(k, &st);
+	ASSERT_EQ(st.netns, 1, "looked at again: its pod's namespace");
+	ASSERT_OK(k8s_lookup_netns(k, 4026530000u, ns, sizeof(ns), pod, sizeof(pod)), "netns");
+	ASSERT_STREQ(pod, "web-0", "netns pod");
+	k8s_free(k);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	ASSERT_OK(system(p), "cleanup");
+}
+
 /* Labels derived at rendering: namespace and pod beside netns, no series of their own. */
 static void fake_pods(void *ctx, const char *value, char (*out)[DERIVED_VALUE_LEN])
 {

@@ -96,3 +96,23 @@ TEST(netns_tracker_renewed_by_identity)
 		ASSERT_EQ(g.inode[0], 5, "5 is gone");
 	netns_tracker_free(&t);
 }
+
+/* A process seen before is looked at again: on every scan while young, and on one scan in
+ * NETNS_RECHECK_EVERY afterwards, so a move after its first sight is seen within that many
+ * scans and each scan reads only a slice of the old ones. */
+TEST(netns_recheck_bounded)
+{
+	uint32_t first = 1000, old = first + NETNS_YOUNG_S;
+
+	for (uint64_t scan = 1; scan <= 2 * NETNS_RECHECK_EVERY; scan++)
+		ASSERT_TRUE(netns_recheck(77, scan, first, first + NETNS_YOUNG_S - 1), "young");
+	for (uint32_t pid = 1; pid <= 200; pid++) {
+		int looks = 0;
+
+		for (uint64_t scan = 5; scan < 5 + NETNS_RECHECK_EVERY; scan++)
+			looks += netns_recheck(pid, scan, first, old);
+		ASSERT_EQ(looks, 1, "an old process: once in NETNS_RECHECK_EVERY scans");
+	}
+	/* the monotonic second wraps around as a uint32 would */
+	ASSERT_TRUE(netns_recheck(3, 1, UINT32_MAX - 1, 2), "young across the wrap");
+}
