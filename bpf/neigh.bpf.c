@@ -381,6 +381,38 @@ static __always_inline bool ha_equal(const __u8 *a, const __u8 *b)
 }
 
 /*
+ * The entry's address, its first len bytes and zeros after (as a probe read of len bytes
+ * into a zeroed buffer leaves it): under tp_btf four plain loads, masked, where the probe
+ * read cost the update program a third of what it cost beyond an empty one (6.18). 0, or
+ * -errno from the probe read.
+ */
+static __always_inline long entry_ha(__u8 *dst, const struct neighbour *n, __u32 len,
+				     const bool btf)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (btf && bpf_core_field_size(struct neighbour, ha) == NEIGH_MAX_ADDR_LEN) {
+		const __u64 *src = (const __u64 *)n->ha;
+		__u64 *d = (__u64 *)dst;
+
+#pragma unroll
+		for (int i = 0; i < NEIGH_MAX_ADDR_LEN / 8; i++) {
+			int keep = (int)len - i * 8;
+			__u64 w = src[i];
+
+			if (keep <= 0)
+				w = 0;
+			else if (keep < 8)
+				w &= ~0ULL >> (64 - 8 * keep);
+			d[i] = w;
+		}
+		return 0;
+	}
+#endif
+	return bpf_probe_read_kernel(dst, len,
+				     (const void *)n + bpf_core_field_offset(struct neighbour, ha));
+}
+
+/*
  * neigh_update fires before __neigh_update takes the entry's lock and decides: an
  * address it proposes may still be refused (no override flag, or within locktime of
  * the last change). So only remember the address the entry had, when the proposed one
@@ -392,7 +424,7 @@ static __always_inline void handle_update(const struct neighbour *n, const __u8 
 	struct neigh_pending p = {};
 	__u8 proposed[NEIGH_MAX_ADDR_LEN] = {};
 	__u64 key = (__u64)(unsigned long)n;
-	__u8 len;
+	__u32 len; /* 32 bits: one register, bounded where the probe read takes it */
 
 	if (!n || !lladdr)
 		return;
@@ -403,9 +435,7 @@ static __always_inline void handle_update(const struct neighbour *n, const __u8 
 	if (len == 0 || len > NEIGH_MAX_ADDR_LEN)
 		return;
 	p.len = len;
-	if (bpf_probe_read_kernel(proposed, len, lladdr) ||
-	    bpf_probe_read_kernel(p.ha, len,
-				  (const void *)n + bpf_core_field_offset(struct neighbour, ha)))
+	if (bpf_probe_read_kernel(proposed, len, lladdr) || entry_ha(p.ha, n, len, btf))
 		return;
 	if (ha_equal(p.ha, proposed))
 		return;

@@ -233,23 +233,55 @@ static __always_inline const struct net *skb_net(const struct sk_buff *skb, cons
 	return dev ? dev_net_of(dev, btf) : NULL;
 }
 
-/* Events are rare, so they read everything through CO-RE probe reads. */
-static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struct sock *sk)
+/* The cgroup of a full socket: under tp_btf with plain loads. */
+static __always_inline __u64 sk_cgroup_of(const struct sock *sk, const bool btf)
 {
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	const struct cgroup *cgrp;
+
+	if (btf && bpf_core_field_exists(struct sock_cgroup_data, cgroup)) {
+		cgrp = sk->sk_cgrp_data.cgroup;
+		return cgrp && cgrp->kn ? cgrp->kn->id : 0;
+	}
+	return sk_cgroup_id(sk);
+}
+
+/*
+ * The socket's addresses and ports. Under tp_btf these are plain loads: a reset per
+ * refused connect sends up to three events, and some ten probe reads each cost a reset
+ * program more than the rest of its event (measured on 6.18, 150 ns of 245 per reset).
+ */
+static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struct sock *sk,
+						const bool btf)
+{
+	e->family = READ(btf, sk, __sk_common.skc_family);
+	e->state = READ(btf, sk, __sk_common.skc_state);
+	e->dport = bpf_ntohs(READ(btf, sk, __sk_common.skc_dport));
 	if (e->state == TCP_TIME_WAIT || e->state == TCP_NEW_SYN_RECV) {
 		/* a time-wait or request socket is only a sock_common: nothing beyond it */
-		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->sport = READ(btf, sk, __sk_common.skc_num);
 	} else {
 		/* at CLOSE the port is already released (skc_num = 0); inet_sport stays */
-		e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		if (btf) {
+			const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+			if (tp)
+				e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+		} else {
+			e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		}
 		if (!e->sport)
-			e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		e->hdr.cgroup_id = sk_cgroup_id(sk);
+			e->sport = READ(btf, sk, __sk_common.skc_num);
+		e->hdr.cgroup_id = sk_cgroup_of(sk, btf);
 	}
-	if (e->family == AF_INET6) {
+	if (btf) {
+		if (e->family == AF_INET6) {
+			__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
+		} else {
+			*(__u32 *)e->saddr = sk->__sk_common.skc_rcv_saddr;
+			*(__u32 *)e->daddr = sk->__sk_common.skc_daddr;
+		}
+	} else if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	} else {
@@ -258,37 +290,38 @@ static __always_inline void event_tuple_from_sk(struct tcp_event *e, const struc
 	}
 }
 
-/* A reset answering a packet that found no socket: the reset goes back to its source. */
-static __always_inline void event_tuple_from_skb(struct tcp_event *e, const struct sk_buff *skb)
+/* A reset answering a packet that found no socket: the reset goes back to its source.
+ * The headers are packet memory, two probe reads (the skb's own fields are plain loads
+ * under tp_btf). */
+static __always_inline void event_tuple_from_skb(struct tcp_event *e, const struct sk_buff *skb,
+						 const bool btf)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th_off = BPF_CORE_READ(skb, transport_header);
-	struct tcphdr th;
-	__u8 ver = 0;
+	unsigned char *head = READ(btf, skb, head);
+	__u16 nh = READ(btf, skb, network_header);
+	__u16 th_off = READ(btf, skb, transport_header);
+	__u8 h[sizeof(struct ipv6hdr)];
+	__be16 ports[2];
 
-	bpf_probe_read_kernel(&ver, 1, head + nh);
-	ver >>= 4;
-	if (ver == 4) {
-		struct iphdr ip;
+	if (bpf_probe_read_kernel(h, sizeof(h), head + nh))
+		return;
+	if (h[0] >> 4 == 4) {
+		const struct iphdr *ip = (const void *)h;
 
-		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
 		e->family = AF_INET;
-		__builtin_memcpy(e->saddr, &ip.daddr, 4);
-		__builtin_memcpy(e->daddr, &ip.saddr, 4);
-	} else if (ver == 6) {
-		struct ipv6hdr ip6;
+		__builtin_memcpy(e->saddr, &ip->daddr, 4);
+		__builtin_memcpy(e->daddr, &ip->saddr, 4);
+	} else if (h[0] >> 4 == 6) {
+		const struct ipv6hdr *ip6 = (const void *)h;
 
-		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
 		e->family = AF_INET6;
-		__builtin_memcpy(e->saddr, &ip6.daddr, 16);
-		__builtin_memcpy(e->daddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->saddr, &ip6->daddr, 16);
+		__builtin_memcpy(e->daddr, &ip6->saddr, 16);
 	} else {
 		return;
 	}
-	if (bpf_probe_read_kernel(&th, sizeof(th), head + th_off) == 0) {
-		e->sport = bpf_ntohs(th.dest);
-		e->dport = bpf_ntohs(th.source);
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th_off) == 0) {
+		e->sport = bpf_ntohs(ports[1]);
+		e->dport = bpf_ntohs(ports[0]);
 	}
 }
 
@@ -332,7 +365,7 @@ static __always_inline void connect_failed(struct sock *sk, const struct net *ne
 		struct tcp_event *e = event_new(type, net, btf);
 
 		if (e) {
-			event_tuple_from_sk(e, sk);
+			event_tuple_from_sk(e, sk, btf);
 			e->detail = err;
 			if (task) {
 				e->hdr.pid = task->pid;
@@ -547,7 +580,7 @@ static __always_inline void handle_retransmit(const struct sock *sk, const struc
 		s->syn_retrans++;
 	e = event_new(TCP_EV_RETRANSMIT, net, btf);
 	if (e) {
-		event_tuple_from_sk(e, sk);
+		event_tuple_from_sk(e, sk, btf);
 		e->detail = segs;
 		event_submit(&tcp_events, e);
 	}
@@ -591,9 +624,9 @@ static __always_inline void handle_send_reset(const struct sock *sk, const struc
 	if (!e)
 		return;
 	if (from_skb)
-		event_tuple_from_skb(e, skb);
-	else
-		event_tuple_from_sk(e, sk);
+		event_tuple_from_skb(e, skb, btf);
+	else if (sk) /* not NULL, as net was not: said again for the verifier */
+		event_tuple_from_sk(e, sk, btf);
 	e->detail = reason;
 	event_submit(&tcp_events, e);
 }
@@ -613,7 +646,7 @@ static __always_inline void handle_receive_reset(const struct sock *sk, const bo
 	s->rst_received++;
 	e = event_new(TCP_EV_RESET_RECEIVED, net, btf);
 	if (e) {
-		event_tuple_from_sk(e, sk);
+		event_tuple_from_sk(e, sk, btf);
 		event_submit(&tcp_events, e);
 	}
 }

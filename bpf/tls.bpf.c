@@ -613,13 +613,45 @@ static __always_inline bool ns_known(__u32 mntns)
 }
 
 /*
+ * The agent's root directory, set by the loader (device as the kernel numbers it, and
+ * inode). A mount namespace copied from the agent's (ip netns exec, unshare -m, a
+ * systemd sandbox) has the same root and, unless something is mounted over a library
+ * directory, the same library files, which are probed by inode wherever they are mapped.
+ */
+const volatile __u32 agent_root_dev = 0;
+const volatile __u64 agent_root_ino = 0;
+
+/* Whether task t's root is the agent's: read only for an exec in a namespace not scanned. */
+static __always_inline bool root_is_agents(const struct task_struct *t, const bool btf)
+{
+	const struct fs_struct *fs;
+	const struct dentry *root;
+	const struct inode *inode;
+	const struct super_block *sb;
+
+	if (!agent_root_ino)
+		return false;
+	fs = READ(btf, t, fs);
+	root = fs ? READ(btf, fs, root.dentry) : NULL;
+	if (!root)
+		return false;
+	inode = READ(btf, root, d_inode);
+	sb = READ(btf, root, d_sb);
+	return inode && sb && READ(btf, inode, i_ino) == agent_root_ino &&
+	       READ(btf, sb, s_dev) == agent_root_dev;
+}
+
+/*
  * An exec of a pair userspace has not looked at is reported. The record wakes userspace
  * (irq_work, an IPI, the scheduler: some 15 us of this exec in a virtual machine) only
- * when looking at once can find something: a namespace not scanned yet, or a program
- * big enough to have OpenSSL linked in. The others (a small program new to a scanned
- * namespace) wait for the next record that wakes it, or its scan every 2 s.
+ * when looking at once can find something: a namespace not scanned yet whose root is not
+ * the agent's, or a program big enough to have OpenSSL linked in. The others (a small
+ * program new to a scanned namespace, or the first ones of a namespace with the agent's
+ * root) wait for the next record that wakes it, or its scan every 2 s: `ip netns exec`
+ * makes a mount namespace for every command it runs, and woke userspace each time.
  */
-static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 size)
+static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 size,
+				    const struct task_struct *t, const bool btf)
 {
 	__u64 fp = tls_exec_fp(mntns, dev, ino);
 	__u32 set = (__u32)fp & (TLS_EXEC_SETS - 1), way0 = exec_way0();
@@ -652,8 +684,10 @@ static __always_inline void on_exec(__u32 mntns, __u32 dev, __u64 ino, __s64 siz
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->__pad = 0;
 	/* forced: records sent without a wakeup may be waiting ahead of this one */
-	bpf_ringbuf_submit(e, size >= TLS_EXE_MIN_OPENSSL || !ns_known(mntns) ? BPF_RB_FORCE_WAKEUP
-									      : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, size >= TLS_EXE_MIN_OPENSSL ||
+				      (!ns_known(mntns) && !root_is_agents(t, btf))
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -661,7 +695,8 @@ int BPF_PROG(tls_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_bi
 {
 	struct inode *inode = bprm->file->f_inode;
 
-	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino, inode->i_size);
+	on_exec(p->nsproxy->mnt_ns->ns.inum, inode->i_sb->s_dev, inode->i_ino, inode->i_size, p,
+		true);
 	return 0;
 }
 
@@ -671,7 +706,7 @@ int BPF_PROG(tls_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_bi
 	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
 
 	on_exec(BPF_CORE_READ(p, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size), p, false);
 	return 0;
 }
 
@@ -683,6 +718,6 @@ int tls_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	struct inode *inode = BPF_CORE_READ(t, mm, exe_file, f_inode);
 
 	on_exec(BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum), BPF_CORE_READ(inode, i_sb, s_dev),
-		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size));
+		BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_size), t, false);
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -830,6 +832,13 @@ static int tls_open(struct collector *l, const struct collector_opts *opts)
 	l->obj = s->obj;
 	COLLECTOR_SET_EVENTS(s, opts);
 	s->rodata->err_lib_ssl = tls_err_lib_ssl();
+	/* namespaces with the agent's root need not wake discovery (bpf/tls.bpf.c) */
+	struct stat root;
+
+	if (stat("/", &root) == 0) {
+		s->rodata->agent_root_dev = tls_kdev(major(root.st_dev), minor(root.st_dev));
+		s->rodata->agent_root_ino = root.st_ino;
+	}
 
 	/* the attach cookie tells the return probe where SSL_version reads (5.15+) */
 	p->cookies =
