@@ -45,8 +45,11 @@ JOBS=${JOBS:-1}
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "JOBS=$JOBS: wants a number of kernels to boot at once, 1 or more"
 LOCKMODE=-x
 [ "$JOBS" -eq 1 ] || LOCKMODE=-s
-# A whole boot: generous, TCG runs some 10-30x slower than the host.
-BOOT_TIMEOUT=${OSI_BOOT_TIMEOUT:-$([ "$tests" = all ] && echo 5400 || echo 1200)}
+# A whole boot: generous, TCG runs some 10-30x slower than the host, and a guest sharing
+# the CPU with others takes a scenario up to 5 minutes: 10 minutes plus 3 a scenario
+nscen=$(if [ "$tests" = all ]; then ls tests/scenario/*.sh; else
+	for t in $tests; do ls tests/scenario | grep -F -- "$t"; done | sort -u; fi | wc -l)
+BOOT_TIMEOUT=${OSI_BOOT_TIMEOUT:-$((600 + 180 * nscen))}
 ROOT_PKGS=iproute2,nftables,iptables,curl,openssl,dnsmasq-base,procps,iputils-arping,iputils-ping,psmisc,libbpf1,libelf1,libmicrohttpd12,zlib1g,libssl3,bpftool,kmod,bash,gawk,jq,python3,ca-certificates
 
 say() { echo "test-kernels: $*" >&2; }
