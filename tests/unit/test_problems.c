@@ -320,6 +320,148 @@ out:
 	diag_result_free(&r);
 }
 
+/*
+ * Before drop reasons (5.17) a datagram to a closed port is NOT_SPECIFIED at
+ * __udp4_lib_rcv(), where checksum errors and unwanted broadcasts are dropped too (5.10:
+ * +0x992, +0x21b, +0xa53): the place whose drops are as many as UdpNoPorts rose in the
+ * namespace is the closed-port one. Three queries to a closed port, four datagrams with a
+ * bad checksum; ncounts of counts, the namespace's UdpNoPorts first.
+ */
+static bool closed_port_510(const struct diag_count *c, size_t nc, const char *csum_where,
+			    struct diag_result *r)
+{
+	struct diag_event v[10];
+	struct diag_input in = { .ev = v, .nev = 10, .counts = c, .ncounts = nc };
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		v[n++] = drop(1 + i, NS_SRV, "NOT_SPECIFIED", "__udp4_lib_rcv+0x992", "192.0.2.1",
+			      50000, "192.0.2.3", 53, "udp");
+		v[n++] = dns(2 + i, "dns_timeout", "known.test", "192.0.2.3");
+	}
+	for (int i = 0; i < 4; i++)
+		v[n++] = drop(5, NS_SRV, "NOT_SPECIFIED", csum_where, "192.0.2.1", 40000,
+			      "192.0.2.3", 54, "udp");
+	return ASSERT_OK(diag_analyze(&in, r), "diag_analyze");
+}
+
+TEST(problems_udp_closed_port_before_reasons)
+{
+	struct diag_count c[] = { { NS_SRV, "udp_no_port_ipv4", 3 },
+				  { NS_SRV, "no_route_ipv4", 0 } };
+	struct diag_result r;
+
+	if (!closed_port_510(c, 2, "__udp4_lib_rcv+0x21b", &r))
+		return;
+	if (!ASSERT_EQ(r.n, 2, "two problems"))
+		goto out;
+	/* what 6.x says with NO_SOCKET: the port, the queries its symptom */
+	ASSERT_STREQ(r.v[0].cause, "port_closed", "first: the closed port");
+	ASSERT_STREQ(r.v[0].layer, "l4", "its layer");
+	ASSERT_STREQ(r.v[0].target, "192.0.2.3:53", "its target");
+	ASSERT_EQ(r.v[0].netns, NS_SRV, "the server's namespace");
+	ASSERT_EQ(r.v[0].count, 3, "its drops");
+	ASSERT_TRUE(any_line(r.v[0].symptoms, r.v[0].nsymptoms,
+			     "3 DNS queries to 192.0.2.3:53 unanswered"),
+		    "the unanswered queries are its symptom");
+	ASSERT_TRUE(any_line(r.v[0].evidence, r.v[0].nevidence,
+			     "drops at __udp4_lib_rcv+0x992 are as many as UdpNoPorts rose"),
+		    "the MIB is its evidence");
+	/* the checksum errors' place stays without a reason */
+	ASSERT_STREQ(r.v[1].cause, "packet_drops", "second: the other drops");
+	ASSERT_EQ(r.v[1].count, 4, "all four");
+	ASSERT_TRUE(strstr(r.v[1].summary, "NOT_SPECIFIED") != NULL, "not named");
+out:
+	diag_result_free(&r);
+}
+
+/* What does not decide leaves the drops NOT_SPECIFIED, the timeouts a problem of their own */
+static void closed_port_undecided(const struct diag_count *c, size_t nc, const char *csum_where,
+				  const char *what)
+{
+	struct diag_result r;
+
+	if (!closed_port_510(c, nc, csum_where, &r))
+		return;
+	for (size_t i = 0; i < r.n; i++)
+		if (!ASSERT_TRUE(strcmp(r.v[i].cause, "port_closed"), what))
+			goto out;
+	ASSERT_TRUE(r.n >= 2, what);
+	for (size_t i = 0; i < r.n; i++)
+		if (!strcmp(r.v[i].cause, "dns_no_answer"))
+			ASSERT_EQ(r.v[i].count, 3, what);
+out:
+	diag_result_free(&r);
+}
+
+TEST(problems_udp_closed_port_undecided)
+{
+	struct diag_count none[] = { { NS_SRV, "no_route_ipv4", 1 } };
+	struct diag_count fewer[] = { { NS_SRV, "udp_no_port_ipv4", 2 } };
+	struct diag_count more[] = { { NS_SRV, "udp_no_port_ipv4", 5 } };
+	struct diag_count other_ns[] = { { NS_CLI, "udp_no_port_ipv4", 3 } };
+	struct diag_count ipv6[] = { { NS_SRV, "udp_no_port_ipv6", 3 } };
+	struct diag_count three[] = { { NS_SRV, "udp_no_port_ipv4", 3 } };
+
+	closed_port_undecided(none, 1, "__udp4_lib_rcv+0x21b", "UdpNoPorts did not rise");
+	closed_port_undecided(fewer, 1, "__udp4_lib_rcv+0x21b", "UdpNoPorts rose by fewer");
+	/* events lost, or a reading of the counter from before the window */
+	closed_port_undecided(more, 1, "__udp4_lib_rcv+0x21b", "UdpNoPorts rose by more");
+	closed_port_undecided(other_ns, 1, "__udp4_lib_rcv+0x21b", "another namespace's");
+	closed_port_undecided(ipv6, 1, "__udp4_lib_rcv+0x21b", "IPv6's counter");
+	/* two places with as many drops: which is which is not known */
+	{
+		struct diag_event v[7];
+		struct diag_input in = { .ev = v, .nev = 7, .counts = three, .ncounts = 1 };
+		struct diag_result r;
+		size_t n = 0;
+
+		for (int i = 0; i < 3; i++) {
+			v[n++] = drop(1, NS_SRV, "NOT_SPECIFIED", "__udp4_lib_rcv+0x992",
+				      "192.0.2.1", 50000, "192.0.2.3", 53, "udp");
+			v[n++] = drop(1, NS_SRV, "NOT_SPECIFIED", "__udp4_lib_rcv+0xa53",
+				      "192.0.2.1", 50000, "192.0.2.255", 53, "udp");
+		}
+		v[n++] = dns(2, "dns_timeout", "known.test", "192.0.2.3");
+		if (!ASSERT_OK(diag_analyze(&in, &r), "diag_analyze"))
+			return;
+		for (size_t i = 0; i < r.n; i++)
+			ASSERT_TRUE(strcmp(r.v[i].cause, "port_closed"), "two places with 3 drops");
+		diag_result_free(&r);
+	}
+}
+
+/* IPv6: __udp6_lib_rcv() and Udp6NoPorts */
+TEST(problems_udp6_closed_port_before_reasons)
+{
+	struct diag_count c[] = { { NS_SRV, "udp_no_port_ipv6", 2 },
+				  { NS_SRV, "udp_no_port_ipv4", 5 } };
+	struct diag_event v[4];
+	struct diag_input in = { .ev = v, .nev = 4, .counts = c, .ncounts = 2 };
+	struct diag_result r;
+
+	for (int i = 0; i < 2; i++) {
+		struct diag_event *d = &v[2 * i], *q = &v[2 * i + 1];
+
+		*d = drop(1, NS_SRV, "NOT_SPECIFIED", "__udp6_lib_rcv+0x6ef", "192.0.2.1", 50000,
+			  "192.0.2.3", 53, "udp");
+		*q = dns(2, "dns_timeout", "known.test", "192.0.2.3");
+		d->src.family = d->dst.family = q->src.family = q->dst.family = 10;
+		memset(d->dst.addr, 0, 16);
+		inet_pton(AF_INET6, "2001:db8::3", d->dst.addr);
+		memcpy(q->dst.addr, d->dst.addr, 16);
+	}
+	if (!ASSERT_OK(diag_analyze(&in, &r), "diag_analyze"))
+		return;
+	if (ASSERT_EQ(r.n, 1, "one problem")) {
+		ASSERT_STREQ(r.v[0].cause, "port_closed", "the closed port");
+		ASSERT_STREQ(r.v[0].target, "[2001:db8::3]:53", "its target");
+		ASSERT_TRUE(any_line(r.v[0].evidence, r.v[0].nevidence, "Udp6NoPorts"),
+			    "Udp6NoPorts its evidence");
+	}
+	diag_result_free(&r);
+}
+
 TEST(problems_mtu_blackhole)
 {
 	struct diag_event f = ev(1, NS_SRV, "route", "icmp_frag_needed_sent");
@@ -437,6 +579,37 @@ TEST(problems_counts)
 	ASSERT_STREQ(r.v[1].cause, "route_prohibit", "the router's kind, from ICMP code 13");
 	ASSERT_STREQ(r.v[1].target, "203.0.113.5", "the destination");
 	ASSERT_EQ(r.v[1].count, 2, "both drops");
+out:
+	diag_result_free(&r);
+}
+
+/* a router's unreachable route where the lookup is seen (a program on ip_error(), kernels
+ * before 6.10 without icmp:icmp_send): the router's drop and lookup are one problem, the
+ * client's connects through it its symptom */
+TEST(problems_router_lookup)
+{
+	struct diag_event v[5];
+	struct diag_result r;
+
+	for (int i = 0; i < 2; i++) {
+		v[2 * i] = ev(1 + i, NS_SRV, "route", "route_lookup_failed");
+		v[2 * i].src = ip4("192.0.2.1", 0);
+		v[2 * i].dst = ip4("203.0.113.5", 0);
+		snprintf(v[2 * i].reason, sizeof(v[2 * i].reason), "unreachable");
+		v[2 * i + 1] = drop(1 + i, NS_SRV, "NOT_SPECIFIED", "ip_error+0x7d", "192.0.2.1",
+				    40000 + i, "203.0.113.5", 80, "tcp");
+	}
+	v[4] = tcp(2, NS_CLI, "connect_unreachable", "203.0.113.5", 80, EHOSTUNREACH);
+	if (!run(v, 5, NULL, 0, &r))
+		return;
+	if (!ASSERT_EQ(r.n, 1, "one problem"))
+		goto out;
+	ASSERT_STREQ(r.v[0].cause, "route_unreachable", "the lookup's kind");
+	ASSERT_EQ(r.v[0].netns, NS_SRV, "the router's namespace");
+	ASSERT_STREQ(r.v[0].target, "203.0.113.5", "the destination");
+	ASSERT_EQ(r.v[0].count, 2, "both drops");
+	ASSERT_TRUE(any_line(r.v[0].symptoms, r.v[0].nsymptoms, "EHOSTUNREACH"),
+		    "the client's connect its symptom");
 out:
 	diag_result_free(&r);
 }
