@@ -237,39 +237,22 @@ static __always_inline bool slot_take(__u32 i, __u64 owner, const struct net *ne
 /*
  * Counts the drop in the slot of the skb's (namespace, device), if it has or can claim
  * one, and says where it counted in key (netns and ifindex). Reads the device's struct
- * net's cookie, and its inode only to claim a slot (see drop.h). An skb without a device
- * is placed as locate() places it, by its socket: under connection churn most drops are
- * sockets closing with data queued, whose namespace's inode, beside the reference count
- * every socket's creation and release writes, missed the cache in the hash path.
+ * net's cookie, and its inode only to claim a slot (see drop.h).
  */
 static __always_inline bool slot_count(struct drop_key *key, const struct sk_buff *skb,
-				       const struct sock *rx_sk, const bool btf)
+				       const bool btf)
 {
 	const struct net_device *dev = READ(btf, skb, dev);
-	const struct net *net = NULL;
-	const struct sock *sk;
+	const struct net *net;
 	__u32 reason = key->reason, ifindex, i, j;
 	__u64 nskey, owner, *c;
 
-	if (reason >= drop_slot_reasons)
+	if (reason >= drop_slot_reasons || !dev)
 		return false;
-	if (dev) {
-		net = READ(btf, dev, nd_net.net);
-		ifindex = READ(btf, dev, ifindex);
-	} else {
-		/* no device (a socket's queue purged as it closes, say): where locate() puts
-		 * it, the socket's namespace and the device it came in on, if any */
-		if (rx_sk)
-			net = READ(btf, rx_sk, __sk_common.skc_net.net);
-		if (!net) {
-			sk = READ(btf, skb, sk);
-			if (sk)
-				net = READ(btf, sk, __sk_common.skc_net.net);
-		}
-		ifindex = READ(btf, skb, skb_iif);
-	}
+	net = READ(btf, dev, nd_net.net);
 	if (!net)
 		return false;
+	ifindex = READ(btf, dev, ifindex);
 	if (netns_by_cookie) {
 		nskey = READ(btf, net, net_cookie);
 		if (!nskey || nskey >> 32)
@@ -339,7 +322,7 @@ static __always_inline void count_drop(const struct sk_buff *skb, void *location
 		key.reason = (__u32)(unsigned long)location;
 		key.where_hi = (__u32)((unsigned long)location >> 32);
 	}
-	if (!(has_reason && slots && slot_count(&key, skb, rx_sk, btf))) {
+	if (!(has_reason && slots && slot_count(&key, skb, btf))) {
 		locate(&key, skb, rx_sk, btf);
 		count_key(&key);
 	}
