@@ -82,6 +82,7 @@ struct ratelimit {
 	__u64 window_start;
 	__u32 count;
 	__u32 pad;
+	__u64 spent_tick; /* the tick (jiffies) in which the budget was last found spent */
 };
 
 struct {
@@ -112,8 +113,16 @@ static __always_inline void count_lost(__u32 reason)
 		(*v)++;
 }
 
-/* Fixed one-second window per CPU: cheap, and a burst can never exceed the budget. The
- * time it read (the event's own), 0 when the event is not to be sent. */
+/*
+ * Fixed one-second window per CPU: cheap, and a burst can never exceed the budget. The
+ * time it read (the event's own), 0 when the event is not to be sent.
+ *
+ * Once the budget is spent, the events after it in the same scheduler tick are refused
+ * without reading the clock: jiffies is one load (the verifier inlines bpf_jiffies64()),
+ * the clock a call costing more than the rest of a refused event (measured on 6.18 in a
+ * storm of drops past the budget: 93 ns per drop with the clock read). A window so
+ * begins up to one tick (1-10 ms) late, never early: the budget still holds.
+ */
 static __always_inline __u64 event_allowed(void)
 {
 	__u32 zero = 0;
@@ -125,12 +134,17 @@ static __always_inline __u64 event_allowed(void)
 	rl = bpf_map_lookup_elem(&event_ratelimit, &zero);
 	if (!rl)
 		return 0;
+	if (rl->count >= events_per_sec && rl->spent_tick == bpf_jiffies64()) {
+		count_lost(LOST_RATELIMIT);
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	if (now - rl->window_start >= 1000000000ULL) {
 		rl->window_start = now;
 		rl->count = 0;
 	}
 	if (rl->count >= events_per_sec) {
+		rl->spent_tick = bpf_jiffies64();
 		count_lost(LOST_RATELIMIT);
 		return 0;
 	}
