@@ -283,7 +283,10 @@ static int visit_collectors(void *ctx)
 	netns_tracker_check_id(&v->a->tracker, v->ns->inode, netns_id(v->ns->inode), forget_netns,
 			       v->a);
 	if (v->ifaces) {
-		int err = ifaces_dump(&v->a->ifaces, v->ns->inode, v->cx->gen);
+		/* between collections (maintain), a device that went is first shown missing
+		 * by the next collection: its last count must reach a scrape */
+		int err = ifaces_dump(&v->a->ifaces, v->ns->inode, v->cx->gen,
+				      v->cx->gen + (v->maintain ? 1 : 0));
 
 		if (err)
 			pr_debug("netns %u: link dump: %s", v->ns->inode, strerror(-err));

@@ -184,7 +184,7 @@ static int dump_link(const struct nlmsghdr *h, void *ctx)
 	return 0;
 }
 
-int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
+int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen, uint64_t gone_gen)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -209,7 +209,7 @@ int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen)
 			ns->v[i].gone_gen = UINT64_MAX;
 	err = nl_dump(fd, &req, sizeof(req), dump_link, ns);
 	if (!err) {
-		prune(ns, gen);
+		prune(ns, gone_gen);
 		ns->gen = gen;
 	} else {
 		/* keep what the previous dump said rather than half of this one */

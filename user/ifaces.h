@@ -31,7 +31,7 @@ struct iface {
 	uint8_t addrlen;
 	uint8_t addr[32]; /* link-layer address */
 	struct rtnl_link_stats64 stats;
-	uint64_t gone_gen; /* collection that first missed it */
+	uint64_t gone_gen; /* the first collection to show it missing */
 };
 
 struct iface_ns {
@@ -47,7 +47,10 @@ struct iface_cache {
 };
 
 /* Dumps the devices of the calling thread's namespace into c as netns's. 0 or -errno. */
-int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen);
+/* Dumps a namespace's devices as of collection gen; one that went is marked gone as of
+ * collection gone_gen: gen itself, or gen + 1 for a dump between collections (the next
+ * collection is the first to show it missing). */
+int ifaces_dump(struct iface_cache *c, uint32_t netns, uint64_t gen, uint64_t gone_gen);
 const struct iface_ns *ifaces_ns(const struct iface_cache *c, uint32_t netns);
 /* The device, present or gone; NULL if never seen. */
 const struct iface *ifaces_find(const struct iface_cache *c, uint32_t netns, uint32_t ifindex);
