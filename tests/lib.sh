@@ -145,7 +145,25 @@ agent_stop() {
 	AGENT_RC=$?
 	AGENT_PID=
 }
-scrape() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" || fail "scrape failed"; }
+# scrape: /metrics into $TMP/metrics. An agent that does not answer in 30 s (times the
+# wait scale) ends the test, with where each of its threads waits in the kernel: a hang
+# in a guest leaves nothing else to go on.
+scrape() {
+	local t
+	curl -sf --max-time $((30 * SCALE)) "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" && return 0
+	fail "scrape failed (curl exit $?)"
+	if [ -n "${AGENT_PID:-}" ] && [ -d "/proc/$AGENT_PID" ]; then
+		for t in /proc/"$AGENT_PID"/task/*; do
+			echo "  thread ${t##*/} $(cat "$t/comm" 2>/dev/null):" \
+				"$(awk '/^State/ { print $2, $3 }' "$t/status" 2>/dev/null)" \
+				"wchan=$(cat "$t/wchan" 2>/dev/null)" >&2
+			sed 's/^/    /' "$t/stack" >&2 2>/dev/null
+		done
+	else
+		echo "  the agent (pid ${AGENT_PID:-none}) is gone" >&2
+	fi
+	finish
+}
 # wait_udp NS ADDR:PORT: until a UDP socket of the namespace is bound there (bounded)
 wait_udp() {
 	local i
