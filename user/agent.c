@@ -409,11 +409,17 @@ void agent_maintain(struct agent *a)
 		visit_all(a, &cx, ifaces, true);
 }
 
+/* Turning the statistics on or off patches the kernel's code at every BPF program run
+ * site (a static key): the system call can take a while, so it is made outside the
+ * registry's lock, which only guards what a collection reads. Only the main thread
+ * calls this, so stats_fd does not change under it. */
 static void stats_set(struct agent *a, bool on)
 {
+	int fd;
+
 	if (on && a->stats_fd < 0) {
-		a->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (a->stats_fd < 0) {
+		fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (fd < 0) {
 			if (!a->stats_failed)
 				pr_warn("BPF run-time statistics: %s; "
 					"osiscope_bpf_program_* stay at zero",
@@ -421,12 +427,18 @@ static void stats_set(struct agent *a, bool on)
 			a->stats_failed = true;
 			return;
 		}
+		registry_lock(a->reg);
+		a->stats_fd = fd;
 		a->stats_since_ns = now_ns(CLOCK_MONOTONIC);
+		registry_unlock(a->reg);
 	} else if (!on && a->stats_fd >= 0) {
-		/* closing the last such fd in the system turns the statistics off */
-		close(a->stats_fd);
+		registry_lock(a->reg);
+		fd = a->stats_fd;
 		a->stats_fd = -1;
 		a->stats_seconds += (double)(now_ns(CLOCK_MONOTONIC) - a->stats_since_ns) / 1e9;
+		registry_unlock(a->reg);
+		/* closing the last such fd in the system turns the statistics off */
+		close(fd);
 	}
 }
 
@@ -460,9 +472,7 @@ static void on_tick(struct agent *a)
 		stats_set(a, true);
 		break;
 	case BPF_STATS_SAMPLED:
-		registry_lock(a->reg);
 		stats_set(a, a->ticks % STATS_PERIOD_S < STATS_ON_S);
-		registry_unlock(a->reg);
 		break;
 	case BPF_STATS_OFF:
 		break;
