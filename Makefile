@@ -14,6 +14,12 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The revision in a header rewritten only when it changes: what includes it (-MMD notes
+# it) is rebuilt after a commit, and nothing else is. A -D flag would leave the
+# revision of the last build of main.c and selfstats.c in the binary.
+$(shell mkdir -p $(OUTPUT) && printf '#define OSISCOPE_REVISION "%s"\n' '$(GIT_REV)' >$(OUTPUT)/revision.h.tmp && \
+	{ cmp -s $(OUTPUT)/revision.h.tmp $(OUTPUT)/revision.h && rm -f $(OUTPUT)/revision.h.tmp || \
+	  mv $(OUTPUT)/revision.h.tmp $(OUTPUT)/revision.h; })
 
 # Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each, found by their files (each
 # user/NAME.c registers itself: see COLLECTOR_REGISTER in user/collector.h). `make
@@ -43,7 +49,7 @@ WARN        := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initialize
 	-Wno-format-truncation -Werror
 CFLAGS      ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -I$(OUTPUT) -Iuser -Iexporters -Ibpf \
-	-DOSISCOPE_VERSION='"$(VERSION)"' -DOSISCOPE_REVISION='"$(GIT_REV)"' \
+	-DOSISCOPE_VERSION='"$(VERSION)"' \
 	-DOSISCOPE_UNBUILT='"$(UNBUILT)"'
 LDLIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
 	-lmicrohttpd -lz -lpthread

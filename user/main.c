@@ -5,6 +5,7 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "revision.h" /* generated: $(OUTPUT)/revision.h */
 
 int main(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "revision.h" /* generated: $(OUTPUT)/revision.h */
 
 struct prog_prev {
 	uint32_t id;
