@@ -14,12 +14,6 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VERSION     := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV     := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# The revision in a header rewritten only when it changes: what includes it (-MMD notes
-# it) is rebuilt after a commit, and nothing else is. A -D flag would leave the
-# revision of the last build of main.c and selfstats.c in the binary.
-$(shell mkdir -p $(OUTPUT) && printf '#define OSISCOPE_REVISION "%s"\n' '$(GIT_REV)' >$(OUTPUT)/revision.h.tmp && \
-	{ cmp -s $(OUTPUT)/revision.h.tmp $(OUTPUT)/revision.h && rm -f $(OUTPUT)/revision.h.tmp || \
-	  mv $(OUTPUT)/revision.h.tmp $(OUTPUT)/revision.h; })
 
 # Collectors: bpf/NAME.bpf.c + bpf/NAME.h + user/NAME.c each, found by their files (each
 # user/NAME.c registers itself: see COLLECTOR_REGISTER in user/collector.h). `make
@@ -112,6 +106,14 @@ $(OUTPUT)/bench/floor: bench/floor.c $(OUTPUT)/bench/floor.skel.h $(FLOOR_OBJS)
 $(OUTPUT)/unbuilt.stamp: FORCE | $(OUTPUT)
 	$(Q)echo '$(UNBUILT)' | cmp -s - $@ 2>/dev/null || echo '$(UNBUILT)' > $@
 $(OUTPUT)/user/collector.o: $(OUTPUT)/unbuilt.stamp
+# The revision in a header rewritten only when it changes: main.c and selfstats.c, in
+# every build directory, are built again after a commit, and nothing else is. (A -D flag
+# left the revision of their last build in the binary.)
+$(OUTPUT)/revision.h: FORCE | $(OUTPUT)
+	$(Q)printf '#define OSISCOPE_REVISION "%s"\n' '$(GIT_REV)' | cmp -s - $@ 2>/dev/null || \
+		{ printf '#define OSISCOPE_REVISION "%s"\n' '$(GIT_REV)' >$@.$$$$ && mv $@.$$$$ $@; }
+$(foreach d,$(OUTPUT) $(OUTPUT)/asan $(OUTPUT)/fuzz,$(d)/user/main.o $(d)/user/selfstats.o): \
+	$(OUTPUT)/revision.h
 .PHONY: FORCE
 FORCE:
 
