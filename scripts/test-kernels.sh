@@ -199,15 +199,17 @@ boot() {
 	# A guest whose tests print nothing for STALL seconds (a hung kernel: its own messages,
 	# "[ time] ...", do not count) is stopped rather than left to run to BOOT_TIMEOUT
 	since=$(date +%s)
-	while kill -0 "$q" 2>/dev/null; do
+	while [[ " $(jobs -rp | tr '\n' ' ') " == *" $q "* ]]; do # running (never a reused pid)
 		sleep 10
 		[ -e "$w/qemu.start" ] || { since=$(date +%s) && continue; }
 		n=$(grep -vc '^\[' "$w/console.log" 2>/dev/null || true)
 		if [ "${n:-0}" != "$lines" ]; then
 			lines=${n:-0} since=$(date +%s)
 		elif [ $(($(date +%s) - since)) -ge "$STALL" ]; then
-			echo "$STALL" >"$w/stalled"
-			pkill -TERM -P "$q" || true # timeout, which hands it to qemu
+			# timeout (flock's child), which hands the signal to qemu
+			if pkill -TERM -P "$q"; then
+				echo "$STALL" >"$w/stalled"
+			fi
 			break
 		fi
 	done

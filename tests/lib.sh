@@ -138,30 +138,50 @@ agent_wait_ready() {
 	return 1
 }
 agent_stop() {
+	local i
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
 	kill -CONT "$AGENT_PID" 2>/dev/null # a test may have stopped it (SIGSTOP)
+	# exited (a zombie until the wait) or gone; one that hangs is killed after 10 s
+	for i in $(seq $((100 * SCALE))); do
+		case "$(awk '{ print $3 }' "/proc/$AGENT_PID/stat" 2>/dev/null)" in "" | Z) break ;; esac
+		sleep 0.1
+	done
+	case "$(awk '{ print $3 }' "/proc/$AGENT_PID/stat" 2>/dev/null)" in
+	"" | Z) ;;
+	*)
+		echo "  the agent did not stop within $((10 * SCALE)) s of SIGTERM: SIGKILL" >&2
+		kill -KILL "$AGENT_PID" 2>/dev/null
+		;;
+	esac
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_RC=$?
 	AGENT_PID=
 }
 # scrape: /metrics into $TMP/metrics. An agent that does not answer in 30 s (times the
 # wait scale) ends the test, with where each of its threads waits in the kernel: a hang
-# in a guest leaves nothing else to go on.
+# in a guest leaves nothing else to go on. Called in a subshell ($(...)), it ends only
+# that, and every later scrape fails at once: finish reports it.
 scrape() {
-	local t
-	curl -sf --max-time $((30 * SCALE)) "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" && return 0
-	fail "scrape failed (curl exit $?)"
-	if [ -n "${AGENT_PID:-}" ] && [ -d "/proc/$AGENT_PID" ]; then
-		for t in /proc/"$AGENT_PID"/task/*; do
-			echo "  thread ${t##*/} $(cat "$t/comm" 2>/dev/null):" \
-				"$(awk '/^State/ { print $2, $3 }' "$t/status" 2>/dev/null)" \
-				"wchan=$(cat "$t/wchan" 2>/dev/null)" >&2
-			sed 's/^/    /' "$t/stack" >&2 2>/dev/null
-		done
-	else
-		echo "  the agent (pid ${AGENT_PID:-none}) is gone" >&2
+	local t rc
+	if [ ! -e "$TMP/scrape.failed" ]; then
+		curl -sf --max-time $((30 * SCALE)) "http://127.0.0.1:$PORT/metrics" >"$TMP/metrics" && return 0
+		rc=$?
+		{
+			echo "scrape failed (curl exit $rc)"
+			if [ -n "${AGENT_PID:-}" ] && [ -d "/proc/$AGENT_PID" ]; then
+				for t in /proc/"$AGENT_PID"/task/*; do
+					echo "  thread ${t##*/} $(cat "$t/comm" 2>/dev/null):" \
+						"$(awk '/^State/ { print $2, $3 }' "$t/status" 2>/dev/null)" \
+						"wchan=$(cat "$t/wchan" 2>/dev/null)"
+					sed 's/^/    /' "$t/stack" 2>/dev/null
+				done
+			else
+				echo "  the agent (pid ${AGENT_PID:-none}) is gone"
+			fi
+		} >"$TMP/scrape.failed"
 	fi
+	[ "$BASHPID" = "$$" ] || exit 1
 	finish
 }
 # wait_udp NS ADDR:PORT: until a UDP socket of the namespace is bound there (bounded)
@@ -376,7 +396,10 @@ require_fhook() {
 field() { echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 finish() {
-	if [ "$checks" -eq 0 ]; then
+	if [ -e "$TMP/scrape.failed" ]; then
+		fail "$(head -1 "$TMP/scrape.failed")"
+		sed 1d "$TMP/scrape.failed" >&2
+	elif [ "$checks" -eq 0 ]; then
 		fail "no check ran"
 	fi
 	[ "$fails" -eq 0 ] && exit 0

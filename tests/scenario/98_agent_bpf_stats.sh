@@ -19,7 +19,12 @@ agent_start --bpf.stats=on
 ns_create cli srv
 ns_link cli srv 192.0.2.1 192.0.2.2
 cli=$(ns_inode cli)
-scrape
+# ready comes once the collectors are up; the statistics are turned on just after
+for i in $(seq $((50 * SCALE))); do
+	scrape
+	[ "$(metric osiscope_bpf_stats_enabled)" = 1 ] && break
+	sleep 0.1
+done
 runs0=$(runs_of osiscope_bpf_program_runs_total)
 secs0=$(runs_of osiscope_bpf_program_run_seconds_total)
 en0=$(metric_values osiscope_bpf_stats_enabled_seconds_total)
