@@ -4,10 +4,9 @@
 # M for one it does not (NXDOMAIN), K to a server that drops them (timeouts, with
 # --dns.timeout of 3 s times the wait scale), over IPv4 and IPv6, some from a process
 # in a child cgroup; one answer with the TC bit, one query sent twice (a retry) ->
-# exactly N, M, K, the
-# latency observations and the queries by qtype, equal to the client namespace's own
-# UDP MIB deltas; the truncated answer and the retry counted; nothing counted in the
-# servers' namespace.
+# exactly N, M, K, the latency observations and the queries by qtype, equal to the
+# client namespace's own UDP MIB deltas; the truncated answer and the retry counted;
+# nothing counted in the servers' namespace.
 . "$(dirname "$0")/../lib.sh"
 require_root
 DNSQ=$HELPERS/dnsq
