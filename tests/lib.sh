@@ -137,23 +137,22 @@ agent_wait_ready() {
 	kill "$AGENT_PID" 2>/dev/null
 	return 1
 }
+agent_running() { case "$(awk '{ print $3 }' "/proc/$AGENT_PID/stat" 2>/dev/null)" in "" | Z) return 1 ;; esac; }
 agent_stop() {
 	local i
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
 	kill -CONT "$AGENT_PID" 2>/dev/null # a test may have stopped it (SIGSTOP)
-	# exited (a zombie until the wait) or gone; one that hangs is killed after 10 s
+	# until it exits (a zombie until the wait: kill -0 would still see it) or is gone; one
+	# that hangs is killed after 10 s
 	for i in $(seq $((100 * SCALE))); do
-		case "$(awk '{ print $3 }' "/proc/$AGENT_PID/stat" 2>/dev/null)" in "" | Z) break ;; esac
+		agent_running || break
 		sleep 0.1
 	done
-	case "$(awk '{ print $3 }' "/proc/$AGENT_PID/stat" 2>/dev/null)" in
-	"" | Z) ;;
-	*)
+	if agent_running; then
 		echo "  the agent did not stop within $((10 * SCALE)) s of SIGTERM: SIGKILL" >&2
 		kill -KILL "$AGENT_PID" 2>/dev/null
-		;;
-	esac
+	fi
 	wait "$AGENT_PID" 2>/dev/null
 	AGENT_RC=$?
 	AGENT_PID=
